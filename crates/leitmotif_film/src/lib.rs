@@ -1,0 +1,2 @@
+//! leitmotif_film
+pub mod timecode;
