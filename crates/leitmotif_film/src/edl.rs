@@ -1,0 +1,254 @@
+//! CMX 3600 edit decision lists.
+//!
+//! Accepts the common variants: `TITLE:`/`FCM:` anywhere or missing, 3–6
+//! digit event numbers, long reels and free column widths, two-line
+//! dissolves and wipes, keys, `M2` speed lines, `* LOC:` and DaVinci Resolve
+//! marker lines, clip-name and source-file remarks with or without `*`,
+//! CRLF or LF line ends, UTF-8 or Latin-1 text.
+
+mod line;
+mod notes;
+#[cfg(test)]
+mod tests;
+
+use std::path::{Path, PathBuf};
+
+use crate::ParseOptions;
+use crate::cutlist::{CutList, Event, Format, Transition};
+use crate::error::{Location, ParseError};
+use crate::timecode::FrameRate;
+
+/// Error context: the file being read.
+pub(crate) struct Ctx {
+    pub path: Option<PathBuf>,
+}
+
+impl Ctx {
+    pub fn at(&self, line: usize, column: usize) -> Location {
+        Location::new(self.path.clone(), line, column)
+    }
+}
+
+/// Decode bytes as UTF-8, or Latin-1 byte-for-char if not valid UTF-8.
+/// Control bytes other than tab, CR, LF, form feed and DOS EOF are refused.
+pub(crate) fn decode_text(bytes: &[u8], ctx: &Ctx) -> Result<String, ParseError> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    if let Some(pos) = bytes
+        .iter()
+        .position(|&b| (b < 0x20 && !matches!(b, b'\t' | b'\r' | b'\n' | 0x0c | 0x1a)) || b == 0x7f)
+    {
+        let line = bytes[..pos].iter().filter(|&&b| b == b'\n').count() + 1;
+        let col = pos
+            - bytes[..pos]
+                .iter()
+                .rposition(|&b| b == b'\n')
+                .map_or(0, |p| p + 1)
+            + 1;
+        return Err(ParseError::Binary {
+            at: ctx.at(line, col),
+            byte: bytes[pos],
+        });
+    }
+    Ok(match std::str::from_utf8(bytes) {
+        Ok(s) => s.to_string(),
+        Err(_) => bytes.iter().map(|&b| b as char).collect(),
+    })
+}
+
+/// Split into lines on LF, CRLF or lone CR.
+fn split_lines(text: &str) -> Vec<&str> {
+    if text.contains('\n') {
+        text.split('\n')
+            .map(|l| l.strip_suffix('\r').unwrap_or(l))
+            .collect()
+    } else {
+        text.split('\r').collect()
+    }
+}
+
+/// The rate in force: the option (default 24) adjusted by the first `FCM:` line.
+fn effective_rate(lines: &[&str], opts: &ParseOptions, warnings: &mut Vec<String>) -> FrameRate {
+    let base = opts.rate.unwrap_or(FrameRate::FPS_24);
+    let Some(fcm) = lines
+        .iter()
+        .map(|l| l.trim().to_ascii_uppercase())
+        .find(|l| l.starts_with("FCM:"))
+    else {
+        return base;
+    };
+    let drop = !fcm.contains("NON") && fcm.contains("DROP");
+    if drop && !base.is_drop_frame() {
+        if let Ok(r) = base.with_drop_frame(true) {
+            return r;
+        }
+        if opts.rate.is_none() {
+            warnings.push("FCM: DROP FRAME and no rate given: reading at 29.97 drop-frame".into());
+            return FrameRate::FPS_29_97_DF;
+        }
+        warnings.push(format!(
+            "FCM: DROP FRAME ignored: drop-frame is not defined at {base} fps"
+        ));
+    } else if !drop && base.is_drop_frame() && fcm.contains("NON") {
+        warnings.push(format!(
+            "FCM: NON-DROP FRAME: reading at {base} as non-drop"
+        ));
+        return base.with_drop_frame(false).unwrap_or(base);
+    }
+    base
+}
+
+/// Per-event clip names gathered from remarks.
+#[derive(Default, Clone)]
+struct Names {
+    from: Option<String>,
+    to: Option<String>,
+}
+
+/// Parse a CMX 3600 EDL.
+pub(crate) fn parse(
+    bytes: &[u8],
+    path: Option<&Path>,
+    opts: &ParseOptions,
+) -> Result<CutList, ParseError> {
+    let ctx = Ctx {
+        path: path.map(Path::to_path_buf),
+    };
+    let text = decode_text(bytes, &ctx)?;
+    let lines = split_lines(&text);
+    let mut warnings = Vec::new();
+    let rate = effective_rate(&lines, opts, &mut warnings);
+    let mut list = CutList::new(Format::Edl, rate);
+    list.warnings = warnings;
+    let mut names: Vec<Names> = Vec::new();
+    for (i, raw) in lines.iter().enumerate() {
+        let lineno = i + 1;
+        let l = raw.trim_end();
+        let t = l.trim_start();
+        if t.is_empty() {
+            continue;
+        }
+        let upper = t.to_ascii_uppercase();
+        if upper.starts_with("TITLE:") {
+            if list.title.is_none() {
+                list.title = Some(t[6..].trim().to_string());
+            }
+        } else if upper.starts_with("FCM:") {
+            // Read up front by `effective_rate`.
+        } else if t.as_bytes()[0].is_ascii_digit() {
+            let ev = line::parse_event_line(l, lineno, &ctx, rate)?;
+            push_event(&mut list, &mut names, ev, lineno);
+        } else {
+            notes::parse_note(t, &upper, lineno, &ctx, &mut list, &mut names)?;
+        }
+    }
+    finish(&mut list, &names, &ctx, opts)?;
+    Ok(list)
+}
+
+fn push_event(list: &mut CutList, names: &mut Vec<Names>, ev: line::RawEvent, lineno: usize) {
+    let [source_in, source_out, record_in, record_out] = ev.tc;
+    if ev.kind != Transition::Cut {
+        if let Some(prev) = list.events.last_mut() {
+            let zero = prev.record_in == prev.record_out && prev.source_in == prev.source_out;
+            if prev.number == ev.number && prev.kind == Transition::Cut && zero {
+                // The "from" half of a two-line transition.
+                prev.from_reel = Some(std::mem::take(&mut prev.reel));
+                prev.reel = ev.reel;
+                prev.track = ev.track;
+                prev.kind = ev.kind;
+                prev.source_in = source_in;
+                prev.source_out = source_out;
+                prev.record_in = record_in;
+                prev.record_out = record_out;
+                return;
+            }
+        }
+    }
+    list.events.push(Event {
+        number: ev.number,
+        number_text: ev.number_text,
+        reel: ev.reel,
+        track: ev.track,
+        kind: ev.kind,
+        source_in,
+        source_out,
+        record_in,
+        record_out,
+        clip_name: None,
+        from_clip_name: None,
+        from_reel: None,
+        source_file: None,
+        comments: Vec::new(),
+        speed: None,
+        m2_fps: None,
+        extra_audio: Vec::new(),
+        line: lineno,
+    });
+    names.push(Names::default());
+}
+
+/// Generated black (`BL`, `BLK`, `BLACK`): source timecode is meaningless.
+fn is_black(reel: &str) -> bool {
+    matches!(reel.to_ascii_uppercase().as_str(), "BL" | "BLK" | "BLACK")
+}
+
+/// Resolve clip names, check durations, sort markers.
+fn finish(
+    list: &mut CutList,
+    names: &[Names],
+    ctx: &Ctx,
+    opts: &ParseOptions,
+) -> Result<(), ParseError> {
+    let rate = list.rate;
+    let mut untimed = 0usize;
+    for (e, n) in list.events.iter_mut().zip(names) {
+        if e.kind == Transition::Cut {
+            e.clip_name = n.from.clone().or_else(|| n.to.clone());
+        } else {
+            e.from_clip_name = n.from.clone();
+            e.clip_name = n.to.clone().or_else(|| n.from.clone());
+        }
+        for (field, a, b) in [
+            ("source", e.source_in, e.source_out),
+            ("record", e.record_in, e.record_out),
+        ] {
+            if b < a {
+                return Err(ParseError::InvertedRange {
+                    at: ctx.at(e.line, 1),
+                    event: e.number_text.clone(),
+                    field: field.into(),
+                    in_tc: crate::timecode::format_frames(a, rate),
+                    out_tc: crate::timecode::format_frames(b, rate),
+                });
+            }
+        }
+        if e.speed.is_some() || e.record_duration() == e.source_duration() {
+            continue;
+        }
+        if is_black(&e.reel) {
+            continue;
+        }
+        if e.source_duration() == 0 {
+            untimed += 1;
+            continue;
+        }
+        let err = ParseError::DurationMismatch {
+            at: ctx.at(e.line, 1),
+            event: e.number_text.clone(),
+            record_frames: e.record_duration(),
+            source_frames: e.source_duration(),
+        };
+        if opts.lenient {
+            list.warnings.push(err.to_string());
+        } else {
+            return Err(err);
+        }
+    }
+    if untimed > 0 {
+        list.warnings.push(format!(
+            "{untimed} event(s) have zero-length source ranges (source timecode not tracked); record durations used"
+        ));
+    }
+    list.markers.sort_by_key(|m| m.frame);
+    Ok(())
+}
