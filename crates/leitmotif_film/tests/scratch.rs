@@ -4,29 +4,43 @@ fn dump() {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/corpus/edl");
     for f in std::fs::read_dir(dir).unwrap() {
         let p = f.unwrap().path();
-        if p.extension().unwrap() != "edl" {
+        let e = p.extension().unwrap();
+        if e == "edl"
+            || e == "md"
+            || !p
+                .to_string_lossy()
+                .contains(&std::env::var("ONLY").unwrap_or_default())
+        {
             continue;
         }
-        let rate = if p.to_string_lossy().contains("25") || p.to_string_lossy().contains("mismatch")
-        {
-            Some(FrameRate::FPS_25)
-        } else {
-            None
-        };
-        for lenient in [false, true] {
-            match parse_cut_list(&p, &ParseOptions { lenient, rate }) {
-                Ok(l) => {
+        match parse_cut_list(&p, &ParseOptions::default()) {
+            Ok(l) => {
+                println!("{}: {} {:?}", p.display(), l.rate, l.title);
+                for e in &l.events {
                     println!(
-                        "{}: lenient={lenient} {} events {} markers warn={:?} items={}",
-                        p.display(),
-                        l.events.len(),
-                        l.markers.len(),
-                        l.warnings,
-                        l.track_items("V").len()
+                        "  {} {} {:?} {:?} src {}-{} rec {}-{} {:?}",
+                        e.number,
+                        e.track,
+                        e.clip_name,
+                        e.kind,
+                        e.source_in,
+                        e.source_out,
+                        e.record_in,
+                        e.record_out,
+                        e.comments
                     );
                 }
-                Err(e) => println!("ERR {e}"),
+                for m in &l.markers {
+                    println!(
+                        "  M {} {} {:?} {:?} {:?} ev {:?}",
+                        m.frame, m.timecode, m.name, m.colour, m.comment, m.event
+                    );
+                }
+                for w in &l.warnings {
+                    println!("  W {w}");
+                }
             }
+            Err(e) => println!("ERR {e}"),
         }
     }
 }

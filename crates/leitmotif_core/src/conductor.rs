@@ -1,0 +1,333 @@
+//! The conductor: a pure, deterministic state machine from timestamped input to a plan.
+//!
+//! Input arrives as [`TimedInput`]s (parameter changes, cue requests, stingers, tempo cues, the
+//! dialogue level). [`Conductor::advance`] moves time forward in control blocks and appends to
+//! two lists: [`Action`]s for the engine (start a voice at frame F with an offset into its
+//! source, ramp its gain, stop it, compose a bridge) and [`MusicEvent`]s for the game (beat,
+//! bar, marker, cue started, transition started/finished, stinger). Both are in frame order and
+//! every frame is exact. Same score, seed and input ⇒ the same plan, always.
+//!
+//! # Requests during a transition
+//! *Last wins while pending*: a cue request replaces a pending transition that has not reached
+//! its sync point (the sync point is recomputed from the new rule). Once a transition has
+//! started it is committed; a request made while it is still running (a bridge or segment is
+//! playing) is queued and made as soon as the target cue has started.
+
+mod schedule;
+mod state;
+
+use std::sync::Arc;
+
+use rand::SeedableRng;
+
+use crate::score::{Score, Sync};
+use crate::time::Position;
+use state::{Incoming, Instance, ParamState, Pending, RuleState, Voice};
+
+/// Identifies a voice in the plan; the engine maps it to a slot.
+pub type VoiceId = u32;
+
+/// Where a voice's audio comes from, by index into the score.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SourceRef {
+    /// Layer `layer` of cue `cue`.
+    Layer {
+        /// Cue index.
+        cue: u16,
+        /// Layer index.
+        layer: u16,
+    },
+    /// Layer `layer` of segment `segment`.
+    SegmentLayer {
+        /// Segment index.
+        segment: u16,
+        /// Layer index.
+        layer: u16,
+    },
+    /// Variation `variation` of stinger `stinger`.
+    Stinger {
+        /// Stinger index.
+        stinger: u16,
+        /// Variation index.
+        variation: u16,
+    },
+    /// A generated bridge, announced by [`ActionKind::ComposeBridge`].
+    Bridge(u32),
+}
+
+/// One step of the plan, at an exact frame.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Action {
+    /// Output frame at which it happens.
+    pub frame: u64,
+    /// What happens.
+    pub kind: ActionKind,
+}
+
+/// What an [`Action`] does.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ActionKind {
+    /// Start playing `source` from `offset` frames into it, at `gain`, with a low-pass at
+    /// `cutoff` Hz (none when absent) and `pan` (-1..1).
+    Start {
+        /// The new voice.
+        voice: VoiceId,
+        /// Its audio.
+        source: SourceRef,
+        /// Frames into the source (at the output rate).
+        offset: u64,
+        /// Initial linear gain.
+        gain: f32,
+        /// Initial low-pass cutoff in Hz.
+        cutoff: Option<f32>,
+        /// Stereo pan.
+        pan: f32,
+    },
+    /// Ramp linearly to `target` gain over `frames`.
+    Gain {
+        /// The voice.
+        voice: VoiceId,
+        /// Linear gain reached at the end of the ramp.
+        target: f32,
+        /// Ramp length.
+        frames: u32,
+    },
+    /// Ramp the low-pass cutoff to `hz` over `frames`.
+    Cutoff {
+        /// The voice.
+        voice: VoiceId,
+        /// Cutoff in Hz.
+        hz: f32,
+        /// Ramp length.
+        frames: u32,
+    },
+    /// Stop the voice; `release` frames of fade first (0 = hard, used at loop seams where the
+    /// next pass continues the same waveform).
+    Stop {
+        /// The voice.
+        voice: VoiceId,
+        /// Release length.
+        release: u32,
+    },
+    /// Compose and render a generated bridge now, so it is ready to start at `start`.
+    ComposeBridge {
+        /// Bridge id, used by [`SourceRef::Bridge`].
+        id: u32,
+        /// Outgoing cue index.
+        from: u16,
+        /// Incoming cue index.
+        to: u16,
+        /// Bar number (1-based, within the outgoing cue's body) at which the bridge starts.
+        from_bar: u32,
+        /// Length in bars.
+        bars: u32,
+        /// Exact length in frames.
+        frames: u64,
+        /// Frame at which it starts.
+        start: u64,
+    },
+}
+
+/// Something musical that happened, for the game.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MusicEvent {
+    /// Output frame at which it sounds.
+    pub frame: u64,
+    /// Global musical position (bars counted since the music started).
+    pub position: Position,
+    /// Bar within the current cue's body (1-based), or within the bridge/segment.
+    pub cue_bar: u32,
+    /// What happened.
+    pub kind: EventKind,
+}
+
+/// What a [`MusicEvent`] reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventKind {
+    /// A beat (`position.beat`).
+    Beat,
+    /// A bar line.
+    Bar,
+    /// A named marker of cue `cue`, index `marker` in its list.
+    Marker {
+        /// Cue index.
+        cue: u16,
+        /// Marker index.
+        marker: u16,
+    },
+    /// Cue `cue` reached its bar 1.
+    CueStarted {
+        /// Cue index.
+        cue: u16,
+    },
+    /// A transition left `from` towards `to`.
+    TransitionStarted {
+        /// Outgoing cue.
+        from: u16,
+        /// Incoming cue.
+        to: u16,
+    },
+    /// The transition's fades and bridge are over.
+    TransitionFinished {
+        /// Outgoing cue.
+        from: u16,
+        /// Incoming cue.
+        to: u16,
+    },
+    /// A stinger sounded.
+    Stinger {
+        /// Stinger index.
+        stinger: u16,
+        /// Variation chosen.
+        variation: u16,
+    },
+    /// A tempo cue could not be followed (no variant at that tempo).
+    TempoCueRefused,
+    /// A request named a cue, parameter or stinger index the score does not have; ignored.
+    InvalidRequest,
+}
+
+/// An input to the conductor.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Input {
+    /// Set parameter `index`. NaN is ignored; other values are clamped to the range.
+    SetParameter(usize, f32),
+    /// Move to cue `index` following the transition rules.
+    RequestCue(usize),
+    /// Trigger stinger `index`.
+    Stinger(usize),
+    /// Change tempo at a sync point (followed through the cue's tempo variants).
+    TempoCue {
+        /// The tempo wanted.
+        bpm: f64,
+        /// Where it applies.
+        sync: Sync,
+    },
+    /// Dialogue level 0..1: the music ducks under it.
+    SetDialogue(f32),
+}
+
+/// An input at the frame it was made.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TimedInput {
+    /// Output frame of the input.
+    pub frame: u64,
+    /// The input.
+    pub input: Input,
+}
+
+/// Frames per control block: gains and parameters update at this rate, events are exact.
+pub const CONTROL_BLOCK: u64 = 128;
+
+/// The deterministic conductor. See the [module docs](self).
+pub struct Conductor {
+    score: Arc<Score>,
+    sample_rate: u32,
+    rng: rand_pcg::Pcg64,
+    now: u64,
+    inputs: Vec<TimedInput>,
+    params: Vec<ParamState>,
+    rules: Vec<RuleState>,
+    current: Instance,
+    pending: Option<Pending>,
+    incoming: Option<Incoming>,
+    queued: Option<usize>,
+    finish_due: Option<(i64, u16, u16)>,
+    stingers_due: Vec<(i64, usize, usize)>,
+    grid_until: i64,
+    voices: Vec<Voice>,
+    next_voice: VoiceId,
+    next_bridge: u32,
+    stinger_last: Vec<Option<u64>>,
+    stinger_until: u64,
+    duck: f32,
+    dialogue: f32,
+    started: bool,
+}
+
+impl Conductor {
+    /// A conductor for `score` at `sample_rate`, with everything random drawn from `seed`.
+    pub fn new(score: Arc<Score>, sample_rate: u32, seed: u64) -> Self {
+        let initial = score.cue_index(&score.initial_cue).unwrap_or(0);
+        let params = score
+            .parameters
+            .iter()
+            .map(|p| ParamState { set: p.default, heard: p.default })
+            .collect();
+        let rules = score.rules.iter().map(|r| RuleState::new(r.when.len())).collect();
+        let current = Instance::new_cue(&score, initial, sample_rate, 0, 0);
+        Conductor {
+            stinger_last: vec![None; score.stingers.len()],
+            rng: rand_pcg::Pcg64::seed_from_u64(seed ^ score.seed),
+            score,
+            sample_rate,
+            now: 0,
+            inputs: Vec::new(),
+            params,
+            rules,
+            current,
+            pending: None,
+            incoming: None,
+            queued: None,
+            finish_due: None,
+            stingers_due: Vec::new(),
+            grid_until: 0,
+            voices: Vec::new(),
+            next_voice: 0,
+            next_bridge: 0,
+            stinger_until: 0,
+            duck: 1.0,
+            dialogue: 0.0,
+            started: false,
+        }
+    }
+
+    /// The score being conducted.
+    pub fn score(&self) -> &Arc<Score> {
+        &self.score
+    }
+
+    /// The output sample rate.
+    pub fn sample_rate(&self) -> u32 {
+        self.sample_rate
+    }
+
+    /// The frame up to which the plan has been made.
+    pub fn now(&self) -> u64 {
+        self.now
+    }
+
+    /// Queues an input. Inputs before [`now`](Self::now) take effect at `now`.
+    pub fn push(&mut self, input: TimedInput) {
+        let at = self.inputs.partition_point(|i| i.frame <= input.frame);
+        self.inputs.insert(at, input);
+    }
+
+    /// The cue playing (or being bridged from), by index.
+    pub fn current_cue(&self) -> Option<usize> {
+        self.current.cue()
+    }
+
+    /// The cue a pending transition goes to, and the frame of its sync point.
+    pub fn pending(&self) -> Option<(usize, u64)> {
+        self.pending.as_ref().map(|p| (p.to, p.sync.max(0) as u64))
+    }
+
+    /// The value a parameter is heard at (after seeking), by index.
+    pub fn parameter(&self, index: usize) -> Option<f32> {
+        self.params.get(index).map(|p| p.heard)
+    }
+
+    /// The musical position sounding at `frame`, global bars.
+    pub fn position_at(&self, frame: u64) -> Position {
+        self.current.global_position(frame as i64)
+    }
+
+    /// Current linear gain of every live voice, as (source, gain).
+    pub fn voice_gains(&self) -> impl Iterator<Item = (SourceRef, f32)> + '_ {
+        self.voices.iter().map(|v| (v.source, v.last_gain))
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,227 @@
+//! The conductor's internal state: the playing instance, voices, fades, parameters, rules.
+
+use crate::score::{CurveShape, Score, Sync};
+use crate::time::{Position, TempoMap};
+
+use super::{SourceRef, VoiceId};
+
+/// A heard and a set value of a parameter.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct ParamState {
+    pub set: f32,
+    pub heard: f32,
+}
+
+/// Hysteresis state of a cue rule: one latch per condition.
+#[derive(Debug, Clone)]
+pub(super) struct RuleState {
+    pub latched: Vec<bool>,
+    pub active: bool,
+}
+
+impl RuleState {
+    pub fn new(conditions: usize) -> Self {
+        RuleState {
+            latched: vec![false; conditions],
+            active: false,
+        }
+    }
+}
+
+/// What the musical grid currently belongs to.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) enum InstanceKind {
+    Cue(usize),
+    Segment { segment: usize, from: usize, to: usize },
+    Bridge { id: u32, from: usize, to: usize },
+}
+
+/// A cue, segment or bridge on the timeline, with its own grid (tick 0 = its bar 1).
+#[derive(Debug, Clone)]
+pub(super) struct Instance {
+    pub kind: InstanceKind,
+    pub map: TempoMap,
+    /// Global bars before this instance's bar 1.
+    pub bar_offset: u32,
+    /// Bars in a body (loop length, or the segment/bridge length).
+    pub bars: u32,
+    pub looping: bool,
+    /// Index of the pass whose voices are playing (cues).
+    pub pass: u32,
+    /// Frame of the end of the current pass (next loop seam, or the end).
+    pub pass_end: i64,
+}
+
+impl Instance {
+    pub fn new_cue(score: &Score, cue: usize, sr: u32, start: i64, bar_offset: u32) -> Self {
+        let c = &score.cues[cue];
+        let tempo = score.cue_tempo(c);
+        let map = TempoMap::from_tempo(tempo, sr, start);
+        Instance {
+            kind: InstanceKind::Cue(cue),
+            pass_end: map.frame_at_bar(c.bars + 1),
+            map,
+            bar_offset,
+            bars: c.bars,
+            looping: c.looping,
+            pass: 0,
+        }
+    }
+
+    pub fn cue(&self) -> Option<usize> {
+        match self.kind {
+            InstanceKind::Cue(c) => Some(c),
+            InstanceKind::Segment { from, .. } | InstanceKind::Bridge { from, .. } => Some(from),
+        }
+    }
+
+    pub fn start(&self) -> i64 {
+        self.map.start_frame()
+    }
+
+    /// Global position of a frame on this instance's grid.
+    pub fn global_position(&self, frame: i64) -> Position {
+        let mut p = self.map.position_at_frame(frame.max(self.start()));
+        p.bar += self.bar_offset;
+        p
+    }
+
+    /// Bar within the body (1-based) of a local bar.
+    pub fn body_bar(&self, local_bar: u32) -> u32 {
+        (local_bar.max(1) - 1) % self.bars.max(1) + 1
+    }
+
+    /// The frame of the sync point at or after `earliest` on this instance's grid.
+    pub fn sync_frame(&self, score: &Score, sync: &Sync, earliest: i64) -> i64 {
+        let map = &self.map;
+        let earliest = earliest.max(self.start());
+        match sync {
+            Sync::Immediate => earliest,
+            Sync::NextBeat => map.frame_at_tick(map.next_beat_tick(earliest)),
+            Sync::NextBar => map.frame_at_tick(map.next_bar_tick(earliest)),
+            Sync::EveryBars(n) => map.frame_at_tick(map.next_bar_multiple_tick(earliest, *n)),
+            Sync::EndOfLoop => {
+                let mut bar = self.bars + 1;
+                while map.frame_at_bar(bar) < earliest {
+                    bar += self.bars.max(1);
+                }
+                map.frame_at_bar(bar)
+            }
+            Sync::Marker(name) => {
+                let marker = match self.kind {
+                    InstanceKind::Cue(c) => score.cues[c].markers.iter().find(|m| &m.name == name),
+                    _ => None,
+                };
+                let Some(m) = marker else {
+                    return map.frame_at_tick(map.next_bar_tick(earliest));
+                };
+                let mut pass = 0u32;
+                loop {
+                    let pos = Position { bar: pass * self.bars + m.bar, beat: m.beat, tick: 0 };
+                    let f = map.frame_at(pos);
+                    if f >= earliest || pass > 1_000_000 {
+                        return f;
+                    }
+                    pass += 1;
+                }
+            }
+        }
+    }
+}
+
+/// A fade envelope: from `from` to `to` over `len` frames from `start`, shaped.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Fade {
+    pub start: i64,
+    pub len: i64,
+    pub from: f32,
+    pub to: f32,
+    pub shape: CurveShape,
+}
+
+impl Fade {
+    pub fn hold(value: f32) -> Self {
+        Fade { start: 0, len: 0, from: value, to: value, shape: CurveShape::Linear }
+    }
+
+    pub fn at(&self, frame: i64) -> f32 {
+        if self.len <= 0 || frame >= self.start + self.len {
+            return self.to;
+        }
+        if frame <= self.start {
+            return self.from;
+        }
+        let t = (frame - self.start) as f32 / self.len as f32;
+        if self.to >= self.from {
+            self.from + (self.to - self.from) * self.shape.apply(t)
+        } else {
+            self.to + (self.from - self.to) * self.shape.apply(1.0 - t)
+        }
+    }
+}
+
+/// What a voice's gain follows.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) enum Owner {
+    /// A cue layer or segment layer: curves and ducking apply.
+    Music { layer_of: LayerOf },
+    /// A bridge: ducking applies.
+    Bridge,
+}
+
+/// Which score layer a voice plays, for its curves.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) enum LayerOf {
+    Cue(usize, usize),
+    Segment(usize, usize),
+}
+
+/// A voice the conductor is responsible for.
+#[derive(Debug, Clone)]
+pub(super) struct Voice {
+    pub id: VoiceId,
+    pub source: SourceRef,
+    pub owner: Owner,
+    pub fade: Fade,
+    /// When set, a `Stop` is due at this frame.
+    pub stop_at: Option<(i64, u32)>,
+    /// Frame at which it started (gain ramps do not begin before).
+    pub started: i64,
+    pub last_gain: f32,
+    pub last_cutoff: Option<f32>,
+    /// Whether the voice belongs to the current instance (false once it fades out).
+    pub current: bool,
+}
+
+/// A transition waiting for its sync point.
+#[derive(Debug, Clone)]
+pub(super) struct Pending {
+    pub to: usize,
+    pub rule: Option<usize>,
+    /// Frame of the sync point (where the outgoing cue starts to leave).
+    pub sync: i64,
+    /// What plays between the sync point and the target's bar 1.
+    pub between: Between,
+}
+
+/// Music between a transition's sync point and the target's bar 1.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) enum Between {
+    Nothing,
+    Segment(usize),
+    /// A generated bridge: id, bars, frames.
+    Bridge(u32, u32, i64),
+}
+
+/// The cue a transition is bringing in: its bar 1 lands at `at`.
+#[derive(Debug, Clone)]
+pub(super) struct Incoming {
+    pub to: usize,
+    pub from: usize,
+    pub rule: Option<usize>,
+    pub at: i64,
+    /// Whether its voices (with their pickup) have been started.
+    pub started: bool,
+    /// Whether the sync point has passed (the transition is committed).
+    pub committed: bool,
+}

@@ -1,0 +1,526 @@
+//! The score format: what a composer writes in a `*.score.ron` file.
+//!
+//! Every struct denies unknown fields, so a typo is an error with its line and column rather
+//! than a silently ignored setting. `docs/score-format.md` documents each field with a complete
+//! example; [`Score::from_ron`] parses and validates in one step.
+
+mod curve;
+mod load;
+pub(crate) mod validate;
+
+pub use curve::{Curve, CurvePoint, CurveShape};
+pub use load::{ScoreError, ScoreErrorKind};
+
+use serde::{Deserialize, Serialize};
+
+/// A complete score: tempo, parameters, cues, transitions and stingers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Score {
+    /// Display name of the score.
+    pub name: String,
+    /// Default tempo and meter, used by cues that do not set their own.
+    pub tempo: Tempo,
+    /// Key of the score, e.g. `"D minor"`; cues may override it.
+    #[serde(default)]
+    pub key: Option<String>,
+    /// Game or timeline parameters that drive the music.
+    #[serde(default)]
+    pub parameters: Vec<Parameter>,
+    /// Music states.
+    pub cues: Vec<Cue>,
+    /// The cue that plays first.
+    pub initial_cue: String,
+    /// Rules that pick a cue from parameter values.
+    #[serde(default)]
+    pub rules: Vec<CueRule>,
+    /// How to move from one cue to another.
+    #[serde(default)]
+    pub transitions: Vec<TransitionRule>,
+    /// Authored transition segments, referenced by [`Bridge::Segment`].
+    #[serde(default)]
+    pub segments: Vec<Segment>,
+    /// One-shots synced to the beat.
+    #[serde(default)]
+    pub stingers: Vec<Stinger>,
+    /// Melodic themes (leitmotifs) that cues can be tied to.
+    #[serde(default)]
+    pub themes: Vec<Theme>,
+    /// Music ducking under stingers and dialogue.
+    #[serde(default)]
+    pub ducking: Ducking,
+    /// Optional SoundFont used by generated layers that name `Soundfont` instruments.
+    #[serde(default)]
+    pub soundfont: Option<String>,
+    /// Seed for everything random in this score (stinger variations, generated material).
+    #[serde(default)]
+    pub seed: u64,
+}
+
+/// Tempo and meter.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tempo {
+    /// Beats per minute (quarter notes when the meter's unit is 4).
+    pub bpm: f64,
+    /// Meter as (beats per bar, beat unit), e.g. `(4, 4)`, `(6, 8)`.
+    #[serde(default = "default_meter")]
+    pub meter: (u32, u32),
+    /// Tempo changes at bars (only in cues that do not loop).
+    #[serde(default)]
+    pub changes: Vec<TempoChange>,
+}
+
+fn default_meter() -> (u32, u32) {
+    (4, 4)
+}
+
+/// A tempo change at the start of a bar, optionally reached by a linear ramp.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TempoChange {
+    /// 1-based bar at which the new tempo is reached.
+    pub bar: u32,
+    /// The new tempo.
+    pub bpm: f64,
+    /// When set, the tempo ramps linearly over this many beats before `bar`.
+    #[serde(default)]
+    pub ramp_beats: Option<u32>,
+}
+
+/// A parameter the game or the spotting list sets.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Parameter {
+    /// Name used by the game and by curves.
+    pub name: String,
+    /// Lowest value.
+    #[serde(default)]
+    pub min: f32,
+    /// Highest value.
+    #[serde(default = "one")]
+    pub max: f32,
+    /// Value before anything sets it.
+    #[serde(default)]
+    pub default: f32,
+    /// How fast the heard value follows the set value, in units per second (0 = instantly).
+    #[serde(default)]
+    pub seek_speed: f32,
+}
+
+fn one() -> f32 {
+    1.0
+}
+
+/// A music state: layered stems that loop together.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Cue {
+    /// Name used in requests, rules and transitions.
+    pub name: String,
+    /// Tempo of this cue's material; the score's tempo when absent.
+    #[serde(default)]
+    pub tempo: Option<Tempo>,
+    /// Key of this cue, e.g. `"A minor"`.
+    #[serde(default)]
+    pub key: Option<String>,
+    /// Length of the loop body in bars.
+    pub bars: u32,
+    /// Whether the body repeats until a transition leaves the cue.
+    #[serde(default = "yes")]
+    pub looping: bool,
+    /// Pre-entry material before bar 1 in the stems, in beats (an upbeat).
+    #[serde(default)]
+    pub pickup_beats: u32,
+    /// Post-exit material after the body in the stems, in beats (ring-out).
+    #[serde(default)]
+    pub tail_beats: u32,
+    /// Chord symbols, one per bar of the body (repeat to fill), e.g. `["Dm", "Bb", "Gm", "A7"]`.
+    #[serde(default)]
+    pub chords: Vec<String>,
+    /// Named positions within the body.
+    #[serde(default)]
+    pub markers: Vec<Marker>,
+    /// The stems.
+    pub layers: Vec<Layer>,
+    /// A theme tied to this cue, foreshadowed by generated bridges into it.
+    #[serde(default)]
+    pub theme: Option<String>,
+    /// Variants of this cue at other tempos, used to follow tempo cues.
+    #[serde(default)]
+    pub tempo_variants: Vec<TempoVariant>,
+    /// Mood of the cue (valence, arousal in -1..1), used by auto-spotting.
+    #[serde(default)]
+    pub mood: Option<(f32, f32)>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// A cue that plays the same music at another tempo.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TempoVariant {
+    /// Tempo of the variant.
+    pub bpm: f64,
+    /// Name of the cue holding the variant.
+    pub cue: String,
+}
+
+/// A named position inside a cue's body.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Marker {
+    /// Name, used by `Sync::Marker` and reported to the game.
+    pub name: String,
+    /// 1-based bar.
+    pub bar: u32,
+    /// 1-based beat within the bar.
+    #[serde(default = "one_u32")]
+    pub beat: u32,
+}
+
+fn one_u32() -> u32 {
+    1
+}
+
+/// One stem of a cue.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Layer {
+    /// Name, unique in its cue.
+    pub name: String,
+    /// Where the audio comes from.
+    pub source: Source,
+    /// Base gain in decibels.
+    #[serde(default)]
+    pub gain_db: f32,
+    /// Gain (linear 0..1 multiplier) over a parameter: vertical remixing.
+    #[serde(default)]
+    pub gain_curve: Option<Curve>,
+    /// Low-pass cutoff in Hz over a parameter.
+    #[serde(default)]
+    pub cutoff_curve: Option<Curve>,
+    /// Stereo pan, -1 (left) to 1 (right).
+    #[serde(default)]
+    pub pan: f32,
+}
+
+/// Where a layer's or stinger's audio comes from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Source {
+    /// An audio file (OGG, FLAC, WAV, MP3), relative to the score's folder.
+    File(String),
+    /// Audio composed and synthesised by Leitmotif's own instruments.
+    Generated(Generated),
+    /// Silence of the cue's length (a placeholder layer).
+    Silence,
+}
+
+/// A generated part: an instrument playing a part over the cue's chords.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Generated {
+    /// The instrument.
+    pub instrument: Instrument,
+    /// What it plays.
+    pub part: Part,
+    /// Octave of the part's register (4 = middle C's octave).
+    #[serde(default = "four")]
+    pub octave: i32,
+    /// Note velocity 0..1.
+    #[serde(default = "default_velocity")]
+    pub velocity: f32,
+    /// Extra seed mixed with the score's seed.
+    #[serde(default)]
+    pub seed: u64,
+}
+
+fn four() -> i32 {
+    4
+}
+
+fn default_velocity() -> f32 {
+    0.8
+}
+
+/// Built-in instruments (no downloads), or a SoundFont preset.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Instrument {
+    /// Slow detuned saw pad.
+    Pad,
+    /// Sub/saw bass.
+    Bass,
+    /// Plucked string (Karplus-Strong).
+    Pluck,
+    /// Electric-piano-like keys.
+    Keys,
+    /// Lead synth.
+    Lead,
+    /// Bell / mallet.
+    Bell,
+    /// Strings ensemble.
+    Strings,
+    /// Synthesised drum kit.
+    Drums,
+    /// A preset from the score's SoundFont: (bank, preset).
+    Soundfont(u16, u16),
+}
+
+/// What a generated layer plays.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Part {
+    /// Sustained chords, one per bar.
+    Chords,
+    /// A bass line on roots and fifths, `notes_per_bar` notes a bar.
+    Bass(u32),
+    /// An arpeggio of the chord, `notes_per_beat` notes a beat.
+    Arpeggio(u32),
+    /// A melody in the score's style (or the cue's theme when it has one).
+    Melody,
+    /// A repeated figure of scale degrees relative to the chord root, one per eighth note.
+    Ostinato(Vec<i32>),
+    /// A drum pattern.
+    Drums(DrumStyle),
+    /// A rising noise/filter swell over the whole cue.
+    Riser,
+}
+
+/// Drum pattern styles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DrumStyle {
+    /// Sparse: kick on 1, rim on 3.
+    Sparse,
+    /// Rock/pop backbeat.
+    Backbeat,
+    /// Driving sixteenths for action.
+    Driving,
+    /// Half-time groove.
+    HalfTime,
+    /// Four on the floor.
+    FourOnFloor,
+}
+
+/// Rules that pick a cue from parameter values.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CueRule {
+    /// The cue to play while all conditions hold.
+    pub cue: String,
+    /// Conditions, all of which must hold.
+    pub when: Vec<Condition>,
+    /// Width of the dead band around each threshold that stops the rule from flapping.
+    #[serde(default = "default_hysteresis")]
+    pub hysteresis: f32,
+}
+
+fn default_hysteresis() -> f32 {
+    0.05
+}
+
+/// A condition on one parameter.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Condition {
+    /// `parameter >= value`.
+    AtLeast(String, f32),
+    /// `parameter < value`.
+    Below(String, f32),
+}
+
+/// How a transition between two cues is made.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TransitionRule {
+    /// Source cue name or pattern (`*`, `battle_*`).
+    pub from: String,
+    /// Target cue name or pattern.
+    pub to: String,
+    /// Where on the musical grid the change happens.
+    #[serde(default)]
+    pub sync: Sync,
+    /// How long the outgoing cue fades.
+    #[serde(default)]
+    pub fade_out: Length,
+    /// How long the incoming cue fades in.
+    #[serde(default)]
+    pub fade_in: Length,
+    /// Fade shape.
+    #[serde(default)]
+    pub shape: CurveShape,
+    /// Music between the two cues.
+    #[serde(default)]
+    pub bridge: Bridge,
+}
+
+/// A sync point on the musical grid.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum Sync {
+    /// At once (the next control block).
+    Immediate,
+    /// The next beat.
+    NextBeat,
+    /// The next bar line.
+    #[default]
+    NextBar,
+    /// The next bar whose number within the cue is 1 + a multiple of N.
+    EveryBars(u32),
+    /// The next occurrence of the named marker in the current cue.
+    Marker(String),
+    /// The end of the current loop pass.
+    EndOfLoop,
+}
+
+/// A length in beats or seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub enum Length {
+    /// Musical length.
+    Beats(f64),
+    /// Clock length.
+    Seconds(f64),
+}
+
+impl Default for Length {
+    fn default() -> Self {
+        Length::Beats(0.0)
+    }
+}
+
+/// Music placed between two cues.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub enum Bridge {
+    /// None: the cues cross directly.
+    #[default]
+    None,
+    /// An authored segment by name.
+    Segment(String),
+    /// Composed at run time from both cues' harmony, tempo and timbre, this many bars long.
+    Generated(u32),
+}
+
+/// An authored transition segment: layers played once between two cues.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Segment {
+    /// Name referenced by [`Bridge::Segment`].
+    pub name: String,
+    /// Length in bars (at the source cue's tempo).
+    pub bars: u32,
+    /// Chord symbols, one per bar.
+    #[serde(default)]
+    pub chords: Vec<String>,
+    /// The stems.
+    pub layers: Vec<Layer>,
+}
+
+/// A one-shot played on the grid over the music.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Stinger {
+    /// Name used by triggers.
+    pub name: String,
+    /// Where it lands.
+    #[serde(default = "next_beat")]
+    pub sync: Sync,
+    /// Weighted variations; one is picked at random (seeded).
+    pub variations: Vec<Variation>,
+    /// A trigger within this many seconds of the last play is ignored.
+    #[serde(default)]
+    pub no_repeat_seconds: f32,
+    /// Gain in decibels.
+    #[serde(default)]
+    pub gain_db: f32,
+}
+
+fn next_beat() -> Sync {
+    Sync::NextBeat
+}
+
+/// One variation of a stinger.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Variation {
+    /// The audio.
+    pub source: Source,
+    /// Relative weight.
+    #[serde(default = "one")]
+    pub weight: f32,
+    /// Length in beats (generated stingers).
+    #[serde(default = "two_beats")]
+    pub beats: u32,
+}
+
+fn two_beats() -> u32 {
+    2
+}
+
+/// A melodic theme: notes as (MIDI pitch, length in beats); pitch `-1` is a rest.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Theme {
+    /// Name referenced by cues.
+    pub name: String,
+    /// The notes.
+    #[serde(default)]
+    pub notes: Vec<(i32, f32)>,
+    /// A Standard MIDI File holding the theme (first track with notes), relative to the score.
+    #[serde(default)]
+    pub midi: Option<String>,
+}
+
+/// How music ducks under stingers and dialogue.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Ducking {
+    /// Attenuation of the music while a stinger plays, in dB (negative).
+    #[serde(default = "default_duck")]
+    pub stinger_db: f32,
+    /// Attenuation at full dialogue level, in dB (negative).
+    #[serde(default = "default_dialogue_duck")]
+    pub dialogue_db: f32,
+    /// Attack and release in seconds.
+    #[serde(default = "default_duck_time")]
+    pub seconds: f32,
+}
+
+fn default_duck() -> f32 {
+    -6.0
+}
+fn default_dialogue_duck() -> f32 {
+    -12.0
+}
+fn default_duck_time() -> f32 {
+    0.15
+}
+
+impl Default for Ducking {
+    fn default() -> Self {
+        Ducking {
+            stinger_db: default_duck(),
+            dialogue_db: default_dialogue_duck(),
+            seconds: default_duck_time(),
+        }
+    }
+}
+
+impl Score {
+    /// The cue called `name`.
+    pub fn cue(&self, name: &str) -> Option<&Cue> {
+        self.cues.iter().find(|c| c.name == name)
+    }
+
+    /// Index of the cue called `name`.
+    pub fn cue_index(&self, name: &str) -> Option<usize> {
+        self.cues.iter().position(|c| c.name == name)
+    }
+
+    /// The tempo a cue plays at.
+    pub fn cue_tempo<'a>(&'a self, cue: &'a Cue) -> &'a Tempo {
+        cue.tempo.as_ref().unwrap_or(&self.tempo)
+    }
+
+    /// Index of the parameter called `name`.
+    pub fn parameter_index(&self, name: &str) -> Option<usize> {
+        self.parameters.iter().position(|p| p.name == name)
+    }
+}

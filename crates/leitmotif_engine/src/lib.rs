@@ -1,0 +1,1 @@
+//! leitmotif_engine

@@ -1,0 +1,1 @@
+//! Leitmotif workspace umbrella: re-exports for integration tests, benches and examples.
