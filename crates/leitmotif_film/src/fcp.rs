@@ -13,12 +13,25 @@ use crate::error::ParseError;
 use crate::{CutList, ParseOptions};
 
 /// Parse either XML dialect, chosen by the root element.
-pub(crate) fn parse(bytes: &[u8], path: Option<&Path>, opts: &ParseOptions) -> Result<CutList, ParseError> {
-    let ctx = Ctx { path: path.map(Path::to_path_buf) };
+pub(crate) fn parse(
+    bytes: &[u8],
+    path: Option<&Path>,
+    opts: &ParseOptions,
+) -> Result<CutList, ParseError> {
+    let ctx = Ctx {
+        path: path.map(Path::to_path_buf),
+    };
     let text = crate::edl::decode_text(bytes, &ctx)?;
-    let doc = Document::parse(&text).map_err(|e| {
+    let xml_opts = roxmltree::ParsingOptions {
+        allow_dtd: true,
+        ..Default::default()
+    };
+    let doc = Document::parse_with_options(&text, xml_opts).map_err(|e| {
         let p = e.pos();
-        ParseError::Xml { at: ctx.at(p.row as usize, p.col as usize), message: e.to_string() }
+        ParseError::Xml {
+            at: ctx.at(p.row as usize, p.col as usize),
+            message: e.to_string(),
+        }
     })?;
     let root = doc.root_element();
     match root.tag_name().name() {
