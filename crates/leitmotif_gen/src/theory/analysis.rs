@@ -16,7 +16,7 @@ impl Key {
             return secondary;
         }
         let base = self.numeral_of_root(chord.root);
-        format!("{}{}", cased(&base, chord.quality), inversion(chord))
+        with_inversion(cased(&base, chord.quality), chord)
     }
 
     /// The accidental + upper-case numeral of a root.
@@ -54,12 +54,12 @@ impl Key {
             return None;
         }
         let sev = if chord.quality == ChordQuality::Dominant7 {
-            "7"
+            "V7"
         } else {
-            ""
+            "V"
         };
         let of = cased(NUMERALS[degree], triad.quality);
-        Some(format!("V{sev}{}/{of}", inversion(chord)))
+        Some(format!("{}/{of}", with_inversion(sev.to_string(), chord)))
     }
 }
 
@@ -84,6 +84,16 @@ fn cased(numeral: &str, quality: ChordQuality) -> String {
         Q::Diminished7 => "°7",
     };
     format!("{n}{suffix}")
+}
+
+/// Appends the inversion figure; a seventh chord's figure replaces its `7`.
+fn with_inversion(mut numeral: String, chord: &Chord) -> String {
+    let fig = inversion(chord);
+    if !fig.is_empty() && chord.quality.is_four_note() && numeral.ends_with('7') {
+        numeral.pop();
+    }
+    numeral.push_str(fig);
+    numeral
 }
 
 /// Figured-bass inversion mark from the slash bass: triads 6 / 64, sevenths 65 / 43 / 42.

@@ -173,8 +173,10 @@ impl Chord {
             .find(|(s, _)| *s == suffix)
             .map(|&(_, q)| q)
             .ok_or_else(|| {
-                bad("unknown chord quality; use one of m, 7, maj7, m7, dim, dim7, aug, sus2, \
-                     sus4, 6, m6, mMaj7, m7b5, optionally followed by /bass")
+                bad(
+                    "unknown chord quality; use one of m, 7, maj7, m7, dim, dim7, aug, sus2, \
+                     sus4, 6, m6, mMaj7, m7b5, optionally followed by /bass",
+                )
             })?;
         let bass = match slash {
             Some(b) => Some(
@@ -273,7 +275,9 @@ mod tests {
 
     #[test]
     fn display_round_trips() {
-        for s in ["Bb", "F#m7b5", "Ebmaj7", "Am", "G7", "Dsus2", "Abaug", "C#dim7", "D/F#"] {
+        for s in [
+            "Bb", "F#m7b5", "Ebmaj7", "Am", "G7", "Dsus2", "Abaug", "C#dim7", "D/F#",
+        ] {
             let c = Chord::parse(s).unwrap();
             assert_eq!(c.to_string(), s);
             assert_eq!(Chord::parse(&c.to_string()).unwrap(), c);

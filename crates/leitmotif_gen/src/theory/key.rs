@@ -117,7 +117,9 @@ impl Key {
 
     /// The seven scale pitch classes.
     pub fn scale(&self) -> [PitchClass; 7] {
-        self.mode.intervals().map(|i| self.tonic.transpose(i as i32))
+        self.mode
+            .intervals()
+            .map(|i| self.tonic.transpose(i as i32))
     }
 
     /// Whether `pc` is in the scale.
@@ -190,7 +192,11 @@ impl Key {
 
     /// Human-readable name, e.g. `"D minor"`.
     pub fn name(&self) -> String {
-        format!("{} {}", self.tonic.name(self.prefers_flats()), self.mode.name())
+        format!(
+            "{} {}",
+            self.tonic.name(self.prefers_flats()),
+            self.mode.name()
+        )
     }
 }
 

@@ -44,7 +44,11 @@ pub fn voice_lead(prev: &[u8], chord: &Chord) -> Vec<u8> {
             for &t in &tones {
                 let near = t.nearest_midi(p as i32);
                 c.push(near);
-                c.push(if near <= p as i32 { near + 12 } else { near - 12 });
+                c.push(if near <= p as i32 {
+                    near + 12
+                } else {
+                    near - 12
+                });
             }
             c.retain(|&x| (0..=127).contains(&x));
             c.sort_unstable();
