@@ -9,7 +9,7 @@ use crate::timecode::{FrameRate, format_frames};
 pub enum Format {
     /// CMX 3600 edit decision list.
     Edl,
-    /// OpenTimelineIO JSON.
+    /// `OpenTimelineIO` JSON.
     Otio,
     /// Final Cut Pro 7 / Premiere "xmeml".
     Fcp7Xml,
@@ -283,13 +283,11 @@ impl CutList {
             if e.record_out <= e.record_in {
                 continue;
             }
-            if let Some(c) = cursor {
-                if e.record_in > c {
-                    out.push(TrackItem::Gap {
-                        start: c,
-                        end: e.record_in,
-                    });
-                }
+            if let Some(c) = cursor.filter(|&c| e.record_in > c) {
+                out.push(TrackItem::Gap {
+                    start: c,
+                    end: e.record_in,
+                });
             }
             if e.kind != Transition::Cut {
                 out.push(TrackItem::Transition(i));

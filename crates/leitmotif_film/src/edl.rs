@@ -2,7 +2,7 @@
 //!
 //! Accepts the common variants: `TITLE:`/`FCM:` anywhere or missing, 3–6
 //! digit event numbers, long reels and free column widths, two-line
-//! dissolves and wipes, keys, `M2` speed lines, `* LOC:` and DaVinci Resolve
+//! dissolves and wipes, keys, `M2` speed lines, `* LOC:` and `DaVinci` Resolve
 //! marker lines, clip-name and source-file remarks with or without `*`,
 //! CRLF or LF line ends, UTF-8 or Latin-1 text.
 
@@ -147,8 +147,10 @@ pub(crate) fn parse(
 
 fn push_event(list: &mut CutList, names: &mut Vec<Names>, ev: line::RawEvent, lineno: usize) {
     let [source_in, source_out, record_in, record_out] = ev.tc;
-    if ev.kind != Transition::Cut {
-        if let Some(prev) = list.events.last_mut() {
+    if ev.kind != Transition::Cut
+        && let Some(prev) = list.events.last_mut()
+    {
+        {
             let zero = prev.record_in == prev.record_out && prev.source_in == prev.source_out;
             if prev.number == ev.number && prev.kind == Transition::Cut && zero {
                 // The "from" half of a two-line transition.

@@ -162,9 +162,9 @@ pub enum ParseError {
         "{at}: invalid JSON: {message}: expected an OpenTimelineIO document (hint: is the file truncated?)"
     )]
     Json {
-        /// Where serde_json stopped.
+        /// Where `serde_json` stopped.
         at: Location,
-        /// serde_json's message.
+        /// The `serde_json` message.
         message: String,
     },
     /// Invalid XML (FCP7 or FCPXML).

@@ -1,4 +1,4 @@
-//! OpenTimelineIO JSON (`.otio`).
+//! `OpenTimelineIO` JSON (`.otio`).
 //!
 //! Reads Timeline.1 / Stack.1 / Track.1 / Clip.1-2 / Gap.1 / Transition.1 /
 //! Marker.2-3 with `RationalTime`s at any rate, converted to the cut list's
@@ -31,7 +31,7 @@ fn children(v: &Value) -> &[Value] {
         .map_or(&[], Vec::as_slice)
 }
 
-/// The first rate of a RationalTime below `v`.
+/// The first rate of a `RationalTime` below `v`.
 fn first_rate(v: &Value) -> Option<f64> {
     match v {
         Value::Object(o) => {
@@ -99,7 +99,7 @@ impl Reader {
         }
     }
 
-    /// A RationalTime in frames at the list's rate.
+    /// A `RationalTime` in frames at the list's rate.
     fn time(&self, v: &Value) -> Result<i64, ParseError> {
         let value = v.get("value").and_then(Value::as_f64);
         let rate = v
@@ -117,7 +117,7 @@ impl Reader {
         }
     }
 
-    /// A TimeRange as (start, duration) frames; `None` if absent.
+    /// A `TimeRange` as (start, duration) frames; `None` if absent.
     fn range(&self, v: Option<&Value>) -> Result<Option<(i64, i64)>, ParseError> {
         match v {
             None | Some(Value::Null) => Ok(None),
@@ -133,7 +133,7 @@ impl Reader {
         }
     }
 
-    /// Trimmed range of an item: its source_range, else its media's available range,
+    /// Trimmed range of an item: its `source_range`, else its media's available range,
     /// else (for stacks/tracks) its content length from 0.
     fn item_range(&self, v: &Value) -> Result<(i64, i64), ParseError> {
         if let Some(r) = self.range(v.get("source_range"))? {

@@ -136,7 +136,11 @@ impl Timecode {
             });
         }
         let drop = rate.drop_frames_per_minute();
-        if self.drop_frame && self.seconds == 0 && self.minutes % 10 != 0 && self.frames < drop {
+        if self.drop_frame
+            && self.seconds == 0
+            && !self.minutes.is_multiple_of(10)
+            && self.frames < drop
+        {
             return Err(TimecodeError::SkippedDropFrameLabel(self.to_string()));
         }
         Ok(())

@@ -97,7 +97,7 @@ pub(super) fn parse_note(
     Ok(())
 }
 
-/// ` |C:ResolveColorBlue |M:name |D:1` — a DaVinci Resolve marker on the current event.
+/// ` |C:ResolveColorBlue |M:name |D:1` — a `DaVinci` Resolve marker on the current event.
 fn resolve_marker(t: &str, lineno: usize, list: &mut CutList, current: Option<usize>) {
     let Some(i) = current else {
         list.warnings.push(format!(
