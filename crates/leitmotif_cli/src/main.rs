@@ -1,1 +1,77 @@
-fn main() {}
+//! `leitmotif`: score a cut list offline, check scores, write stems and bridges.
+
+mod commands;
+mod film;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Adaptive music middleware: scores cut lists and plays game music.
+#[derive(Parser, Debug)]
+#[command(name = "leitmotif", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Parse and show a cut list (CMX 3600 EDL, OTIO, FCP7 XML, FCPXML), normalised.
+    Cues(commands::CuesArgs),
+    /// Validate scores.
+    Check(commands::CheckArgs),
+    /// Score a cut list: write mix.wav, stems/, cuesheet.csv, timeline.png, report.json.
+    Render(film::RenderArgs),
+    /// Write the generated stems of a score as WAV files.
+    Stems(commands::StemsArgs),
+    /// Compose a bridge between two cues and write it as a Standard MIDI File.
+    Bridge(commands::BridgeArgs),
+}
+
+/// A mistake in the user's input: reported without a backtrace, exit code 2.
+#[derive(Debug)]
+pub struct UserError(pub String);
+
+impl std::fmt::Display for UserError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UserError {}
+
+/// Wraps any displayable error as a user error.
+pub fn user(e: impl std::fmt::Display) -> anyhow::Error {
+    anyhow::Error::new(UserError(e.to_string()))
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Cues(a) => commands::cues(a),
+        Command::Check(a) => commands::check(a),
+        Command::Render(a) => film::render(a),
+        Command::Stems(a) => commands::stems(a),
+        Command::Bridge(a) => commands::bridge(a),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            if let Some(io) = e.downcast_ref::<std::io::Error>() {
+                if io.kind() == std::io::ErrorKind::BrokenPipe {
+                    return ExitCode::SUCCESS;
+                }
+            }
+            let mut err = std::io::stderr().lock();
+            if e.downcast_ref::<UserError>().is_some() {
+                let _ = writeln!(err, "error: {e}");
+                ExitCode::from(2)
+            } else {
+                let _ = writeln!(err, "error: {e:#}");
+                ExitCode::from(1)
+            }
+        }
+    }
+}

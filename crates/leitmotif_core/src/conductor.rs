@@ -194,6 +194,10 @@ pub enum Input {
     SetParameter(usize, f32),
     /// Move to cue `index` following the transition rules.
     RequestCue(usize),
+    /// Move to cue `index` now, ignoring the rule's sync point (fades and bridges still
+    /// apply): its bar 1 lands on this input's frame plus its pickup. The film runner uses it
+    /// to start cues on their timecode.
+    StartCue(usize),
     /// Trigger stinger `index`.
     Stinger(usize),
     /// Change tempo at a sync point (followed through the cue's tempo variants).
@@ -252,9 +256,16 @@ impl Conductor {
         let params = score
             .parameters
             .iter()
-            .map(|p| ParamState { set: p.default, heard: p.default })
+            .map(|p| ParamState {
+                set: p.default,
+                heard: p.default,
+            })
             .collect();
-        let rules = score.rules.iter().map(|r| RuleState::new(r.when.len())).collect();
+        let rules = score
+            .rules
+            .iter()
+            .map(|r| RuleState::new(r.when.len()))
+            .collect();
         let current = Instance::new_cue(&score, initial, sample_rate, 0, 0);
         Conductor {
             stinger_last: vec![None; score.stingers.len()],

@@ -4,8 +4,8 @@
 //! `Score` → [`conductor::Conductor`] → a plan of [`conductor::Action`]s at exact frames → the
 //! engine (`leitmotif_engine`), live or offline.
 
+pub mod conductor;
 pub mod score;
 pub mod time;
-pub mod conductor;
 
 pub use score::{Score, ScoreError};

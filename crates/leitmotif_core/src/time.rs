@@ -24,7 +24,11 @@ pub struct Position {
 impl Position {
     /// The downbeat of `bar`.
     pub fn bar(bar: u32) -> Self {
-        Position { bar, beat: 1, tick: 0 }
+        Position {
+            bar,
+            beat: 1,
+            tick: 0,
+        }
     }
 }
 
@@ -111,7 +115,14 @@ impl TempoMap {
 
     /// A tempo ramping linearly (in beats) from `bpm0` to `bpm1` over `ramp_beats`, then
     /// holding `bpm1`.
-    pub fn ramp(sample_rate: u32, start_frame: i64, bpm0: f64, bpm1: f64, ramp_beats: u32, beats_per_bar: u32) -> Self {
+    pub fn ramp(
+        sample_rate: u32,
+        start_frame: i64,
+        bpm0: f64,
+        bpm1: f64,
+        ramp_beats: u32,
+        beats_per_bar: u32,
+    ) -> Self {
         let mut map = TempoMap::constant(sample_rate, start_frame, bpm0, beats_per_bar);
         if ramp_beats > 0 && bpm0 != bpm1 {
             map.segments[0].bpm1 = bpm1;
@@ -157,7 +168,14 @@ impl TempoMap {
 
     /// Replaces everything from `tick` on by a ramp from `bpm0` to `bpm1` over `ramp_ticks`
     /// followed by `bpm1`. `tick` should be on a bar line of the current meter.
-    pub fn push_segment_at(&mut self, tick: i64, bpm0: f64, bpm1: f64, ramp_ticks: i64, beats_per_bar: u32) {
+    pub fn push_segment_at(
+        &mut self,
+        tick: i64,
+        bpm0: f64,
+        bpm1: f64,
+        ramp_ticks: i64,
+        beats_per_bar: u32,
+    ) {
         let frame = self.frame_at_tick(tick);
         let start_bar = self.bar_index_at_tick(tick);
         self.segments.retain(|s| s.start_tick < tick);
@@ -207,7 +225,8 @@ impl TempoMap {
 
     /// Frame of a tick (ticks counted from bar 1, beat 1).
     pub fn frame_at_tick(&self, tick: i64) -> i64 {
-        self.segment_for_tick(tick).frame_at(tick, self.sample_rate as f64)
+        self.segment_for_tick(tick)
+            .frame_at(tick, self.sample_rate as f64)
     }
 
     /// Frame of a musical position.
@@ -336,7 +355,10 @@ mod tests {
             // 90 BPM: a beat is 2/3 s, a bar 8/3 s; bar 10,000 starts after 9,999 bars.
             let exact = 9_999.0 * 4.0 * 60.0 / 90.0 * sr as f64;
             assert_eq!(map.frame_at_bar(10_000), exact.round() as i64, "sr {sr}");
-            assert_eq!(map.position_at_frame(map.frame_at_bar(10_000)), Position::bar(10_000));
+            assert_eq!(
+                map.position_at_frame(map.frame_at_bar(10_000)),
+                Position::bar(10_000)
+            );
         }
     }
 
@@ -346,7 +368,10 @@ mod tests {
         let map = TempoMap::constant(sr, 1_000, 93.7, 3);
         for bar in [2u32, 17, 999, 10_000] {
             let exact = 1_000.0 + (bar - 1) as f64 * 3.0 * 60.0 / 93.7 * sr as f64;
-            assert!((map.frame_at_bar(bar) as f64 - exact).abs() <= 0.5, "bar {bar}");
+            assert!(
+                (map.frame_at_bar(bar) as f64 - exact).abs() <= 0.5,
+                "bar {bar}"
+            );
         }
     }
 

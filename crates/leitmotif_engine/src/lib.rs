@@ -1,1 +1,25 @@
-//! leitmotif_engine
+//! Leitmotif's engine: the conductor's plan played sample-accurately, live through kira or
+//! offline into buffers and files.
+//!
+//! * [`SourceBank`] holds every stem, stinger and segment of a score decoded and resampled to
+//!   the output rate (generated layers are synthesised by `leitmotif_gen` at load).
+//! * [`Mixer`] is the realtime part: a fixed pool of voices that start, stop and ramp on the
+//!   exact frame an [`Action`](leitmotif_core::conductor::Action) names, inside kira's 128-frame
+//!   chunks, sum into a music bus with ducking already applied, and pass a limiter.
+//! * [`MusicSound`] wraps the mixer as a kira [`Sound`](kira::sound::Sound), fed by a
+//!   preallocated `rtrb` ring buffer; [`Session`] is its control side.
+//! * [`OfflineBackend`] is a kira backend that renders as fast as the CPU allows;
+//!   [`render`] drives a whole score offline, and [`wav`] writes the result.
+
+pub mod bank;
+pub mod mixer;
+pub mod offline;
+pub mod session;
+pub mod sound;
+pub mod wav;
+
+pub use bank::{BankOptions, LoadError, SourceBank, Stem};
+pub use mixer::{Mixer, Msg};
+pub use offline::{OfflineBackend, OfflineRender, RenderOptions, render};
+pub use session::Session;
+pub use sound::{MusicSound, MusicSoundData, Shared};

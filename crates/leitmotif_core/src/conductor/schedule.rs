@@ -2,8 +2,12 @@
 
 use rand::Rng;
 
-use super::state::{Between, Fade, Incoming, Instance, InstanceKind, LayerOf, Owner, Pending, Voice};
-use super::{Action, ActionKind, Conductor, EventKind, Input, MusicEvent, SourceRef, CONTROL_BLOCK};
+use super::state::{
+    Between, Fade, Incoming, Instance, InstanceKind, LayerOf, Owner, Pending, Voice,
+};
+use super::{
+    Action, ActionKind, CONTROL_BLOCK, Conductor, EventKind, Input, MusicEvent, SourceRef,
+};
 use crate::score::validate::{pattern_matches, pattern_specificity};
 use crate::score::{Bridge, Condition, CurveShape, Layer, Length, Sync};
 use crate::time::{TICKS_PER_BEAT, TempoMap};
@@ -69,7 +73,10 @@ impl Conductor {
     }
 
     fn event(&self, out: &mut Out<'_>, frame: i64, kind: EventKind) {
-        let local = self.current.map.position_at_frame(frame.max(self.current.start()));
+        let local = self
+            .current
+            .map
+            .position_at_frame(frame.max(self.current.start()));
         let mut position = local;
         position.bar += self.current.bar_offset;
         out.events.push(MusicEvent {
@@ -92,25 +99,37 @@ impl Conductor {
 
     fn apply(&mut self, input: Input, frame: i64, out: &mut Out<'_>) {
         match input {
-            Input::SetParameter(i, v) => match (self.params.get_mut(i), self.score.parameters.get(i)) {
-                (Some(state), Some(p)) => {
-                    if !v.is_nan() {
-                        state.set = v.clamp(p.min, p.max);
-                        if p.seek_speed == 0.0 {
-                            state.heard = state.set;
+            Input::SetParameter(i, v) => {
+                match (self.params.get_mut(i), self.score.parameters.get(i)) {
+                    (Some(state), Some(p)) => {
+                        if !v.is_nan() {
+                            state.set = v.clamp(p.min, p.max);
+                            if p.seek_speed == 0.0 {
+                                state.heard = state.set;
+                            }
                         }
                     }
+                    _ => self.event(out, frame, EventKind::InvalidRequest),
                 }
-                _ => self.event(out, frame, EventKind::InvalidRequest),
-            },
+            }
             Input::RequestCue(c) if c < self.score.cues.len() => self.request(c, frame, out),
+            Input::StartCue(c) if c < self.score.cues.len() => {
+                self.request_synced(c, frame, Some(Sync::Immediate), out)
+            }
             Input::Stinger(s) if s < self.score.stingers.len() => self.trigger_stinger(s, frame),
-            Input::RequestCue(_) | Input::Stinger(_) => self.event(out, frame, EventKind::InvalidRequest),
+            Input::RequestCue(_) | Input::StartCue(_) | Input::Stinger(_) => {
+                self.event(out, frame, EventKind::InvalidRequest)
+            }
             Input::TempoCue { bpm, sync: _ } => {
                 let variant = self
                     .current
                     .cue()
-                    .and_then(|c| self.score.cues[c].tempo_variants.iter().find(|v| (v.bpm - bpm).abs() < 0.01))
+                    .and_then(|c| {
+                        self.score.cues[c]
+                            .tempo_variants
+                            .iter()
+                            .find(|v| (v.bpm - bpm).abs() < 0.01)
+                    })
                     .and_then(|v| self.score.cue_index(&v.cue));
                 match variant {
                     Some(c) => self.request(c, frame, out),
@@ -130,7 +149,11 @@ impl Conductor {
         for (state, p) in self.params.iter_mut().zip(&self.score.parameters) {
             let step = p.seek_speed * dt;
             let d = state.set - state.heard;
-            state.heard = if p.seek_speed == 0.0 || d.abs() <= step { state.set } else { state.heard + step * d.signum() };
+            state.heard = if p.seek_speed == 0.0 || d.abs() <= step {
+                state.set
+            } else {
+                state.heard + step * d.signum()
+            };
         }
     }
 
@@ -142,12 +165,26 @@ impl Conductor {
             let state = &mut self.rules[ri];
             for (ci, cond) in rule.when.iter().enumerate() {
                 let (Condition::AtLeast(p, t) | Condition::Below(p, t)) = cond;
-                let x = score.parameter_index(p).map_or(0.0, |i| self.params[i].heard);
+                let x = score
+                    .parameter_index(p)
+                    .map_or(0.0, |i| self.params[i].heard);
                 let h = rule.hysteresis;
                 let latch = &mut state.latched[ci];
                 *latch = match cond {
-                    Condition::AtLeast(..) => if *latch { x >= t - h } else { x >= *t },
-                    Condition::Below(..) => if *latch { x < t + h } else { x < *t },
+                    Condition::AtLeast(..) => {
+                        if *latch {
+                            x >= t - h
+                        } else {
+                            x >= *t
+                        }
+                    }
+                    Condition::Below(..) => {
+                        if *latch {
+                            x < t + h
+                        } else {
+                            x < *t
+                        }
+                    }
                 };
             }
             let active = state.latched.iter().all(|&l| l);
@@ -179,12 +216,17 @@ impl Conductor {
             Length::Seconds(s) => (s * self.sample_rate as f64).round() as i64,
             Length::Beats(b) => {
                 let t = map.tick_at_frame(at);
-                map.frame_at_tick(t + (b * TICKS_PER_BEAT as f64).round() as i64) - map.frame_at_tick(t)
+                map.frame_at_tick(t + (b * TICKS_PER_BEAT as f64).round() as i64)
+                    - map.frame_at_tick(t)
             }
         }
     }
 
     fn request(&mut self, to: usize, frame: i64, out: &mut Out<'_>) {
+        self.request_synced(to, frame, None, out);
+    }
+
+    fn request_synced(&mut self, to: usize, frame: i64, force: Option<Sync>, out: &mut Out<'_>) {
         if let Some(inc) = &self.incoming {
             if inc.committed {
                 // A transition is under way: make this request when its target has started.
@@ -202,7 +244,7 @@ impl Conductor {
         }
         let rule = self.rule_for(from, to);
         let tr = rule.map(|r| &self.score.transitions[r]);
-        let sync = tr.map_or(Sync::NextBar, |t| t.sync.clone());
+        let sync = force.unwrap_or_else(|| tr.map_or(Sync::NextBar, |t| t.sync.clone()));
         let target = &self.score.cues[to];
         let target_map = TempoMap::from_tempo(self.score.cue_tempo(target), self.sample_rate, 0);
         let pickup = -target_map.frame_at_tick(-(target.pickup_beats as i64) * TICKS_PER_BEAT);
@@ -213,15 +255,21 @@ impl Conductor {
         };
         let between = match between {
             Bridge::None => Between::Nothing,
-            Bridge::Segment(name) => {
-                Between::Segment(self.score.segments.iter().position(|x| x.name == name).unwrap_or(0))
-            }
+            Bridge::Segment(name) => Between::Segment(
+                self.score
+                    .segments
+                    .iter()
+                    .position(|x| x.name == name)
+                    .unwrap_or(0),
+            ),
             Bridge::Generated(bars) => {
                 let map = self.bridge_map(to, s, bars);
                 let frames = map.frame_at_bar(bars + 1) - s;
                 let id = self.next_bridge;
                 self.next_bridge += 1;
-                let from_bar = self.current.body_bar(self.current.map.position_at_frame(s).bar);
+                let from_bar = self
+                    .current
+                    .body_bar(self.current.map.position_at_frame(s).bar);
                 out.actions.push(Action {
                     frame: frame as u64,
                     kind: ActionKind::ComposeBridge {
@@ -240,13 +288,32 @@ impl Conductor {
         let at = s + match between {
             Between::Nothing => 0,
             Between::Segment(seg) => {
-                let bpb = self.current.map.beats_per_bar_at_tick(self.current.map.tick_at_frame(s));
-                self.length_frames(Length::Beats((self.score.segments[seg].bars * bpb) as f64), &self.current.map, s)
+                let bpb = self
+                    .current
+                    .map
+                    .beats_per_bar_at_tick(self.current.map.tick_at_frame(s));
+                self.length_frames(
+                    Length::Beats((self.score.segments[seg].bars * bpb) as f64),
+                    &self.current.map,
+                    s,
+                )
             }
             Between::Bridge(_, _, frames) => frames,
         };
-        self.pending = Some(Pending { to, rule, sync: s, between });
-        self.incoming = Some(Incoming { to, from, rule, at, started: false, committed: false });
+        self.pending = Some(Pending {
+            to,
+            rule,
+            sync: s,
+            between,
+        });
+        self.incoming = Some(Incoming {
+            to,
+            from,
+            rule,
+            at,
+            started: false,
+            committed: false,
+        });
     }
 
     /// The grid of a generated bridge: a ramp from the outgoing tempo to the target's.
@@ -266,7 +333,11 @@ impl Conductor {
         if let Some(inc) = self.incoming.take() {
             if inc.started {
                 // The incoming cue's pickup already sounds: release it.
-                for v in self.voices.iter_mut().filter(|v| !v.current && v.stop_at.is_none()) {
+                for v in self
+                    .voices
+                    .iter_mut()
+                    .filter(|v| !v.current && v.stop_at.is_none())
+                {
                     v.stop_at = Some((frame, DECLICK_FRAMES));
                 }
             }
@@ -276,7 +347,9 @@ impl Conductor {
     fn trigger_stinger(&mut self, s: usize, frame: i64) {
         let st = &self.score.stingers[s];
         if let Some(last) = self.stinger_last[s] {
-            if ((frame as u64).saturating_sub(last) as f32) < st.no_repeat_seconds * self.sample_rate as f32 {
+            if ((frame as u64).saturating_sub(last) as f32)
+                < st.no_repeat_seconds * self.sample_rate as f32
+            {
                 return;
             }
         }
@@ -342,7 +415,13 @@ impl Conductor {
             Due::Stop(i) => {
                 let v = self.voices.remove(i);
                 let (_, release) = v.stop_at.unwrap_or((frame, 0));
-                out.actions.push(Action { frame: frame as u64, kind: ActionKind::Stop { voice: v.id, release } });
+                out.actions.push(Action {
+                    frame: frame as u64,
+                    kind: ActionKind::Stop {
+                        voice: v.id,
+                        release,
+                    },
+                });
             }
             Due::Stinger(_) => {
                 let (at, s, variation) = self.stingers_due.remove(0);
@@ -353,7 +432,10 @@ impl Conductor {
                     frame: at.max(frame) as u64,
                     kind: ActionKind::Start {
                         voice: id,
-                        source: SourceRef::Stinger { stinger: s as u16, variation: variation as u16 },
+                        source: SourceRef::Stinger {
+                            stinger: s as u16,
+                            variation: variation as u16,
+                        },
                         offset: 0,
                         gain: db(st.gain_db),
                         cutoff: None,
@@ -361,19 +443,44 @@ impl Conductor {
                     },
                 });
                 let beats = st.variations[variation].beats as f64;
-                let len = self.length_frames(Length::Beats(beats), &self.current.map.clone(), frame);
+                let len =
+                    self.length_frames(Length::Beats(beats), &self.current.map.clone(), frame);
                 self.stinger_until = self.stinger_until.max((frame + len) as u64);
-                self.event(out, frame, EventKind::Stinger { stinger: s as u16, variation: variation as u16 });
+                self.event(
+                    out,
+                    frame,
+                    EventKind::Stinger {
+                        stinger: s as u16,
+                        variation: variation as u16,
+                    },
+                );
             }
             Due::IncomingVoices => {
-                let Some(inc) = self.incoming.as_mut() else { return };
+                let Some(inc) = self.incoming.as_mut() else {
+                    return;
+                };
                 inc.started = true;
                 let (to, at, rule) = (inc.to, inc.at, inc.rule);
-                let fade_in = rule.map_or(Length::Beats(0.0), |r| self.score.transitions[r].fade_in);
+                let fade_in =
+                    rule.map_or(Length::Beats(0.0), |r| self.score.transitions[r].fade_in);
                 let shape = rule.map_or(CurveShape::Linear, |r| self.score.transitions[r].shape);
-                let map = TempoMap::from_tempo(self.score.cue_tempo(&self.score.cues[to]), self.sample_rate, at);
+                let map = TempoMap::from_tempo(
+                    self.score.cue_tempo(&self.score.cues[to]),
+                    self.sample_rate,
+                    at,
+                );
                 let fi = self.length_frames(fade_in, &map, at);
-                let fade = if fi > 0 { Fade { start: at, len: fi, from: 0.0, to: 1.0, shape } } else { Fade::hold(1.0) };
+                let fade = if fi > 0 {
+                    Fade {
+                        start: at,
+                        len: fi,
+                        from: 0.0,
+                        to: 1.0,
+                        shape,
+                    }
+                } else {
+                    Fade::hold(1.0)
+                };
                 let pickup = self.pickup_of(to);
                 // A late pickup starts part-way through its material, still aligned to bar 1.
                 let skip = (frame - (at - pickup)).max(0) as u64;
@@ -397,16 +504,48 @@ impl Conductor {
     }
 
     /// Starts the voices of a cue's pass at `frame`, `offset` frames into the stems.
-    fn start_cue_voices(&mut self, cue: usize, frame: i64, offset: u64, fade: Fade, current: bool, out: &mut Out<'_>) {
+    fn start_cue_voices(
+        &mut self,
+        cue: usize,
+        frame: i64,
+        offset: u64,
+        fade: Fade,
+        current: bool,
+        out: &mut Out<'_>,
+    ) {
         let score = self.score.clone();
         for (li, layer) in score.cues[cue].layers.iter().enumerate() {
-            let source = SourceRef::Layer { cue: cue as u16, layer: li as u16 };
-            self.start_voice(source, Owner::Music { layer_of: LayerOf::Cue(cue, li) }, layer, frame, offset, fade, current, out);
+            let source = SourceRef::Layer {
+                cue: cue as u16,
+                layer: li as u16,
+            };
+            self.start_voice(
+                source,
+                Owner::Music {
+                    layer_of: LayerOf::Cue(cue, li),
+                },
+                layer,
+                frame,
+                offset,
+                fade,
+                current,
+                out,
+            );
         }
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn start_voice(&mut self, source: SourceRef, owner: Owner, layer: &Layer, frame: i64, offset: u64, fade: Fade, current: bool, out: &mut Out<'_>) {
+    fn start_voice(
+        &mut self,
+        source: SourceRef,
+        owner: Owner,
+        layer: &Layer,
+        frame: i64,
+        offset: u64,
+        fade: Fade,
+        current: bool,
+        out: &mut Out<'_>,
+    ) {
         let id = self.alloc_voice();
         let mut v = Voice {
             id,
@@ -420,16 +559,28 @@ impl Conductor {
             current,
         };
         v.last_gain = self.voice_gain(&v, frame);
-        v.last_cutoff = layer.cutoff_curve.as_ref().map(|c| c.eval(self.param_value(&c.parameter)));
+        v.last_cutoff = layer
+            .cutoff_curve
+            .as_ref()
+            .map(|c| c.eval(self.param_value(&c.parameter)));
         out.actions.push(Action {
             frame: frame as u64,
-            kind: ActionKind::Start { voice: id, source, offset, gain: v.last_gain, cutoff: v.last_cutoff, pan: layer.pan },
+            kind: ActionKind::Start {
+                voice: id,
+                source,
+                offset,
+                gain: v.last_gain,
+                cutoff: v.last_cutoff,
+                pan: layer.pan,
+            },
         });
         self.voices.push(v);
     }
 
     fn param_value(&self, name: &str) -> f32 {
-        self.score.parameter_index(name).map_or(0.0, |i| self.params[i].heard)
+        self.score
+            .parameter_index(name)
+            .map_or(0.0, |i| self.params[i].heard)
     }
 
     fn layer(&self, of: LayerOf) -> &Layer {
@@ -443,7 +594,10 @@ impl Conductor {
         let base = match v.owner {
             Owner::Music { layer_of } => {
                 let layer = self.layer(layer_of);
-                let curve = layer.gain_curve.as_ref().map_or(1.0, |c| c.eval(self.param_value(&c.parameter)));
+                let curve = layer
+                    .gain_curve
+                    .as_ref()
+                    .map_or(1.0, |c| c.eval(self.param_value(&c.parameter)));
                 db(layer.gain_db) * curve
             }
             Owner::Bridge => 1.0,
@@ -459,12 +613,19 @@ impl Conductor {
             inc.committed = true;
         }
         let tr = p.rule.map(|r| self.score.transitions[r].clone());
-        let fo = tr.as_ref().map_or(0, |t| self.length_frames(t.fade_out, &self.current.map, frame));
+        let fo = tr.as_ref().map_or(0, |t| {
+            self.length_frames(t.fade_out, &self.current.map, frame)
+        });
         let shape = tr.as_ref().map_or(CurveShape::Linear, |t| t.shape);
         let cue = &self.score.cues[from];
-        let at_loop_end = matches!(self.current.kind, InstanceKind::Cue(_)) && frame == self.current.pass_end;
+        let at_loop_end =
+            matches!(self.current.kind, InstanceKind::Cue(_)) && frame == self.current.pass_end;
         let tail = if at_loop_end && fo == 0 && cue.tail_beats > 0 {
-            self.length_frames(Length::Beats(cue.tail_beats as f64), &self.current.map, frame)
+            self.length_frames(
+                Length::Beats(cue.tail_beats as f64),
+                &self.current.map,
+                frame,
+            )
         } else {
             0
         };
@@ -474,13 +635,26 @@ impl Conductor {
                 v.stop_at = Some((frame + tail, DECLICK_FRAMES));
             } else if fo > 0 {
                 let now = v.fade.at(frame);
-                v.fade = Fade { start: frame, len: fo, from: now, to: 0.0, shape };
+                v.fade = Fade {
+                    start: frame,
+                    len: fo,
+                    from: now,
+                    to: 0.0,
+                    shape,
+                };
                 v.stop_at = Some((frame + fo, 0));
             } else {
                 v.stop_at = Some((frame, DECLICK_FRAMES));
             }
         }
-        self.event(out, frame, EventKind::TransitionStarted { from: from as u16, to: p.to as u16 });
+        self.event(
+            out,
+            frame,
+            EventKind::TransitionStarted {
+                from: from as u16,
+                to: p.to as u16,
+            },
+        );
         let offset = self.bar_offset_at(frame);
         match p.between {
             Between::Nothing => {}
@@ -492,7 +666,11 @@ impl Conductor {
                 let bars = self.score.segments[seg].bars;
                 let map = TempoMap::constant(self.sample_rate, frame, bpm, bpb);
                 self.current = Instance {
-                    kind: InstanceKind::Segment { segment: seg, from, to: p.to },
+                    kind: InstanceKind::Segment {
+                        segment: seg,
+                        from,
+                        to: p.to,
+                    },
                     pass_end: map.frame_at_bar(bars + 1),
                     map,
                     bar_offset: offset,
@@ -502,8 +680,13 @@ impl Conductor {
                 };
                 let score = self.score.clone();
                 for (li, layer) in score.segments[seg].layers.iter().enumerate() {
-                    let source = SourceRef::SegmentLayer { segment: seg as u16, layer: li as u16 };
-                    let owner = Owner::Music { layer_of: LayerOf::Segment(seg, li) };
+                    let source = SourceRef::SegmentLayer {
+                        segment: seg as u16,
+                        layer: li as u16,
+                    };
+                    let owner = Owner::Music {
+                        layer_of: LayerOf::Segment(seg, li),
+                    };
                     self.start_voice(source, owner, layer, frame, 0, Fade::hold(1.0), true, out);
                 }
             }
@@ -529,11 +712,18 @@ impl Conductor {
                     last_gain: 0.0,
                     last_cutoff: None,
                     current: true,
-                        };
+                };
                 v.last_gain = self.voice_gain(&v, frame);
                 out.actions.push(Action {
                     frame: frame as u64,
-                    kind: ActionKind::Start { voice: vid, source: v.source, offset: 0, gain: v.last_gain, cutoff: None, pan: 0.0 },
+                    kind: ActionKind::Start {
+                        voice: vid,
+                        source: v.source,
+                        offset: 0,
+                        gain: v.last_gain,
+                        cutoff: None,
+                        pan: 0.0,
+                    },
                 });
                 self.voices.push(v);
             }
@@ -553,7 +743,9 @@ impl Conductor {
 
     /// The target cue's bar 1.
     fn arrive(&mut self, frame: i64, out: &mut Out<'_>) {
-        let Some(inc) = self.incoming.take() else { return };
+        let Some(inc) = self.incoming.take() else {
+            return;
+        };
         if !inc.committed {
             // The sync point and bar 1 coincide: leave first.
             self.incoming = Some(inc.clone());
@@ -566,12 +758,18 @@ impl Conductor {
             v.current = false;
             v.stop_at.get_or_insert((frame, DECLICK_FRAMES));
         }
-        for v in self.voices.iter_mut().filter(|v| !v.current && v.stop_at.is_none()) {
+        for v in self
+            .voices
+            .iter_mut()
+            .filter(|v| !v.current && v.stop_at.is_none())
+        {
             v.current = true;
         }
         self.current = Instance::new_cue(&self.score, inc.to, self.sample_rate, frame, offset);
         self.event(out, frame, EventKind::CueStarted { cue: inc.to as u16 });
-        let fade_in = inc.rule.map_or(Length::Beats(0.0), |r| self.score.transitions[r].fade_in);
+        let fade_in = inc
+            .rule
+            .map_or(Length::Beats(0.0), |r| self.score.transitions[r].fade_in);
         let fi = self.length_frames(fade_in, &self.current.map.clone(), frame);
         let end = (frame + fi).max(self.finish_due.map_or(0, |f| f.0));
         self.finish_due = Some((end, inc.from as u16, inc.to as u16));
@@ -582,20 +780,34 @@ impl Conductor {
 
     /// A loop seam: the next pass starts (with its pickup), the ending pass stops or rings out.
     fn next_pass(&mut self, frame: i64, out: &mut Out<'_>) {
-        let InstanceKind::Cue(cue) = self.current.kind else { return };
+        let InstanceKind::Cue(cue) = self.current.kind else {
+            return;
+        };
         let seam = self.current.pass_end;
         let c = &self.score.cues[cue];
         let tail = self.length_frames(Length::Beats(c.tail_beats as f64), &self.current.map, seam);
-        let ending: Vec<usize> = (0..self.voices.len()).filter(|&i| self.voices[i].current && self.voices[i].stop_at.is_none()).collect();
+        let ending: Vec<usize> = (0..self.voices.len())
+            .filter(|&i| self.voices[i].current && self.voices[i].stop_at.is_none())
+            .collect();
         let fades: Vec<Fade> = ending.iter().map(|&i| self.voices[i].fade).collect();
         for &i in &ending {
             self.voices[i].current = false;
             self.voices[i].stop_at = Some((seam + tail, 0));
         }
         let fade = fades.first().copied().unwrap_or(Fade::hold(1.0));
-        self.start_cue_voices(cue, frame, (frame - (seam - self.pickup_of(cue))).max(0) as u64, fade, true, out);
+        self.start_cue_voices(
+            cue,
+            frame,
+            (frame - (seam - self.pickup_of(cue))).max(0) as u64,
+            fade,
+            true,
+            out,
+        );
         self.current.pass += 1;
-        self.current.pass_end = self.current.map.frame_at_bar((self.current.pass + 1) * self.current.bars + 1);
+        self.current.pass_end = self
+            .current
+            .map
+            .frame_at_bar((self.current.pass + 1) * self.current.bars + 1);
     }
 
     /// Beat, bar and marker events of the current instance up to `until` (exclusive).
@@ -616,9 +828,19 @@ impl Conductor {
             position.bar += self.current.bar_offset;
             let cue_bar = self.current.body_bar(local.bar);
             if local.beat == 1 {
-                out.events.push(MusicEvent { frame: f as u64, position, cue_bar, kind: EventKind::Bar });
+                out.events.push(MusicEvent {
+                    frame: f as u64,
+                    position,
+                    cue_bar,
+                    kind: EventKind::Bar,
+                });
             }
-            out.events.push(MusicEvent { frame: f as u64, position, cue_bar, kind: EventKind::Beat });
+            out.events.push(MusicEvent {
+                frame: f as u64,
+                position,
+                cue_bar,
+                kind: EventKind::Beat,
+            });
             if let InstanceKind::Cue(c) = self.current.kind {
                 if self.current.looping || local.bar <= self.current.bars {
                     for (mi, m) in self.score.cues[c].markers.iter().enumerate() {
@@ -627,7 +849,10 @@ impl Conductor {
                                 frame: f as u64,
                                 position,
                                 cue_bar,
-                                kind: EventKind::Marker { cue: c as u16, marker: mi as u16 },
+                                kind: EventKind::Marker {
+                                    cue: c as u16,
+                                    marker: mi as u16,
+                                },
                             });
                         }
                     }
@@ -640,17 +865,33 @@ impl Conductor {
 
     fn update_gains(&mut self, b0: i64, b1: i64, out: &mut Out<'_>) {
         let dialogue = db(self.score.ducking.dialogue_db * self.dialogue);
-        let stinger = if (b1 as u64) < self.stinger_until { db(self.score.ducking.stinger_db) } else { 1.0 };
+        let stinger = if (b1 as u64) < self.stinger_until {
+            db(self.score.ducking.stinger_db)
+        } else {
+            1.0
+        };
         let target = dialogue.min(stinger);
-        let step = CONTROL_BLOCK as f32 / (self.score.ducking.seconds.max(0.001) * self.sample_rate as f32);
+        let step = CONTROL_BLOCK as f32
+            / (self.score.ducking.seconds.max(0.001) * self.sample_rate as f32);
         let d = target - self.duck;
-        self.duck = if d.abs() <= step { target } else { self.duck + step * d.signum() };
+        self.duck = if d.abs() <= step {
+            target
+        } else {
+            self.duck + step * d.signum()
+        };
         for i in 0..self.voices.len() {
             let g = self.voice_gain(&self.voices[i], b1);
             let v = &mut self.voices[i];
             let at = b0.max(v.started);
             if (g - v.last_gain).abs() > 1e-6 && at < b1 {
-                out.actions.push(Action { frame: at as u64, kind: ActionKind::Gain { voice: v.id, target: g, frames: (b1 - at) as u32 } });
+                out.actions.push(Action {
+                    frame: at as u64,
+                    kind: ActionKind::Gain {
+                        voice: v.id,
+                        target: g,
+                        frames: (b1 - at) as u32,
+                    },
+                });
                 v.last_gain = g;
             }
             if let Owner::Music { layer_of } = v.owner {
@@ -659,7 +900,14 @@ impl Conductor {
                     let v = &mut self.voices[i];
                     if v.last_cutoff.is_none_or(|old| (old - hz).abs() > 0.5) && at < b1 {
                         v.last_cutoff = Some(hz);
-                        out.actions.push(Action { frame: at as u64, kind: ActionKind::Cutoff { voice: v.id, hz, frames: (b1 - at) as u32 } });
+                        out.actions.push(Action {
+                            frame: at as u64,
+                            kind: ActionKind::Cutoff {
+                                voice: v.id,
+                                hz,
+                                frames: (b1 - at) as u32,
+                            },
+                        });
                     }
                 }
             }

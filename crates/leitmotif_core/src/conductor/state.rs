@@ -32,8 +32,16 @@ impl RuleState {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(super) enum InstanceKind {
     Cue(usize),
-    Segment { segment: usize, from: usize, to: usize },
-    Bridge { id: u32, from: usize, to: usize },
+    Segment {
+        segment: usize,
+        from: usize,
+        to: usize,
+    },
+    Bridge {
+        id: u32,
+        from: usize,
+        to: usize,
+    },
 }
 
 /// A cue, segment or bridge on the timeline, with its own grid (tick 0 = its bar 1).
@@ -117,7 +125,11 @@ impl Instance {
                 };
                 let mut pass = 0u32;
                 loop {
-                    let pos = Position { bar: pass * self.bars + m.bar, beat: m.beat, tick: 0 };
+                    let pos = Position {
+                        bar: pass * self.bars + m.bar,
+                        beat: m.beat,
+                        tick: 0,
+                    };
                     let f = map.frame_at(pos);
                     if f >= earliest || pass > 1_000_000 {
                         return f;
@@ -141,7 +153,13 @@ pub(super) struct Fade {
 
 impl Fade {
     pub fn hold(value: f32) -> Self {
-        Fade { start: 0, len: 0, from: value, to: value, shape: CurveShape::Linear }
+        Fade {
+            start: 0,
+            len: 0,
+            from: value,
+            to: value,
+            shape: CurveShape::Linear,
+        }
     }
 
     pub fn at(&self, frame: i64) -> f32 {

@@ -49,7 +49,10 @@ fn run(c: &mut Conductor, to: u64) -> (Vec<Action>, Vec<MusicEvent>) {
 }
 
 fn started(events: &[MusicEvent], cue: usize) -> Option<u64> {
-    events.iter().find(|e| e.kind == EventKind::CueStarted { cue: cue as u16 }).map(|e| e.frame)
+    events
+        .iter()
+        .find(|e| e.kind == EventKind::CueStarted { cue: cue as u16 })
+        .map(|e| e.frame)
 }
 
 #[test]
@@ -72,22 +75,40 @@ fn transitions_land_on_their_grid_at_both_rates() {
         let mut c = Conductor::new(s.clone(), sr, 7);
         // Request combat mid-bar 1: the rule syncs on marker "out" (bar 3, beat 1 of calm).
         let req = sr as u64 / 3 + 17;
-        c.push(TimedInput { frame: req, input: Input::RequestCue(1) });
+        c.push(TimedInput {
+            frame: req,
+            input: Input::RequestCue(1),
+        });
         let (_, ev) = run(&mut c, sr as u64 * 12);
         let calm = TempoMap::constant(sr, 0, 120.0, 4);
         let t = started(&ev, 1).expect("combat starts");
         assert_eq!(t as i64, calm.frame_at_bar(3), "sr {sr}");
         // Bars inside combat follow its own tempo (97 BPM, 3/4) exactly.
         let combat = TempoMap::constant(sr, t as i64, 97.0, 3);
-        let bars: Vec<u64> = ev.iter().filter(|e| e.kind == EventKind::Bar && e.frame >= t).map(|e| e.frame).take(5).collect();
+        let bars: Vec<u64> = ev
+            .iter()
+            .filter(|e| e.kind == EventKind::Bar && e.frame >= t)
+            .map(|e| e.frame)
+            .take(5)
+            .collect();
         for (k, f) in bars.iter().enumerate() {
-            assert_eq!(*f as i64, combat.frame_at_bar(k as u32 + 1), "sr {sr} bar {k}");
+            assert_eq!(
+                *f as i64,
+                combat.frame_at_bar(k as u32 + 1),
+                "sr {sr} bar {k}"
+            );
         }
         // Global bar numbering continues: combat's bar 1 is global bar 3.
-        let first = ev.iter().find(|e| e.kind == EventKind::Bar && e.frame == t).unwrap();
+        let first = ev
+            .iter()
+            .find(|e| e.kind == EventKind::Bar && e.frame == t)
+            .unwrap();
         assert_eq!((first.position.bar, first.cue_bar), (3, 1));
         // Leaving combat waits for the end of its 2-bar loop (bars 5-6 here, so bar 7).
-        c.push(TimedInput { frame: combat.frame_at_bar(5) as u64 + 1_000, input: Input::RequestCue(0) });
+        c.push(TimedInput {
+            frame: combat.frame_at_bar(5) as u64 + 1_000,
+            input: Input::RequestCue(0),
+        });
         let (_, ev) = run(&mut c, sr as u64 * 40);
         let back = started(&ev, 0).expect("calm again");
         assert_eq!(back as i64, combat.frame_at_bar(7), "sr {sr}");
@@ -100,19 +121,36 @@ fn next_beat_sync_mid_chunk() {
     let s = score();
     let mut c = Conductor::new(s.clone(), sr, 0);
     // combat_alt uses "* -> *" (NextBar); combat from combat_alt uses "* -> combat" (NextBeat).
-    c.push(TimedInput { frame: 1000, input: Input::RequestCue(2) });
+    c.push(TimedInput {
+        frame: 1000,
+        input: Input::RequestCue(2),
+    });
     let (_, ev) = run(&mut c, 2 * sr as u64 + 1_000);
     let alt = started(&ev, 2).unwrap();
     assert_eq!(alt, 2 * sr as u64, "next bar of calm at 120 BPM is 2 s");
     let req = alt + 12_345;
-    c.push(TimedInput { frame: req, input: Input::RequestCue(1) });
+    c.push(TimedInput {
+        frame: req,
+        input: Input::RequestCue(1),
+    });
     let (acts, ev) = run(&mut c, sr as u64 * 6);
     let t = started(&ev, 1).unwrap();
     let beat = 22_050; // 120 BPM at 44.1 kHz
     assert_eq!(t, alt + (12_345 / beat + 1) * beat);
-    assert_ne!(t % CONTROL_BLOCK, 0, "this case lands inside a control block");
+    assert_ne!(
+        t % CONTROL_BLOCK,
+        0,
+        "this case lands inside a control block"
+    );
     // The incoming voice starts on that very frame.
-    assert!(acts.iter().any(|a| a.frame == t && matches!(a.kind, ActionKind::Start { source: SourceRef::Layer { cue: 1, .. }, .. })));
+    assert!(acts.iter().any(|a| a.frame == t
+        && matches!(
+            a.kind,
+            ActionKind::Start {
+                source: SourceRef::Layer { cue: 1, .. },
+                ..
+            }
+        )));
 }
 
 #[test]
@@ -120,8 +158,14 @@ fn last_request_wins_while_pending() {
     let sr = 48_000;
     let s = score();
     let mut c = Conductor::new(s.clone(), sr, 0);
-    c.push(TimedInput { frame: 100, input: Input::RequestCue(2) });
-    c.push(TimedInput { frame: 200, input: Input::RequestCue(3) });
+    c.push(TimedInput {
+        frame: 100,
+        input: Input::RequestCue(2),
+    });
+    c.push(TimedInput {
+        frame: 200,
+        input: Input::RequestCue(3),
+    });
     let (_, ev) = run(&mut c, sr as u64 * 8);
     assert_eq!(started(&ev, 2), None, "the first request was replaced");
     assert_eq!(started(&ev, 3), Some(2 * sr as u64));
@@ -132,17 +176,28 @@ fn pickup_starts_before_bar_one() {
     let sr = 48_000;
     let s = score();
     let mut c = Conductor::new(s.clone(), sr, 0);
-    c.push(TimedInput { frame: 10, input: Input::RequestCue(3) });
+    c.push(TimedInput {
+        frame: 10,
+        input: Input::RequestCue(3),
+    });
     let (acts, ev) = run(&mut c, sr as u64 * 4);
     let t = started(&ev, 3).unwrap();
     let pickup_start = acts
         .iter()
         .find_map(|a| match a.kind {
-            ActionKind::Start { source: SourceRef::Layer { cue: 3, .. }, offset, .. } => Some((a.frame, offset)),
+            ActionKind::Start {
+                source: SourceRef::Layer { cue: 3, .. },
+                offset,
+                ..
+            } => Some((a.frame, offset)),
             _ => None,
         })
         .unwrap();
-    assert_eq!(pickup_start, (t - sr as u64 / 2, 0), "one beat of pickup at 120 BPM");
+    assert_eq!(
+        pickup_start,
+        (t - sr as u64 / 2, 0),
+        "one beat of pickup at 120 BPM"
+    );
 }
 
 #[test]
@@ -151,10 +206,18 @@ fn gains_follow_curve_at_seek_speed() {
     let s = score();
     let mut c = Conductor::new(s.clone(), sr, 0);
     run(&mut c, 1024);
-    c.push(TimedInput { frame: 1024, input: Input::SetParameter(0, 0.5) });
+    c.push(TimedInput {
+        frame: 1024,
+        input: Input::SetParameter(0, 0.5),
+    });
     // seek 0.5/s: after 0.5 s the heard value is 0.25, after 1 s 0.5 and stays there.
     run(&mut c, 1024 + sr as u64 / 2);
-    let drums = |c: &Conductor| c.voice_gains().find(|(s, _)| *s == SourceRef::Layer { cue: 0, layer: 1 }).unwrap().1;
+    let drums = |c: &Conductor| {
+        c.voice_gains()
+            .find(|(s, _)| *s == SourceRef::Layer { cue: 0, layer: 1 })
+            .unwrap()
+            .1
+    };
     assert!((c.parameter(0).unwrap() - 0.25).abs() < 0.01);
     assert!((drums(&c) - 0.25).abs() < 0.01, "gain {}", drums(&c));
     run(&mut c, 1024 + 2 * sr as u64);
@@ -169,15 +232,27 @@ fn hysteresis_stops_flapping() {
     let mut frame = 0u64;
     let mut all = Vec::new();
     // Hover around the 0.7 threshold, inside the 0.1 dead band, after crossing once.
-    for (i, v) in [0.75f32, 0.66, 0.72, 0.65, 0.71, 0.64, 0.7].iter().enumerate() {
-        c.push(TimedInput { frame, input: Input::SetParameter(0, *v) });
+    for (i, v) in [0.75f32, 0.66, 0.72, 0.65, 0.71, 0.64, 0.7]
+        .iter()
+        .enumerate()
+    {
+        c.push(TimedInput {
+            frame,
+            input: Input::SetParameter(0, *v),
+        });
         frame += sr as u64 * 2;
         let (_, ev) = run(&mut c, frame);
         all.extend(ev);
         let _ = i;
     }
-    let starts = all.iter().filter(|e| matches!(e.kind, EventKind::CueStarted { .. })).count();
-    assert_eq!(starts, 2, "calm at 0, then combat once; no flapping back: {starts}");
+    let starts = all
+        .iter()
+        .filter(|e| matches!(e.kind, EventKind::CueStarted { .. }))
+        .count();
+    assert_eq!(
+        starts, 2,
+        "calm at 0, then combat once; no flapping back: {starts}"
+    );
 }
 
 #[test]
@@ -191,7 +266,10 @@ fn same_input_same_plan() {
                 1 => Input::RequestCue((k % 4) as usize),
                 _ => Input::RequestCue((k % 3) as usize),
             };
-            c.push(TimedInput { frame: k * 9_001, input });
+            c.push(TimedInput {
+                frame: k * 9_001,
+                input,
+            });
         }
         run(&mut c, 48_000 * 12)
     };
@@ -202,8 +280,14 @@ fn same_input_same_plan() {
 fn events_are_in_frame_order_and_bad_requests_are_reported() {
     let s = score();
     let mut c = Conductor::new(s.clone(), 48_000, 0);
-    c.push(TimedInput { frame: 5, input: Input::RequestCue(99) });
-    c.push(TimedInput { frame: 6, input: Input::SetParameter(0, f32::NAN) });
+    c.push(TimedInput {
+        frame: 5,
+        input: Input::RequestCue(99),
+    });
+    c.push(TimedInput {
+        frame: 6,
+        input: Input::SetParameter(0, f32::NAN),
+    });
     let (acts, ev) = run(&mut c, 48_000 * 4);
     assert!(ev.windows(2).all(|w| w[0].frame <= w[1].frame));
     assert!(acts.windows(2).all(|w| w[0].frame <= w[1].frame));

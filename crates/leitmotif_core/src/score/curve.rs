@@ -107,7 +107,10 @@ mod tests {
 
     #[test]
     fn holds_ends_and_interpolates() {
-        let c = curve(&[(0.2, 0.0, CurveShape::Linear), (0.6, 1.0, CurveShape::Linear)]);
+        let c = curve(&[
+            (0.2, 0.0, CurveShape::Linear),
+            (0.6, 1.0, CurveShape::Linear),
+        ]);
         assert_eq!(c.eval(0.0), 0.0);
         assert_eq!(c.eval(1.0), 1.0);
         assert!((c.eval(0.4) - 0.5).abs() < 1e-6);

@@ -42,7 +42,9 @@ pub(crate) fn did_you_mean<'a>(name: &str, names: impl Iterator<Item = &'a str>)
         .map(|n| (distance(name, n), n))
         .min_by_key(|&(d, _)| d);
     match best {
-        Some((d, n)) if d <= name.len().max(3) / 2 + 1 => format!("did you mean \"{n}\"?"),
+        Some((d, n)) if d <= name.chars().count().max(3) / 3 + 1 => {
+            format!("did you mean \"{n}\"?")
+        }
         Some(_) | None => "check the spelling against the names declared in the score".into(),
     }
 }
@@ -65,7 +67,11 @@ fn unique<'a>(what: &'static str, owner: &str, names: impl Iterator<Item = &'a s
     let mut seen = HashSet::new();
     for n in names {
         if n.is_empty() {
-            return Err(invalid(owner.into(), format!("a {what} has an empty name")));
+            return Err(invalid(
+                format!("{owner}{what} \"\""),
+                format!("a {what} has an empty name"),
+            )
+            .hint(format!("give the {what} a name")));
         }
         if !seen.insert(n) {
             return Err(ScoreError::new(K::Duplicate {
@@ -104,7 +110,11 @@ impl Score {
     /// Checks everything the parser cannot: names, ranges, lengths and consistency.
     pub fn validate(&self) -> Result {
         check_tempo(&self.tempo, "score tempo".into(), false)?;
-        unique("parameter", "", self.parameters.iter().map(|p| p.name.as_str()))?;
+        unique(
+            "parameter",
+            "",
+            self.parameters.iter().map(|p| p.name.as_str()),
+        )?;
         for p in &self.parameters {
             let item = format!("parameter \"{}\"", p.name);
             for (what, v) in [("min", p.min), ("max", p.max), ("default", p.default)] {
@@ -113,7 +123,12 @@ impl Score {
                 }
             }
             if p.min >= p.max {
-                return Err(range(item, "max", p.max as f64, &format!("more than min ({})", p.min)));
+                return Err(range(
+                    item,
+                    "max",
+                    p.max as f64,
+                    &format!("more than min ({})", p.min),
+                ));
             }
             if p.default < p.min || p.default > p.max {
                 return Err(range(
@@ -125,11 +140,18 @@ impl Score {
                 .hint("move the default inside the parameter's range"));
             }
             if !(p.seek_speed >= 0.0 && p.seek_speed.is_finite()) {
-                return Err(range(item, "seek_speed", p.seek_speed as f64, "0 or more units per second"));
+                return Err(range(
+                    item,
+                    "seek_speed",
+                    p.seek_speed as f64,
+                    "0 or more units per second",
+                ));
             }
         }
         if self.cues.is_empty() {
-            return Err(invalid("score".into(), "the score has no cues").hint("add at least one cue"));
+            return Err(
+                invalid("score".into(), "the score has no cues").hint("add at least one cue")
+            );
         }
         unique("cue", "", self.cues.iter().map(|c| c.name.as_str()))?;
         unique("segment", "", self.segments.iter().map(|s| s.name.as_str()))?;
@@ -155,9 +177,16 @@ impl Score {
             if seg.layers.is_empty() {
                 return Err(invalid(item, "the segment has no layers"));
             }
-            unique("layer", &format!("segment \"{}\", ", seg.name), seg.layers.iter().map(|l| l.name.as_str()))?;
+            unique(
+                "layer",
+                &format!("segment \"{}\", ", seg.name),
+                seg.layers.iter().map(|l| l.name.as_str()),
+            )?;
             for l in &seg.layers {
-                self.check_layer(l, &format!("segment \"{}\", layer \"{}\"", seg.name, l.name))?;
+                self.check_layer(
+                    l,
+                    &format!("segment \"{}\", layer \"{}\"", seg.name, l.name),
+                )?;
             }
         }
         for rule in &self.rules {
@@ -166,18 +195,34 @@ impl Score {
                 return Err(unknown(item, "cue", &rule.cue, cue_names()));
             }
             if rule.when.is_empty() {
-                return Err(invalid(item, "the rule has no conditions").hint("add e.g. `when: [AtLeast(\"tension\", 0.7)]`"));
+                return Err(invalid(item, "the rule has no conditions")
+                    .hint("add e.g. `when: [AtLeast(\"tension\", 0.7)]`"));
             }
             if !(rule.hysteresis >= 0.0 && rule.hysteresis.is_finite()) {
-                return Err(range(item, "hysteresis", rule.hysteresis as f64, "0 or more"));
+                return Err(range(
+                    item,
+                    "hysteresis",
+                    rule.hysteresis as f64,
+                    "0 or more",
+                ));
             }
             for cond in &rule.when {
                 let (Condition::AtLeast(p, v) | Condition::Below(p, v)) = cond;
                 let Some(param) = self.parameter_index(p).map(|i| &self.parameters[i]) else {
-                    return Err(unknown(item, "parameter", p, self.parameters.iter().map(|p| p.name.as_str())));
+                    return Err(unknown(
+                        item,
+                        "parameter",
+                        p,
+                        self.parameters.iter().map(|p| p.name.as_str()),
+                    ));
                 };
                 if !v.is_finite() || *v < param.min || *v > param.max {
-                    return Err(range(item, "threshold", *v as f64, &format!("within {}..={}", param.min, param.max)));
+                    return Err(range(
+                        item,
+                        "threshold",
+                        *v as f64,
+                        &format!("within {}..={}", param.min, param.max),
+                    ));
                 }
             }
         }
@@ -190,8 +235,12 @@ impl Score {
                 }
             }
             if !pairs.insert((t.from.as_str(), t.to.as_str())) {
-                return Err(invalid(item, "two transition rules cover the same pair of cues")
-                    .hint("merge them: the second would never be used"));
+                return Err(ScoreError::new(K::Duplicate {
+                    what: "transition",
+                    name: format!("{} -> {}", t.from, t.to),
+                })
+                .item(item)
+                .hint("two rules cover the same pair of cues: merge them, the second would never be used"));
             }
             self.check_sync(&t.sync, &t.from, &item)?;
             for (what, len) in [("fade_out", t.fade_out), ("fade_in", t.fade_in)] {
@@ -201,12 +250,22 @@ impl Score {
                 Bridge::None => {}
                 Bridge::Segment(s) => {
                     if !self.segments.iter().any(|x| &x.name == s) {
-                        return Err(unknown(item, "segment", s, self.segments.iter().map(|s| s.name.as_str())));
+                        return Err(unknown(
+                            item,
+                            "segment",
+                            s,
+                            self.segments.iter().map(|s| s.name.as_str()),
+                        ));
                     }
                 }
                 Bridge::Generated(bars) => {
                     if !(1..=16).contains(bars) {
-                        return Err(range(item, "generated bridge bars", *bars as f64, "1 to 16"));
+                        return Err(range(
+                            item,
+                            "generated bridge bars",
+                            *bars as f64,
+                            "1 to 16",
+                        ));
                     }
                 }
             }
@@ -217,16 +276,28 @@ impl Score {
                 return Err(invalid(item, "the stinger has no variations"));
             }
             if let Sync::Marker(_) = s.sync {
-                return Err(invalid(item, "stingers sync to the beat or bar, not to markers")
-                    .hint("use NextBeat or NextBar"));
+                return Err(
+                    invalid(item, "stingers sync to the beat or bar, not to markers")
+                        .hint("use NextBeat or NextBar"),
+                );
             }
             self.check_sync(&s.sync, "*", &item)?;
             if !(s.no_repeat_seconds >= 0.0 && s.no_repeat_seconds.is_finite()) {
-                return Err(range(item, "no_repeat_seconds", s.no_repeat_seconds as f64, "0 or more"));
+                return Err(range(
+                    item,
+                    "no_repeat_seconds",
+                    s.no_repeat_seconds as f64,
+                    "0 or more",
+                ));
             }
             for v in &s.variations {
                 if !(v.weight > 0.0 && v.weight.is_finite()) {
-                    return Err(range(item, "variation weight", v.weight as f64, "more than 0"));
+                    return Err(range(
+                        item,
+                        "variation weight",
+                        v.weight as f64,
+                        "more than 0",
+                    ));
                 }
                 if v.beats == 0 {
                     return Err(range(item, "variation beats", 0.0, "at least 1"));
@@ -239,16 +310,40 @@ impl Score {
             if th.notes.is_empty() && th.midi.is_none() {
                 return Err(invalid(item, "the theme has neither notes nor a MIDI file"));
             }
+            if th.midi.as_deref().is_some_and(|m| m.trim().is_empty()) {
+                return Err(invalid(item, "the MIDI file name is empty"));
+            }
             for &(pitch, len) in &th.notes {
-                if !(-1..=127).contains(&pitch) || !(len > 0.0 && len.is_finite()) {
-                    return Err(range(item, "note", pitch as f64, "pitch -1..=127 (-1 = rest) and a length above 0"));
+                if !(-1..=127).contains(&pitch) {
+                    return Err(range(
+                        item,
+                        "note pitch",
+                        pitch as f64,
+                        "-1..=127 (-1 = rest)",
+                    ));
+                }
+                if !(len > 0.0 && len.is_finite()) {
+                    return Err(range(item, "note length", len as f64, "more than 0 beats"));
                 }
             }
         }
-        for d in [self.ducking.stinger_db, self.ducking.dialogue_db] {
+        for (what, d) in [
+            ("stinger_db", self.ducking.stinger_db),
+            ("dialogue_db", self.ducking.dialogue_db),
+        ] {
             if !(d <= 0.0 && d >= -96.0) {
-                return Err(range("ducking".into(), "attenuation", d as f64, "-96 to 0 dB"));
+                return Err(range("ducking".into(), what, d as f64, "-96 to 0 dB")
+                    .hint("ducking attenuates: use a negative number of dB"));
             }
+        }
+        let s = self.ducking.seconds;
+        if !(s >= 0.0 && s <= 60.0) {
+            return Err(range(
+                "ducking".into(),
+                "seconds",
+                s as f64,
+                "0 to 60 seconds",
+            ));
         }
         Ok(())
     }
@@ -265,42 +360,90 @@ impl Score {
             check_tempo(tempo, item.clone(), true)?;
         }
         if cue.layers.is_empty() {
-            return Err(invalid(item, "the cue has no layers").hint("add a layer, or `Silence` for a rest"));
+            return Err(
+                invalid(item, "the cue has no layers").hint("add a layer, or `Silence` for a rest")
+            );
         }
-        unique("layer", &format!("cue \"{}\", ", cue.name), cue.layers.iter().map(|l| l.name.as_str()))?;
-        unique("marker", &format!("cue \"{}\", ", cue.name), cue.markers.iter().map(|m| m.name.as_str()))?;
+        unique(
+            "layer",
+            &format!("cue \"{}\", ", cue.name),
+            cue.layers.iter().map(|l| l.name.as_str()),
+        )?;
+        unique(
+            "marker",
+            &format!("cue \"{}\", ", cue.name),
+            cue.markers.iter().map(|m| m.name.as_str()),
+        )?;
         for m in &cue.markers {
             let mi = format!("cue \"{}\", marker \"{}\"", cue.name, m.name);
             if m.bar == 0 || m.bar > cue.bars {
-                return Err(range(mi, "bar", m.bar as f64, &format!("1 to {} (the cue's length)", cue.bars)));
+                return Err(range(
+                    mi,
+                    "bar",
+                    m.bar as f64,
+                    &format!("1 to {} (the cue's length)", cue.bars),
+                ));
             }
             if m.beat == 0 || m.beat > tempo.meter.0 {
-                return Err(range(mi, "beat", m.beat as f64, &format!("1 to {}", tempo.meter.0)));
+                return Err(range(
+                    mi,
+                    "beat",
+                    m.beat as f64,
+                    &format!("1 to {}", tempo.meter.0),
+                ));
             }
         }
         if cue.chords.len() > cue.bars as usize {
-            return Err(invalid(item, format!("{} chords for {} bars", cue.chords.len(), cue.bars))
-                .hint("give one chord per bar at most"));
+            return Err(invalid(
+                item,
+                format!("{} chords for {} bars", cue.chords.len(), cue.bars),
+            )
+            .hint("give one chord per bar at most"));
         }
         if let Some(th) = &cue.theme {
             if !self.themes.iter().any(|t| &t.name == th) {
-                return Err(unknown(item, "theme", th, self.themes.iter().map(|t| t.name.as_str())));
+                return Err(unknown(
+                    item,
+                    "theme",
+                    th,
+                    self.themes.iter().map(|t| t.name.as_str()),
+                ));
             }
         }
         for v in &cue.tempo_variants {
             let Some(other) = self.cue(&v.cue) else {
-                return Err(unknown(item, "cue", &v.cue, self.cues.iter().map(|c| c.name.as_str())));
+                return Err(unknown(
+                    item,
+                    "cue",
+                    &v.cue,
+                    self.cues.iter().map(|c| c.name.as_str()),
+                ));
             };
             if other.name == cue.name {
                 return Err(invalid(item, "a cue cannot be its own tempo variant"));
             }
             if (self.cue_tempo(other).bpm - v.bpm).abs() > 1e-9 {
-                return Err(invalid(item, format!("tempo variant \"{}\" plays at {} BPM, not {}", v.cue, self.cue_tempo(other).bpm, v.bpm)));
+                return Err(invalid(
+                    item,
+                    format!(
+                        "tempo variant \"{}\" plays at {} BPM, not {}",
+                        v.cue,
+                        self.cue_tempo(other).bpm,
+                        v.bpm
+                    ),
+                ));
             }
         }
         if let Some((v, a)) = cue.mood {
-            if !(-1.0..=1.0).contains(&v) || !(-1.0..=1.0).contains(&a) {
-                return Err(range(item, "mood", v as f64, "valence and arousal within -1..=1"));
+            for x in [v, a] {
+                if !(-1.0..=1.0).contains(&x) {
+                    return Err(range(
+                        item,
+                        "mood",
+                        x as f64,
+                        "valence and arousal within -1..=1",
+                    ));
+                }
             }
         }
         for l in &cue.layers {
@@ -311,7 +454,12 @@ impl Score {
 
     fn check_layer(&self, l: &Layer, item: &str) -> Result {
         if !l.gain_db.is_finite() || l.gain_db > 24.0 {
-            return Err(range(item.into(), "gain_db", l.gain_db as f64, "a finite gain up to +24 dB"));
+            return Err(range(
+                item.into(),
+                "gain_db",
+                l.gain_db as f64,
+                "a finite gain up to +24 dB",
+            ));
         }
         if !(-1.0..=1.0).contains(&l.pan) {
             return Err(range(item.into(), "pan", l.pan as f64, "-1 to 1"));
@@ -328,20 +476,32 @@ impl Score {
     fn check_curve(&self, c: &Curve, item: &str, lo: f32, hi: f32) -> Result {
         let item = item.to_string();
         if self.parameter_index(&c.parameter).is_none() {
-            return Err(unknown(item, "parameter", &c.parameter, self.parameters.iter().map(|p| p.name.as_str())));
+            return Err(unknown(
+                item,
+                "parameter",
+                &c.parameter,
+                self.parameters.iter().map(|p| p.name.as_str()),
+            ));
         }
         if c.points.is_empty() {
             return Err(invalid(item, "the curve has no points"));
         }
         for w in c.points.windows(2) {
             if !(w[1].x >= w[0].x) {
-                return Err(invalid(item, format!("curve points go backwards at x = {}", w[1].x))
-                    .hint("list the points in increasing x"));
+                return Err(
+                    invalid(item, format!("curve points go backwards at x = {}", w[1].x))
+                        .hint("list the points in increasing x"),
+                );
             }
         }
         for p in &c.points {
             if !p.x.is_finite() || !(p.y >= lo && p.y <= hi) {
-                return Err(range(item, "curve value", p.y as f64, &format!("{lo} to {hi}")));
+                return Err(range(
+                    item,
+                    "curve value",
+                    p.y as f64,
+                    &format!("{lo} to {hi}"),
+                ));
             }
         }
         Ok(())
@@ -359,7 +519,10 @@ impl Score {
                 if has {
                     Ok(())
                 } else {
-                    let names = self.cues.iter().flat_map(|c| c.markers.iter().map(|m| m.name.as_str()));
+                    let names = self
+                        .cues
+                        .iter()
+                        .flat_map(|c| c.markers.iter().map(|m| m.name.as_str()));
                     Err(unknown(item.into(), "marker", name, names))
                 }
             }
@@ -370,7 +533,9 @@ impl Score {
 
 fn check_source(source: &Source, item: &str) -> Result {
     match source {
-        Source::File(p) if p.trim().is_empty() => Err(invalid(item.into(), "the file name is empty")),
+        Source::File(p) if p.trim().is_empty() => {
+            Err(invalid(item.into(), "the file name is empty"))
+        }
         Source::Generated(g) if !(0.0..=1.0).contains(&g.velocity) => {
             Err(range(item.into(), "velocity", g.velocity as f64, "0 to 1"))
         }
@@ -392,27 +557,41 @@ fn check_length(len: Length, item: &str, what: &str) -> Result {
 
 fn check_tempo(t: &Tempo, item: String, looping: bool) -> Result {
     if !(t.bpm > 0.0 && t.bpm <= 999.0) {
-        return Err(range(item, "bpm", t.bpm, "more than 0 and at most 999").hint("tempo is in beats per minute, e.g. 120.0"));
+        return Err(range(item, "bpm", t.bpm, "more than 0 and at most 999")
+            .hint("tempo is in beats per minute, e.g. 120.0"));
     }
     let (n, d) = t.meter;
     if !(1..=32).contains(&n) || !matches!(d, 1 | 2 | 4 | 8 | 16 | 32) {
-        return Err(invalid(item, format!("meter ({n}, {d}) is not a valid time signature"))
-            .hint("use (beats per bar 1-32, beat unit 1/2/4/8/16/32), e.g. (4, 4)"));
+        return Err(invalid(
+            item,
+            format!("meter ({n}, {d}) is not a valid time signature"),
+        )
+        .hint("use (beats per bar 1-32, beat unit 1/2/4/8/16/32), e.g. (4, 4)"));
     }
     let mut last = 1;
     for c in &t.changes {
         if c.bar <= last {
-            return Err(invalid(item, format!("tempo change at bar {} is not after bar {last}", c.bar))
-                .hint("list tempo changes at increasing bars after bar 1"));
+            return Err(invalid(
+                item,
+                format!("tempo change at bar {} is not after bar {last}", c.bar),
+            )
+            .hint("list tempo changes at increasing bars after bar 1"));
         }
         last = c.bar;
         if !(c.bpm > 0.0 && c.bpm <= 999.0) {
-            return Err(range(item, "bpm", c.bpm, "more than 0 and at most 999"));
+            return Err(range(
+                item,
+                "tempo change bpm",
+                c.bpm,
+                "more than 0 and at most 999",
+            ));
         }
     }
     if looping && !t.changes.is_empty() {
-        return Err(invalid(item, "a looping cue cannot change tempo inside its loop")
-            .hint("split it into cues, or set `looping: false`"));
+        return Err(
+            invalid(item, "a looping cue cannot change tempo inside its loop")
+                .hint("split it into cues, or set `looping: false`"),
+        );
     }
     Ok(())
 }

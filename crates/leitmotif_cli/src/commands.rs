@@ -1,0 +1,161 @@
+//! The small subcommands: cues, check, stems, bridge.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Result;
+use clap::Args;
+use leitmotif_core::Score;
+use leitmotif_engine::{BankOptions, SourceBank, wav};
+use leitmotif_film::{FrameRate, ParseOptions, parse_cut_list};
+
+use crate::user;
+
+/// Arguments of `leitmotif cues`.
+#[derive(Args, Debug)]
+pub struct CuesArgs {
+    /// The cut list.
+    pub file: PathBuf,
+    /// Frame rate (EDLs do not state it): 23.976, 24, 25, 29.97, 29.97df, 30, 50, 59.94df, 60.
+    #[arg(long)]
+    pub fps: Option<String>,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    /// Accept record/source duration mismatches with a warning.
+    #[arg(long)]
+    pub lenient: bool,
+}
+
+/// Parses `--fps`.
+pub fn parse_rate(fps: Option<&str>) -> Result<Option<FrameRate>> {
+    fps.map(|f| f.parse::<FrameRate>().map_err(|e| user(format!("--fps {f}: {e} (hint: e.g. 24, 25, 29.97df, 23.976)"))))
+        .transpose()
+}
+
+/// `leitmotif cues`.
+pub fn cues(a: CuesArgs) -> Result<()> {
+    let opts = ParseOptions { lenient: a.lenient, rate: parse_rate(a.fps.as_deref())? };
+    let cut = parse_cut_list(&a.file, &opts).map_err(user)?;
+    let mut out = std::io::stdout().lock();
+    if a.json {
+        serde_json::to_writer_pretty(&mut out, &cut)?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    let rate = cut.rate;
+    writeln!(out, "{} — {:?}, {} events, {} markers, {} fps", cut.title.as_deref().unwrap_or("(untitled)"), cut.format, cut.events.len(), cut.markers.len(), rate.fps())?;
+    writeln!(out, "{:>6}  {:<10} {:<4} {:<12} {:<11} {:<11} {:<11} {:<11} {:>9}  clip", "event", "reel", "trk", "transition", "src in", "src out", "rec in", "rec out", "rec s")?;
+    for e in &cut.events {
+        writeln!(
+            out,
+            "{:>6}  {:<10} {:<4} {:<12} {:<11} {:<11} {:<11} {:<11} {:>9.3}  {}",
+            e.number_text,
+            e.reel,
+            e.track,
+            format!("{:?}", e.kind),
+            e.source_in_tc(rate),
+            e.source_out_tc(rate),
+            e.record_in_tc(rate),
+            e.record_out_tc(rate),
+            e.record_in_seconds(rate),
+            e.clip_name.as_deref().unwrap_or("")
+        )?;
+    }
+    for m in &cut.markers {
+        writeln!(out, "marker  {}  frame {:>7}  {:>9.3} s  {:<8} {}", m.timecode, m.frame, m.seconds, m.colour.as_deref().unwrap_or("-"), m.name)?;
+    }
+    for w in &cut.warnings {
+        writeln!(out, "warning: {w}")?;
+    }
+    Ok(())
+}
+
+/// Arguments of `leitmotif check`.
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    /// Score files.
+    #[arg(required = true)]
+    pub scores: Vec<PathBuf>,
+    /// Also load (decode or synthesise) every stem.
+    #[arg(long)]
+    pub stems: bool,
+}
+
+/// `leitmotif check`.
+pub fn check(a: CheckArgs) -> Result<()> {
+    for path in &a.scores {
+        let score = Score::load(path).map_err(user)?;
+        if a.stems {
+            SourceBank::load(&score, &BankOptions::for_score(path, 48_000)).map_err(|e| user(format!("{}: {e}", path.display())))?;
+        }
+        println!("{}: ok — \"{}\", {} cues, {} transitions, {} stingers", path.display(), score.name, score.cues.len(), score.transitions.len(), score.stingers.len());
+    }
+    Ok(())
+}
+
+/// Arguments of `leitmotif stems`.
+#[derive(Args, Debug)]
+pub struct StemsArgs {
+    /// The score.
+    pub score: PathBuf,
+    /// Output folder.
+    #[arg(short, long)]
+    pub out: PathBuf,
+    /// Sample rate.
+    #[arg(long, default_value_t = 48_000)]
+    pub rate: u32,
+}
+
+/// `leitmotif stems`: every cue layer as `cue-layer.wav`.
+pub fn stems(a: StemsArgs) -> Result<()> {
+    let score = Score::load(&a.score).map_err(user)?;
+    let bank = SourceBank::load(&score, &BankOptions::for_score(&a.score, a.rate)).map_err(user)?;
+    std::fs::create_dir_all(&a.out)?;
+    for (cue, stems) in score.cues.iter().zip(&bank.layers) {
+        for (layer, stem) in cue.layers.iter().zip(stems) {
+            let path = a.out.join(format!("{}-{}.wav", cue.name, layer.name));
+            wav::write_wav(&path, &stem.frames, a.rate, wav::WavFormat::Int24, None)?;
+            println!("{}", path.display());
+        }
+    }
+    Ok(())
+}
+
+/// Arguments of `leitmotif bridge`.
+#[derive(Args, Debug)]
+pub struct BridgeArgs {
+    /// The score.
+    #[arg(long)]
+    pub score: PathBuf,
+    /// Outgoing cue.
+    #[arg(long)]
+    pub from: String,
+    /// Incoming cue.
+    #[arg(long)]
+    pub to: String,
+    /// Seed.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Bars.
+    #[arg(long, default_value_t = 2)]
+    pub bars: u32,
+    /// Output MIDI file.
+    #[arg(short, long)]
+    pub out: PathBuf,
+}
+
+/// `leitmotif bridge`: compose one bridge and write it as MIDI (and a WAV beside it).
+pub fn bridge(a: BridgeArgs) -> Result<()> {
+    let score = Score::load(&a.score).map_err(user)?;
+    let idx = |name: &str| {
+        score.cue_index(name).ok_or_else(|| user(format!("{}: unknown cue \"{name}\" (cues: {})", a.score.display(), score.cues.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(", "))))
+    };
+    let (from, to) = (idx(&a.from)?, idx(&a.to)?);
+    let bridge = crate::film::compose_bridge(&score, from, to, a.bars, a.seed).map_err(user)?;
+    wav::write_atomic(&a.out, &bridge.to_smf())?;
+    println!("{} — {} bars, {} voices", a.out.display(), a.bars, bridge.voices.len());
+    let _ = Arc::new(());
+    Ok(())
+}

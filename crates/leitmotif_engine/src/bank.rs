@@ -1,0 +1,289 @@
+//! Decoded, resampled audio for every source a score names.
+
+use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
+
+use leitmotif_core::Score;
+use leitmotif_core::conductor::SourceRef;
+use leitmotif_core::score::{Cue, Source};
+use leitmotif_core::time::{TICKS_PER_BEAT, TempoMap};
+
+mod generated;
+
+pub use generated::to_stem as stem_from_buffer;
+mod resample;
+
+/// Stereo audio at the output rate.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Stem {
+    /// Interleaved-by-frame samples.
+    pub frames: Vec<[f32; 2]>,
+}
+
+impl Stem {
+    /// Silence of `len` frames.
+    pub fn silence(len: usize) -> Self {
+        Stem { frames: vec![[0.0; 2]; len] }
+    }
+
+    /// Number of frames.
+    pub fn len(&self) -> usize {
+        self.frames.len()
+    }
+
+    /// Whether there are no frames.
+    pub fn is_empty(&self) -> bool {
+        self.frames.is_empty()
+    }
+}
+
+/// A stem that could not be loaded.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum LoadError {
+    /// The file does not exist or cannot be read.
+    #[error("{item}: cannot open \"{asked}\" (looked at {}): {reason}", looked.display())]
+    Missing {
+        /// Which layer or stinger.
+        item: String,
+        /// The path the score gave.
+        asked: String,
+        /// Where it was looked for.
+        looked: PathBuf,
+        /// The OS or decoder message.
+        reason: String,
+    },
+    /// The file is not audio we can decode.
+    #[error("{item}: \"{}\" is not a decodable audio file (OGG, FLAC, WAV, MP3): {reason}", path.display())]
+    Decode {
+        /// Which layer or stinger.
+        item: String,
+        /// The file.
+        path: PathBuf,
+        /// The decoder's message.
+        reason: String,
+    },
+    /// A path leaving the score's folder.
+    #[error("{item}: \"{asked}\" points outside the score's folder (hint: keep stems beside the score, or allow outside paths explicitly)")]
+    OutsideScore {
+        /// Which layer or stinger.
+        item: String,
+        /// The path the score gave.
+        asked: String,
+    },
+    /// Stems of one cue differ in length beyond the tolerance.
+    #[error("cue \"{cue}\": stems differ in length: {details} (hint: export every stem of a cue with the same start and length; tolerance {tolerance_ms} ms)")]
+    LengthMismatch {
+        /// The cue.
+        cue: String,
+        /// Each file and its length.
+        details: String,
+        /// Allowed difference.
+        tolerance_ms: f64,
+    },
+    /// A file whose sample rate we refuse.
+    #[error("{item}: \"{}\" has a sample rate of {rate} Hz (hint: use 8 kHz to 192 kHz)", path.display())]
+    SampleRate {
+        /// Which layer or stinger.
+        item: String,
+        /// The file.
+        path: PathBuf,
+        /// Its rate.
+        rate: u32,
+    },
+    /// Generated material could not be made.
+    #[error("{item}: {reason}")]
+    Generate {
+        /// Which layer or stinger.
+        item: String,
+        /// Why.
+        reason: String,
+    },
+}
+
+/// How to load a bank.
+#[derive(Debug, Clone)]
+pub struct BankOptions {
+    /// Output sample rate.
+    pub sample_rate: u32,
+    /// Folder that relative stem paths start from (the score's folder).
+    pub base_dir: PathBuf,
+    /// Allow stem paths outside `base_dir` (absolute or with `..`).
+    pub allow_outside: bool,
+    /// Allowed difference between the stems of one cue, in milliseconds.
+    pub length_tolerance_ms: f64,
+}
+
+impl BankOptions {
+    /// Options for a score at `score_path` rendered at `sample_rate`.
+    pub fn for_score(score_path: &Path, sample_rate: u32) -> Self {
+        BankOptions {
+            sample_rate,
+            base_dir: score_path.parent().map(Path::to_path_buf).unwrap_or_default(),
+            allow_outside: false,
+            length_tolerance_ms: 20.0,
+        }
+    }
+}
+
+/// Every source of a score, at the output rate, indexed like [`SourceRef`].
+#[derive(Debug, Clone, Default)]
+pub struct SourceBank {
+    /// Output sample rate.
+    pub sample_rate: u32,
+    /// `layers[cue][layer]`.
+    pub layers: Vec<Vec<Arc<Stem>>>,
+    /// `segments[segment][layer]`.
+    pub segments: Vec<Vec<Arc<Stem>>>,
+    /// `stingers[stinger][variation]`.
+    pub stingers: Vec<Vec<Arc<Stem>>>,
+    /// Layer names, for stem outputs: `tap_names[tap]`; `taps` maps sources to them.
+    pub tap_names: Vec<String>,
+    /// `layer_taps[cue][layer]` (segments and stingers use `segment_taps`, `stinger_tap`).
+    pub layer_taps: Vec<Vec<u16>>,
+    /// `segment_taps[segment][layer]`.
+    pub segment_taps: Vec<Vec<u16>>,
+}
+
+impl SourceBank {
+    /// Decodes (or synthesises) every source of `score`.
+    pub fn load(score: &Score, opts: &BankOptions) -> Result<SourceBank, LoadError> {
+        let mut bank = SourceBank { sample_rate: opts.sample_rate, ..Default::default() };
+        for cue in &score.cues {
+            let mut stems = Vec::new();
+            let mut taps = Vec::new();
+            let frames = cue_frames(score, cue, opts.sample_rate);
+            for layer in &cue.layers {
+                let item = format!("cue \"{}\", layer \"{}\"", cue.name, layer.name);
+                let stem = load_source(score, Some(cue), &layer.source, &item, frames, opts)?;
+                stems.push(Arc::new(stem));
+                taps.push(bank.tap(&layer.name));
+            }
+            check_lengths(cue, &stems, opts)?;
+            bank.layers.push(stems);
+            bank.layer_taps.push(taps);
+        }
+        for seg in &score.segments {
+            let mut stems = Vec::new();
+            let mut taps = Vec::new();
+            let tempo = &score.tempo;
+            let frames = (seg.bars as f64 * tempo.meter.0 as f64 * 60.0 / tempo.bpm * opts.sample_rate as f64).round() as usize;
+            for layer in &seg.layers {
+                let item = format!("segment \"{}\", layer \"{}\"", seg.name, layer.name);
+                stems.push(Arc::new(load_source(score, None, &layer.source, &item, frames, opts)?));
+                taps.push(bank.tap(&layer.name));
+            }
+            bank.segments.push(stems);
+            bank.segment_taps.push(taps);
+        }
+        for st in &score.stingers {
+            let mut stems = Vec::new();
+            for (i, v) in st.variations.iter().enumerate() {
+                let item = format!("stinger \"{}\", variation {}", st.name, i + 1);
+                let frames = (v.beats as f64 * 60.0 / score.tempo.bpm * opts.sample_rate as f64).round() as usize;
+                stems.push(Arc::new(load_source(score, None, &v.source, &item, frames, opts)?));
+            }
+            bank.stingers.push(stems);
+        }
+        bank.tap("stingers");
+        bank.tap("bridges");
+        Ok(bank)
+    }
+
+    fn tap(&mut self, name: &str) -> u16 {
+        match self.tap_names.iter().position(|n| n == name) {
+            Some(i) => i as u16,
+            None => {
+                self.tap_names.push(name.to_string());
+                (self.tap_names.len() - 1) as u16
+            }
+        }
+    }
+
+    /// The audio of a source (bridges are not in the bank: they arrive at run time).
+    pub fn get(&self, source: SourceRef) -> Option<&Arc<Stem>> {
+        match source {
+            SourceRef::Layer { cue, layer } => self.layers.get(cue as usize)?.get(layer as usize),
+            SourceRef::SegmentLayer { segment, layer } => self.segments.get(segment as usize)?.get(layer as usize),
+            SourceRef::Stinger { stinger, variation } => self.stingers.get(stinger as usize)?.get(variation as usize),
+            SourceRef::Bridge(_) => None,
+        }
+    }
+
+    /// The stem output (tap) a source is written to.
+    pub fn tap_of(&self, source: SourceRef) -> u16 {
+        let named = |n: &str| self.tap_names.iter().position(|t| t == n).unwrap_or(0) as u16;
+        match source {
+            SourceRef::Layer { cue, layer } => self.layer_taps[cue as usize][layer as usize],
+            SourceRef::SegmentLayer { segment, layer } => self.segment_taps[segment as usize][layer as usize],
+            SourceRef::Stinger { .. } => named("stingers"),
+            SourceRef::Bridge(_) => named("bridges"),
+        }
+    }
+}
+
+/// Frames of a cue's stems: pickup + body + tail at its tempo.
+pub fn cue_frames(score: &Score, cue: &Cue, sample_rate: u32) -> usize {
+    let tempo = score.cue_tempo(cue);
+    let map = TempoMap::from_tempo(tempo, sample_rate, 0);
+    let pickup = -map.frame_at_tick(-(cue.pickup_beats as i64) * TICKS_PER_BEAT);
+    let body_end = map.frame_at_bar(cue.bars + 1);
+    let tail = map.frame_at_tick(map.tick_at_frame(body_end) + cue.tail_beats as i64 * TICKS_PER_BEAT) - body_end;
+    (pickup + body_end + tail) as usize
+}
+
+fn check_lengths(cue: &Cue, stems: &[Arc<Stem>], opts: &BankOptions) -> Result<(), LoadError> {
+    let files: Vec<(String, usize)> = cue
+        .layers
+        .iter()
+        .zip(stems)
+        .filter(|(l, _)| matches!(l.source, Source::File(_)))
+        .map(|(l, s)| (l.name.clone(), s.len()))
+        .collect();
+    let (Some(min), Some(max)) = (files.iter().map(|f| f.1).min(), files.iter().map(|f| f.1).max()) else {
+        return Ok(());
+    };
+    let tol = (opts.length_tolerance_ms / 1000.0 * opts.sample_rate as f64) as usize;
+    if max - min > tol {
+        let details = files
+            .iter()
+            .map(|(n, len)| format!("{n} = {:.3} s", *len as f64 / opts.sample_rate as f64))
+            .collect::<Vec<_>>()
+            .join(", ");
+        return Err(LoadError::LengthMismatch { cue: cue.name.clone(), details, tolerance_ms: opts.length_tolerance_ms });
+    }
+    Ok(())
+}
+
+fn load_source(score: &Score, cue: Option<&Cue>, source: &Source, item: &str, frames: usize, opts: &BankOptions) -> Result<Stem, LoadError> {
+    match source {
+        Source::Silence => Ok(Stem::silence(frames)),
+        Source::Generated(g) => generated::render(score, cue, g, item, frames, opts.sample_rate),
+        Source::File(asked) => {
+            let rel = Path::new(asked);
+            let escapes = rel.is_absolute() || rel.components().any(|c| matches!(c, Component::ParentDir));
+            if escapes && !opts.allow_outside {
+                return Err(LoadError::OutsideScore { item: item.into(), asked: asked.clone() });
+            }
+            let path = opts.base_dir.join(rel);
+            decode(&path, asked, item, opts.sample_rate)
+        }
+    }
+}
+
+/// Decodes an audio file and resamples it to `sample_rate`.
+pub fn decode(path: &Path, asked: &str, item: &str, sample_rate: u32) -> Result<Stem, LoadError> {
+    if let Err(e) = std::fs::metadata(path) {
+        return Err(LoadError::Missing { item: item.into(), asked: asked.into(), looked: path.into(), reason: e.to_string() });
+    }
+    let data = kira::sound::static_sound::StaticSoundData::from_file(path)
+        .map_err(|e| LoadError::Decode { item: item.into(), path: path.into(), reason: e.to_string() })?;
+    if !(8_000..=192_000).contains(&data.sample_rate) {
+        return Err(LoadError::SampleRate { item: item.into(), path: path.into(), rate: data.sample_rate });
+    }
+    let frames: Vec<[f32; 2]> = data.frames.iter().map(|f| [f.left, f.right]).collect();
+    if frames.is_empty() {
+        return Err(LoadError::Decode { item: item.into(), path: path.into(), reason: "the file holds no audio".into() });
+    }
+    Ok(Stem { frames: resample::resample(&frames, data.sample_rate, sample_rate) })
+}

@@ -1,0 +1,54 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use leitmotif_core::Score;
+use leitmotif_engine::{BankOptions, SourceBank, wav};
+
+/// The shared corpus, or `None` with a loud message.
+pub fn corpus(sub: &str) -> Option<PathBuf> {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus").join(sub);
+    if p.exists() {
+        Some(p)
+    } else {
+        eprintln!("SKIPPED: corpus folder {} is missing", p.display());
+        None
+    }
+}
+
+/// A fresh temporary folder for one test.
+pub fn temp_dir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("leitmotif-test-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// Writes a float WAV.
+pub fn write_stem(dir: &Path, name: &str, frames: &[[f32; 2]], sr: u32) {
+    wav::write_wav(&dir.join(name), frames, sr, wav::WavFormat::Float32, None).unwrap();
+}
+
+/// Parses a score and loads its bank from `dir`.
+pub fn load(src: &str, dir: &Path, sr: u32) -> (Arc<Score>, Arc<SourceBank>) {
+    let path = dir.join("test.score.ron");
+    std::fs::write(&path, src).unwrap();
+    let score = Score::load(&path).unwrap_or_else(|e| panic!("{e}"));
+    let bank = SourceBank::load(&score, &BankOptions::for_score(&path, sr)).unwrap_or_else(|e| panic!("{e}"));
+    (Arc::new(score), Arc::new(bank))
+}
+
+/// Frames where the signal (left channel) jumps from silence to non-silence.
+pub fn onsets(mix: &[[f32; 2]]) -> Vec<usize> {
+    let mut out = Vec::new();
+    let mut prev = 0.0f32;
+    for (i, f) in mix.iter().enumerate() {
+        if f[0].abs() > 1e-4 && prev.abs() <= 1e-4 {
+            out.push(i);
+        }
+        prev = f[0];
+    }
+    out
+}
