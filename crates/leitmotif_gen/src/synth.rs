@@ -7,7 +7,7 @@
 //! Identical inputs give bit-identical output.
 
 mod drums;
-mod dsp;
+pub(crate) mod dsp;
 mod fm;
 mod pluck;
 mod subtractive;
