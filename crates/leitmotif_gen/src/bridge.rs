@@ -176,7 +176,7 @@ pub fn compose_bridge(req: &BridgeRequest, seed: u64) -> Result<BridgeScore, Gen
     let to_chord = Chord::parse(&req.to_chord)?;
     let from = parse_key(&req.from_key, &from_chord)?;
     let to = parse_key(&req.to_key, &to_chord)?;
-    let mut r = rng(seed, 0xB41D_6E);
+    let mut r = rng(seed, 0x00B4_1D6E);
     let split_last = req.bars > 1 && r.random_bool(0.5);
     let slots = harmony::slots(req.bars, req.beats_per_bar, split_last);
     let goal = harmony::goal(&to, &to_chord, r.random_bool(0.25));

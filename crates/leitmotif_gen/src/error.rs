@@ -12,7 +12,7 @@ pub enum GenError {
     /// The part cannot be played by this instrument or in this context.
     #[error("unsupported part: {0}")]
     UnsupportedPart(String),
-    /// A SoundFont instrument was requested but no SoundFont is loaded.
+    /// A `SoundFont` instrument was requested but no `SoundFont` is loaded.
     #[error("SoundFont missing: {0}")]
     SoundfontMissing(String),
     /// A layer context or bridge request has out-of-range values.

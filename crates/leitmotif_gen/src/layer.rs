@@ -122,7 +122,7 @@ fn validate(ctx: &LayerContext) -> Result<(), GenError> {
 ///
 /// Level: the layer is normalised to a peak of −6 dBFS at velocity 0.8 (scaled by the part's
 /// velocity, at most about −3 dBFS). `Part::Riser` ignores the instrument (filtered noise).
-/// SoundFont instruments are approximated by a built-in instrument of their GM family.
+/// `SoundFont` instruments are approximated by a built-in instrument of their GM family.
 pub fn render_layer(g: &Generated, ctx: &LayerContext) -> Result<StereoBuffer, GenError> {
     validate(ctx)?;
     let seed = mix(ctx.seed, g.seed);

@@ -238,7 +238,7 @@ impl StyleModel {
         chords: &[(f64, Chord)],
         seed: u64,
     ) -> Vec<(i32, f32)> {
-        let mut r = rng(seed, 0x57_11E);
+        let mut r = rng(seed, 0x0005_711E);
         let chord_at = |beat: f64| -> Chord {
             chords
                 .iter()
@@ -333,7 +333,7 @@ impl StyleModel {
     /// Generates `bars` chords (one per bar) in `key` from the learned chord functions,
     /// starting on the tonic.
     pub fn generate_progression(&self, bars: usize, key: &Key, seed: u64) -> Vec<Chord> {
-        let mut r = rng(seed, 0xC40_2D);
+        let mut r = rng(seed, 0x000C_402D);
         let mut funcs: Vec<u8> = vec![function_of(key, &key.tonic_chord())];
         while funcs.len() < bars {
             let dist = backoff(&self.chords, &funcs);

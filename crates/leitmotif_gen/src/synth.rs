@@ -135,8 +135,8 @@ pub fn release_seconds(instrument: &Instrument) -> f64 {
     }
 }
 
-/// The built-in instrument standing in for `instrument`. SoundFont presets are approximated by
-/// their General MIDI family (bank 128 = drums), since no SoundFont player is built in.
+/// The built-in instrument standing in for `instrument`. `SoundFont` presets are approximated by
+/// their General MIDI family (bank 128 = drums), since no `SoundFont` player is built in.
 pub fn builtin(instrument: &Instrument) -> Instrument {
     match *instrument {
         Instrument::Soundfont(128, _) => Instrument::Drums,

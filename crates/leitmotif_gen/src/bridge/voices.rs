@@ -124,7 +124,7 @@ pub(super) fn bass(plan: &Plan) -> Vec<Note> {
             let (pitch, passing) = match passing_between(root, next, &key, &chord) {
                 Some(p) if (3..=4).contains(&gap) => (p, true),
                 _ if gap >= 5 => {
-                    let fifth = chord.root.transpose(7).nearest_midi((root + next) / 2);
+                    let fifth = chord.tones()[2].nearest_midi((root + next) / 2);
                     (fold(fifth, 31, 60), false)
                 }
                 _ => (root, false),

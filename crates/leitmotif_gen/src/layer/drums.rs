@@ -35,18 +35,18 @@ fn groove(style: DrumStyle, step: usize, bpb: usize, tension: f32) -> Vec<(u8, f
             }
         }
         DrumStyle::Backbeat => {
-            if on_beat && beat % 2 == 0 || (tension > 0.5 && step == 10 && bpb >= 4) {
+            if on_beat && beat.is_multiple_of(2) || (tension > 0.5 && step == 10 && bpb >= 4) {
                 hits.push((KICK, 0.9));
             }
             if backbeat {
                 hits.push((SNARE, 0.85));
             }
-            if sub % 2 == 0 {
+            if sub.is_multiple_of(2) {
                 hits.push((HAT, if on_beat { 0.55 } else { 0.35 }));
             }
         }
         DrumStyle::Driving => {
-            if on_beat && beat % 2 == 0 || step == 6 || (tension > 0.6 && step == 11) {
+            if on_beat && beat.is_multiple_of(2) || step == 6 || (tension > 0.6 && step == 11) {
                 hits.push((KICK, 0.95));
             }
             if backbeat {
@@ -74,7 +74,7 @@ fn groove(style: DrumStyle, step: usize, bpb: usize, tension: f32) -> Vec<(u8, f
             if on_beat && beat == bpb / 2 && beat > 0 {
                 hits.push((SNARE, 0.95));
             }
-            if sub % 2 == 0 {
+            if sub.is_multiple_of(2) {
                 hits.push((HAT, if on_beat { 0.5 } else { 0.3 }));
             }
         }
@@ -141,7 +141,7 @@ pub(super) fn pattern(f: &Frame, g: &Generated, style: DrumStyle) -> Vec<PartNot
             if step >= fill_from {
                 let i = step - fill_from;
                 let grid = if tension > 0.6 { 1 } else { 2 };
-                if i % grid == 0 {
+                if i.is_multiple_of(grid) {
                     let u = i as f32 / (fill_beats * 4) as f32;
                     let key = if r.random_bool(0.5) {
                         SNARE

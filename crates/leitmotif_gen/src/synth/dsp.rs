@@ -7,7 +7,7 @@ pub(crate) fn midi_hz(pitch: f32) -> f32 {
     440.0 * ((pitch - 69.0) / 12.0).exp2()
 }
 
-/// Band-limited sawtooth (PolyBLEP), phase in 0..1.
+/// Band-limited sawtooth (`PolyBLEP`), phase in 0..1.
 #[derive(Clone, Copy)]
 pub(crate) struct Saw {
     pub phase: f32,

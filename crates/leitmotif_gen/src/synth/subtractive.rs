@@ -1,4 +1,4 @@
-//! Subtractive instruments: pad, bass, lead and strings (PolyBLEP saws into a state-variable
+//! Subtractive instruments: pad, bass, lead and strings (`PolyBLEP` saws into a state-variable
 //! low-pass filter).
 
 use std::f32::consts::TAU;

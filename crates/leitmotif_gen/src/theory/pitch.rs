@@ -54,7 +54,7 @@ impl PitchClass {
     /// Parses a whole note name such as `"F#"`, `"Bb"`, `"E♭"`.
     pub fn parse(text: &str) -> Result<Self, TheoryError> {
         match Self::parse_prefix(text) {
-            Some((pc, rest)) if rest.is_empty() => Ok(pc),
+            Some((pc, "")) => Ok(pc),
             _ => Err(TheoryError::BadNote {
                 text: text.to_string(),
                 hint: "expected a letter A–G followed by optional # or b, e.g. \"F#\" or \"Bb\""
