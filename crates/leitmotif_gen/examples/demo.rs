@@ -133,6 +133,29 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         instruments: vec![Instrument::Strings, Instrument::Lead],
     };
     let s = compose_bridge(&req, 7)?;
+    for v in &s.voices {
+        let notes: Vec<String> = v
+            .notes
+            .iter()
+            .map(|n| {
+                format!(
+                    "{}@{}x{}{}",
+                    n.pitch,
+                    n.start_beat,
+                    n.beats,
+                    if n.passing { "p" } else { "" }
+                )
+            })
+            .collect();
+        println!("{:10} {:?}: {}", v.name, v.instrument, notes.join(" "));
+    }
+    println!(
+        "chords: {:?}",
+        s.chords
+            .iter()
+            .map(|(b, c)| format!("{b}:{c}"))
+            .collect::<Vec<_>>()
+    );
     let frames = ((s.seconds_at(s.total_beats()) + 1.0) * 44_100.0) as usize;
     write_wav(
         &dir.join("bridge.wav"),
