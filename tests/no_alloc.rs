@@ -50,3 +50,9 @@ fn render_path_does_not_allocate() {
     }
     assert!(peak > 0.01, "something played");
 }
+
+#[test]
+#[ignore = "aborts the process: run by hand to see that the guard bites"]
+fn guard_bites() {
+    assert_no_alloc(|| std::hint::black_box(Vec::<u8>::with_capacity(10)));
+}

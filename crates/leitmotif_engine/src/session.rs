@@ -176,10 +176,10 @@ pub fn bridge_request(score: &Score, from: usize, to: usize, from_bar: u32, bars
         .collect();
     let to_theme = b.theme.as_ref().and_then(|t| score.themes.iter().find(|th| &th.name == t)).map(|t| t.notes.clone());
     leitmotif_gen::BridgeRequest {
-        from_key: key_of(a),
+        from_key: Some(key_of(a)),
         from_chord: chord_at(a, from_bar).unwrap_or_else(|| "C".into()),
         from_bpm: score.cue_tempo(a).bpm,
-        to_key: key_of(b),
+        to_key: Some(key_of(b)),
         to_chord: chord_at(b, 1).unwrap_or_else(|| "C".into()),
         to_bpm: score.cue_tempo(b).bpm,
         beats_per_bar: score.cue_tempo(a).meter.0,
