@@ -18,18 +18,27 @@
 // built only on the (cold) failure path, so their size is accepted.
 #![allow(clippy::result_large_err)]
 
+pub mod autospot;
 pub mod cutlist;
 mod edl;
 pub mod error;
 mod fcp;
 mod otio;
+pub mod spotting;
 pub mod timecode;
+pub mod timeline;
 
 use std::path::Path;
 
+pub use autospot::{Lexicon, Scene, auto_spot, merge};
 pub use cutlist::{CutList, Event, Format, Marker, Shot, TrackItem, Transition};
 pub use error::{Location, MAX_INPUT_BYTES, ParseError};
+pub use spotting::{
+    Hit, ParamPoint, Spot, SpotError, SpottingList, TempoPoint, parse_spotting, parse_spotting_at,
+    parse_spotting_str, parse_spotting_str_at,
+};
 pub use timecode::{FrameRate, Timecode, TimecodeError};
+pub use timeline::{PictureHit, TimelinePicture, render_png};
 
 /// Options for the parsers.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
