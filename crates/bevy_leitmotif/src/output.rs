@@ -1,0 +1,234 @@
+//! Where the music is rendered: a kira device, or a scratch buffer on the main thread.
+//!
+//! Every backend renders the same [`Deck`]: it holds the playing [`MusicSound`] and, during a
+//! hot reload, the next one with the global frame at which it takes over, and publishes the
+//! global frame it has rendered up to (the music clock).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+
+use kira::Frame;
+use kira::info::Info;
+use kira::sound::{Sound, SoundData};
+use leitmotif_engine::MusicSound;
+
+/// Frames the deck renders at a time.
+const CHUNK: usize = 1024;
+
+/// State the deck publishes to the control side.
+#[derive(Debug, Default)]
+pub(crate) struct DeckShared {
+    /// The next global frame to be rendered.
+    pub clock: AtomicU64,
+    /// Master volume as `f32` bits.
+    pub volume: AtomicU32,
+}
+
+/// The rendering side: one sound playing, the next waiting for its start frame.
+pub(crate) struct Deck {
+    frame: u64,
+    current: Option<MusicSound>,
+    next: Option<(MusicSound, u64)>,
+    inbox: rtrb::Consumer<(MusicSound, u64)>,
+    retired: rtrb::Producer<MusicSound>,
+    shared: Arc<DeckShared>,
+    scratch: Vec<[f32; 2]>,
+}
+
+/// The control side of a [`Deck`].
+pub(crate) struct DeckControl {
+    outbox: rtrb::Producer<(MusicSound, u64)>,
+    retired: rtrb::Consumer<MusicSound>,
+    pub shared: Arc<DeckShared>,
+}
+
+/// A deck and its control, connected.
+pub(crate) fn deck(volume: f32) -> (Deck, DeckControl) {
+    let (tx, rx) = rtrb::RingBuffer::new(4);
+    let (ret_tx, ret_rx) = rtrb::RingBuffer::new(8);
+    let shared = Arc::new(DeckShared {
+        clock: AtomicU64::new(0),
+        volume: AtomicU32::new(volume.to_bits()),
+    });
+    let deck = Deck {
+        frame: 0,
+        current: None,
+        next: None,
+        inbox: rx,
+        retired: ret_tx,
+        shared: shared.clone(),
+        scratch: vec![[0.0; 2]; CHUNK],
+    };
+    (
+        deck,
+        DeckControl {
+            outbox: tx,
+            retired: ret_rx,
+            shared,
+        },
+    )
+}
+
+impl DeckControl {
+    /// The next global frame the deck will render.
+    pub fn clock(&self) -> u64 {
+        self.shared.clock.load(Ordering::Acquire)
+    }
+
+    /// Hands `sound` to the deck, to play from global frame `start`.
+    pub fn send(&mut self, sound: MusicSound, start: u64) -> bool {
+        while self.retired.pop().is_ok() {}
+        self.outbox.push((sound, start)).is_ok()
+    }
+
+    /// Drops sounds the deck is done with (here, not on the audio thread).
+    pub fn collect(&mut self) {
+        while self.retired.pop().is_ok() {}
+    }
+
+    /// Sets the master volume.
+    pub fn set_volume(&self, volume: f32) {
+        self.shared
+            .volume
+            .store(volume.to_bits(), Ordering::Relaxed);
+    }
+}
+
+impl Deck {
+    /// Renders the next `out.len()` global frames. Allocates nothing.
+    pub fn render(&mut self, out: &mut [[f32; 2]]) {
+        let mut at = 0;
+        while at < out.len() {
+            if self.next.is_none() {
+                self.next = self.inbox.pop().ok();
+            }
+            let mut n = out.len() - at;
+            if let Some((_, start)) = &self.next {
+                if *start <= self.frame {
+                    let (sound, _) = self.next.take().expect("checked above");
+                    if let Some(old) = self.current.replace(sound)
+                        && let Err(rtrb::PushError::Full(old)) = self.retired.push(old)
+                    {
+                        // The control side is not draining; never free on the audio thread.
+                        std::mem::forget(old);
+                    }
+                    continue;
+                }
+                n = n.min((*start - self.frame) as usize);
+            }
+            let chunk = &mut out[at..at + n];
+            match self.current.as_mut() {
+                Some(sound) => sound.render(chunk),
+                None => chunk.fill([0.0; 2]),
+            }
+            at += n;
+            self.frame += n as u64;
+        }
+        let volume = f32::from_bits(self.shared.volume.load(Ordering::Relaxed));
+        if volume != 1.0 {
+            for f in out.iter_mut() {
+                f[0] *= volume;
+                f[1] *= volume;
+            }
+        }
+        self.shared.clock.store(self.frame, Ordering::Release);
+    }
+
+    /// Renders `frames` frames into the deck's own scratch buffer (silent backends).
+    pub fn render_silently(&mut self, mut frames: u64) {
+        let mut scratch = std::mem::take(&mut self.scratch);
+        while frames > 0 {
+            let n = (frames as usize).min(scratch.len());
+            self.render(&mut scratch[..n]);
+            frames -= n as u64;
+        }
+        self.scratch = scratch;
+    }
+}
+
+impl Sound for Deck {
+    fn process(&mut self, out: &mut [Frame], _dt: f64, _info: &Info) {
+        let mut scratch = std::mem::take(&mut self.scratch);
+        for chunk in out.chunks_mut(CHUNK) {
+            let buf = &mut scratch[..chunk.len()];
+            self.render(buf);
+            for (o, s) in chunk.iter_mut().zip(buf.iter()) {
+                *o = Frame {
+                    left: s[0],
+                    right: s[1],
+                };
+            }
+        }
+        self.scratch = scratch;
+    }
+
+    fn finished(&self) -> bool {
+        false
+    }
+}
+
+/// A [`Deck`] to hand to kira.
+pub(crate) struct DeckData(pub Deck);
+
+impl SoundData for DeckData {
+    type Error = std::convert::Infallible;
+    type Handle = ();
+
+    fn into_sound(self) -> Result<(Box<dyn Sound>, ()), Self::Error> {
+        Ok((Box::new(self.0), ()))
+    }
+}
+
+/// The open audio device, kept alive for the app's lifetime.
+pub(crate) struct LiveOutput {
+    #[allow(dead_code)]
+    pub manager: kira::AudioManager<kira::DefaultBackend>,
+}
+
+/// Opens the default output device and plays `deck` on it; returns the device's sample rate.
+///
+/// Asks for `preferred_rate` when the device supports it, else uses the device's default.
+/// On failure the deck is dropped; the caller makes a new one for a silent backend.
+pub(crate) fn open_device(deck: Deck, preferred_rate: u32) -> Result<(LiveOutput, u32), String> {
+    use kira::backend::cpal::CpalBackendSettings;
+    use kira::backend::cpal::cpal::traits::{DeviceTrait, HostTrait};
+
+    let host = kira::backend::cpal::cpal::default_host();
+    let Some(device) = host.default_output_device() else {
+        return Err("no default output device".into());
+    };
+    let mut config = match device.default_output_config() {
+        Ok(c) => c.config(),
+        Err(e) => {
+            return Err(format!(
+                "the default output device has no usable configuration: {e}"
+            ));
+        }
+    };
+    if let Ok(ranges) = device.supported_output_configs() {
+        let supported = ranges.into_iter().any(|r| {
+            r.channels() == config.channels
+                && r.min_sample_rate() <= preferred_rate
+                && preferred_rate <= r.max_sample_rate()
+        });
+        if supported {
+            config.sample_rate = preferred_rate;
+        }
+    }
+    let rate = config.sample_rate;
+    let settings = kira::AudioManagerSettings::<kira::DefaultBackend> {
+        backend_settings: CpalBackendSettings {
+            device: Some(device),
+            config: Some(config),
+        },
+        ..Default::default()
+    };
+    let mut manager = match kira::AudioManager::<kira::DefaultBackend>::new(settings) {
+        Ok(m) => m,
+        Err(e) => return Err(format!("cannot open the audio stream: {e}")),
+    };
+    if let Err(e) = manager.play(DeckData(deck)) {
+        return Err(format!("cannot play on the audio device: {e}"));
+    }
+    Ok((LiveOutput { manager }, rate))
+}
