@@ -6,12 +6,12 @@ use std::sync::Arc;
 use anyhow::{Context, Result};
 use clap::Args;
 use leitmotif_core::Score;
-use leitmotif_core::conductor::{EventKind, Input, TimedInput};
-use leitmotif_core::score::{Source, Sync as SyncPoint};
+use leitmotif_core::conductor::{Conductor, EventKind, Input, TimedInput};
+use leitmotif_core::score::{Bridge, Source, Sync as SyncPoint};
 use leitmotif_core::time::TempoMap;
 use leitmotif_engine::{BankOptions, RenderOptions, SourceBank, wav};
-use leitmotif_film::autospot::{Lexicon, auto_spot};
-use leitmotif_film::spotting::{SpottingList, parse_spotting};
+use leitmotif_film::autospot::{Lexicon, auto_spot, timeline_start};
+use leitmotif_film::spotting::{SpottingList, parse_spotting_at};
 use leitmotif_film::timeline::{PictureHit, TimelinePicture, render_png};
 use leitmotif_film::{CutList, FrameRate, ParseOptions, parse_cut_list};
 use serde_json::json;
@@ -86,9 +86,10 @@ pub fn render(a: RenderArgs) -> Result<()> {
     let cut = parse_cut_list(&a.cues, &opts).map_err(user)?;
     let mut score = Score::load(&a.score).map_err(user)?;
     let rate = cut.rate;
-    let origin = cut.events.iter().map(|e| e.record_in).min().unwrap_or(0);
+    // Spotting frames count from the timeline's first frame; `origin` is its record timecode.
+    let origin = timeline_start(&cut);
     let spotting = match &a.spotting {
-        Some(p) => parse_spotting(p, rate).map_err(user)?,
+        Some(p) => parse_spotting_at(p, rate, origin).map_err(user)?,
         None => auto_spot(&cut, &score, &Lexicon::default()),
     };
     check_names(&spotting, &score, a.spotting.as_deref().unwrap_or(&a.cues))?;
@@ -102,11 +103,17 @@ pub fn render(a: RenderArgs) -> Result<()> {
     progress.set_message("fitting cues to picture");
     // Fit: each cue starts on its frame; tempo solved for the hits it contains.
     let duration = cut.duration_frames() as i64;
-    let placed = place(&spotting, &mut score, rate, origin, duration);
+    // Spotted cues decide; the score's parameter rules are for games.
+    score.rules.clear();
+    let placed = place(&spotting, &mut score, rate, duration);
+    if let Some(first) = placed.first().filter(|p| p.start == 0) {
+        // The first spotted cue opens the film: it is the initial cue, no transition needed.
+        score.initial_cue = first.cue.clone();
+    }
     let score = Arc::new(score);
     progress.set_message("loading and synthesising stems");
     let bank = Arc::new(SourceBank::load(&score, &BankOptions::for_score(&a.score, SAMPLE_RATE)).map_err(user)?);
-    let inputs = inputs(&score, &spotting, &placed, rate, origin);
+    let inputs = inputs(&score, &spotting, &placed, rate);
     let frames = sample_of(rate, duration) as u64 + (a.tail * SAMPLE_RATE as f64) as u64;
     progress.set_message("rendering");
     let mut r = leitmotif_engine::render(score.clone(), bank.clone(), &inputs, &RenderOptions { frames, seed: a.seed, stems: true, ..Default::default() });
@@ -172,18 +179,18 @@ fn check_names(sp: &SpottingList, score: &Score, file: &Path) -> Result<()> {
 /// within ±8 % of the written tempo (only for cues whose layers are all generated, which can
 /// be re-synthesised at any tempo) are ranked by importance-weighted frames between each hit
 /// and the nearest strong beat (bar lines count fully, other beats half).
-fn place(sp: &SpottingList, score: &mut Score, rate: FrameRate, origin: i64, duration: i64) -> Vec<Placed> {
+fn place(sp: &SpottingList, score: &mut Score, rate: FrameRate, duration: i64) -> Vec<Placed> {
     let mut cues: Vec<_> = sp.cues.clone();
     cues.sort_by_key(|c| c.start);
     let mut placed = Vec::new();
     for (i, s) in cues.iter().enumerate() {
-        let start = s.start - origin;
-        let end = cues.get(i + 1).map_or(duration, |n| n.start - origin).min(s.end.map_or(i64::MAX, |e| e - origin)).min(duration);
+        let start = s.start;
+        let end = cues.get(i + 1).map_or(duration, |n| n.start).min(s.end.unwrap_or(i64::MAX)).min(duration);
         let Some(ci) = score.cue_index(&s.cue) else { continue };
         let cue = &score.cues[ci];
         let tempo = score.cue_tempo(cue).clone();
         let flexible = cue.layers.iter().all(|l| matches!(l.source, Source::Generated(_) | Source::Silence));
-        let hits: Vec<(i64, f32)> = sp.hits.iter().map(|h| (h.at - origin, h.importance)).filter(|h| h.0 >= start && h.0 < end).collect();
+        let hits: Vec<(i64, f32)> = sp.hits.iter().map(|h| (h.at, h.importance)).filter(|h| h.0 >= start && h.0 < end).collect();
         let mut best = (tempo.bpm, f64::MAX);
         if flexible && !hits.is_empty() {
             for k in -80..=80 {
@@ -206,6 +213,19 @@ fn place(sp: &SpottingList, score: &mut Score, rate: FrameRate, origin: i64, dur
             variant.tempo_variants.clear();
             if score.cue(&name).is_none() {
                 score.cues.push(variant);
+                // The variant follows the transition rules that name its cue.
+                let named: Vec<_> = score.transitions.iter().filter(|t| t.from == s.cue || t.to == s.cue).cloned().collect();
+                for mut t in named {
+                    if t.from == s.cue {
+                        t.from = name.clone();
+                    }
+                    if t.to == s.cue {
+                        t.to = name.clone();
+                    }
+                    if !score.transitions.iter().any(|x| x.from == t.from && x.to == t.to) {
+                        score.transitions.push(t);
+                    }
+                }
             }
         }
         placed.push(Placed { cue: name, title: s.title.clone().unwrap_or_else(|| s.cue.clone()), start, end, bpm: best.0 });
@@ -226,21 +246,27 @@ fn hit_cost(bpm: f64, beats_per_bar: u32, start: i64, hits: &[(i64, f32)], rate:
         .sum()
 }
 
-fn inputs(score: &Score, sp: &SpottingList, placed: &[Placed], rate: FrameRate, origin: i64) -> Vec<TimedInput> {
+fn inputs(score: &Score, sp: &SpottingList, placed: &[Placed], rate: FrameRate) -> Vec<TimedInput> {
     let mut v = Vec::new();
     let pickup = |cue: usize| {
         let c = &score.cues[cue];
         let map = TempoMap::from_tempo(score.cue_tempo(c), SAMPLE_RATE, 0);
         -map.frame_at_tick(-(c.pickup_beats as i64) * leitmotif_core::time::TICKS_PER_BEAT)
     };
-    for p in placed {
+    let rules = Conductor::new(Arc::new(score.clone()), SAMPLE_RATE, 0);
+    let mut prev: Option<usize> = Some(score.cue_index(&score.initial_cue).unwrap_or(0));
+    for p in placed.iter().filter(|p| !(p.start == 0 && p.cue == score.initial_cue)) {
         let ci = score.cue_index(&p.cue).unwrap_or(0);
-        let at = (sample_of(rate, p.start) - pickup(ci)).max(0) as u64;
+        // A bridge or segment plays before the cue's bar 1: start the transition that much
+        // earlier so bar 1 still lands on the spotted frame.
+        let between = prev.filter(|&f| f != ci).map_or(0, |f| between_frames(score, rules.rule_for(f, ci), f, ci));
+        let at = (sample_of(rate, p.start) - pickup(ci) - between).max(0) as u64;
         v.push(TimedInput { frame: at, input: Input::StartCue(ci) });
+        prev = Some(ci);
     }
     for pp in &sp.params {
         let Some(pi) = score.parameter_index(&pp.param) else { continue };
-        let at = sample_of(rate, pp.at - origin).max(0);
+        let at = sample_of(rate, pp.at).max(0);
         if pp.ramp_frames <= 0 {
             v.push(TimedInput { frame: at as u64, input: Input::SetParameter(pi, pp.value) });
         } else {
@@ -256,11 +282,29 @@ fn inputs(score: &Score, sp: &SpottingList, placed: &[Placed], rate: FrameRate, 
     }
     if let Some(si) = score.stingers.iter().position(|s| s.sync == SyncPoint::Immediate) {
         for h in &sp.hits {
-            v.push(TimedInput { frame: sample_of(rate, h.at - origin).max(0) as u64, input: Input::Stinger(si) });
+            v.push(TimedInput { frame: sample_of(rate, h.at).max(0) as u64, input: Input::Stinger(si) });
         }
     }
     v.sort_by_key(|i| i.frame);
     v
+}
+
+/// Frames of the bridge or segment a transition rule puts before the target's bar 1.
+fn between_frames(score: &Score, rule: Option<usize>, from: usize, to: usize) -> i64 {
+    let Some(rule) = rule.map(|r| &score.transitions[r]) else { return 0 };
+    let from_tempo = score.cue_tempo(&score.cues[from]);
+    let bpb = from_tempo.meter.0;
+    match &rule.bridge {
+        Bridge::None => 0,
+        Bridge::Segment(name) => {
+            let bars = score.segments.iter().find(|s| &s.name == name).map_or(0, |s| s.bars);
+            TempoMap::constant(SAMPLE_RATE, 0, from_tempo.bpm, bpb).frame_at_bar(bars + 1)
+        }
+        Bridge::Generated(bars) => {
+            let to_bpm = score.cue_tempo(&score.cues[to]).bpm;
+            TempoMap::ramp(SAMPLE_RATE, 0, from_tempo.bpm, to_bpm, bars * bpb, bpb).frame_at_bar(bars + 1)
+        }
+    }
 }
 
 fn fade_tail(buf: &mut [[f32; 2]], len: usize) {
@@ -293,7 +337,7 @@ fn write_outputs(dir: &Path, a: &RenderArgs, cut: &CutList, score: &Score, place
         wav::write_atomic(&dir.join("bridges").join(name.replace('@', "_")), &b.score.to_smf())?;
     }
     // Cue sheet.
-    let tc = |f: i64| leitmotif_film::format_frames(f + origin, rate);
+    let tc = |f: i64| leitmotif_film::timecode::format_frames(f + origin, rate);
     let mut csv = String::from("cue,title,in,out,duration_s,usage,bpm\n");
     for (i, p) in placed.iter().enumerate() {
         csv.push_str(&format!("M{:02},\"{}\",{},{},{:.2},BI,{:.1}\n", i + 1, p.title.replace('"', "'"), tc(p.start), tc(p.end), secs(rate, p.end - p.start), p.bpm));
@@ -306,14 +350,14 @@ fn write_outputs(dir: &Path, a: &RenderArgs, cut: &CutList, score: &Score, place
     let mut pic_hits = Vec::new();
     let mut worst = 0i64;
     for h in &sp.hits {
-        let at = sample_of(rate, h.at - origin);
+        let at = sample_of(rate, h.at);
         let i = beats.partition_point(|&b| b < at);
         let nearest = [i.checked_sub(1), Some(i)].into_iter().flatten().filter_map(|k| beats.get(k)).min_by_key(|&&b| (b - at).abs()).copied().unwrap_or(at);
         let err = to_frames(nearest - at);
         let stinger = r.events.iter().any(|e| matches!(e.kind, EventKind::Stinger { .. }) && e.frame as i64 == at);
         worst = worst.max(err.abs());
-        hits_json.push(json!({"name": h.name, "timecode": tc(h.at - origin), "frame": h.at - origin, "importance": h.importance, "beat_error_frames": err, "stinger_on_frame": stinger}));
-        pic_hits.push(PictureHit { at_s: secs(rate, h.at - origin), name: h.name.clone(), error_frames: err });
+        hits_json.push(json!({"name": h.name, "timecode": tc(h.at), "frame": h.at, "importance": h.importance, "beat_error_frames": err, "stinger_on_frame": stinger}));
+        pic_hits.push(PictureHit { at_s: secs(rate, h.at), name: h.name.clone(), error_frames: err });
     }
     let starts: Vec<_> = r.events.iter().filter_map(|e| match e.kind {
         EventKind::CueStarted { cue } => Some(json!({"cue": score.cues[cue as usize].name, "sample": e.frame, "frame": to_frames(e.frame as i64), "timecode": tc(to_frames(e.frame as i64))})),
@@ -343,14 +387,14 @@ fn write_outputs(dir: &Path, a: &RenderArgs, cut: &CutList, score: &Score, place
         let mut value = score.parameters[pi].default;
         tension.push((0.0, value));
         for p in sp.params.iter().filter(|p| p.param == "tension") {
-            tension.push((secs(rate, p.at - origin), value));
+            tension.push((secs(rate, p.at), value));
             value = p.value;
-            tension.push((secs(rate, p.at - origin + p.ramp_frames), value));
+            tension.push((secs(rate, p.at + p.ramp_frames), value));
         }
         tension.push((secs(rate, cut.duration_frames() as i64), value));
     }
     let picture = TimelinePicture {
-        title: format!("{} — {}", cut.title.as_deref().unwrap_or("untitled"), score.name),
+        title: format!("{} - {}", cut.title.as_deref().unwrap_or("untitled"), score.name),
         duration_s: secs(rate, cut.duration_frames() as i64),
         shots: cut.shots().iter().map(|s| (secs(rate, s.start - origin), secs(rate, s.end - origin), String::new())).collect(),
         cues: placed.iter().map(|p| (secs(rate, p.start), secs(rate, p.end), p.cue.clone())).collect(),

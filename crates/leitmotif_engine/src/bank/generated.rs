@@ -6,9 +6,14 @@ use leitmotif_gen::{LayerContext, StereoBuffer, render_layer};
 
 use super::{LoadError, Stem};
 
-/// Converts a generator buffer into a stem of exactly `frames` frames.
+/// Gain applied to generated material: the generator peaks each part near −6 dBFS, and a
+/// cue stacks four to six parts, so −6 dB of headroom puts a full cue near −18 LUFS.
+pub const GENERATED_HEADROOM: f32 = 0.5;
+
+/// Converts a generator buffer into a stem of exactly `frames` frames, with headroom.
 pub fn to_stem(buf: &StereoBuffer, frames: usize) -> Stem {
-    let mut out: Vec<[f32; 2]> = buf.left.iter().zip(&buf.right).map(|(l, r)| [*l, *r]).collect();
+    let g = GENERATED_HEADROOM;
+    let mut out: Vec<[f32; 2]> = buf.left.iter().zip(&buf.right).map(|(l, r)| [*l * g, *r * g]).collect();
     out.resize(frames, [0.0; 2]);
     Stem { frames: out }
 }
