@@ -69,6 +69,45 @@ pub struct Placed {
     pub bpm: f64,
 }
 
+/// A cut list scored: the fitted cues and the render.
+pub struct FilmRender {
+    /// The score as rendered (with tempo-solved cue variants).
+    pub score: Arc<Score>,
+    /// The cues as placed on the timeline.
+    pub placed: Vec<Placed>,
+    /// The audio and the plan.
+    pub render: leitmotif_engine::OfflineRender,
+    /// Frames rendered (picture plus tail).
+    pub frames: u64,
+    /// The inputs given to the conductor.
+    pub inputs: Vec<TimedInput>,
+}
+
+/// Fits a spotting list to a cut list and renders it: each cue starts on its frame, tempos
+/// are solved for the hits, hits get a stinger on the frame when the score has an
+/// `Immediate` stinger. Spotting frames count from the timeline's first frame.
+pub fn score_film(cut: &CutList, mut score: Score, spotting: &SpottingList, score_path: &Path, seed: u64, tail: f64) -> Result<FilmRender> {
+    let rate = cut.rate;
+    let duration = cut.duration_frames() as i64;
+    // Spotted cues decide; the score's parameter rules are for games.
+    score.rules.clear();
+    let placed = place(spotting, &mut score, rate, duration);
+    if let Some(first) = placed.first().filter(|p| p.start == 0) {
+        // The first spotted cue opens the film: it is the initial cue, no transition needed.
+        score.initial_cue = first.cue.clone();
+    }
+    let score = Arc::new(score);
+    let bank = Arc::new(SourceBank::load(&score, &BankOptions::for_score(score_path, SAMPLE_RATE)).map_err(user)?);
+    let inputs = inputs(&score, spotting, &placed, rate);
+    let frames = sample_of(rate, duration).max(0) as u64 + (tail * SAMPLE_RATE as f64) as u64;
+    let mut r = leitmotif_engine::render(score.clone(), bank.clone(), &inputs, &RenderOptions { frames, seed, stems: true, ..Default::default() });
+    fade_tail(&mut r.mix, (tail * SAMPLE_RATE as f64) as usize);
+    for s in &mut r.stems {
+        fade_tail(s, (tail * SAMPLE_RATE as f64) as usize);
+    }
+    Ok(FilmRender { score, placed, render: r, frames, inputs })
+}
+
 /// Seconds of a timeline frame.
 fn secs(rate: FrameRate, frames: i64) -> f64 {
     rate.frames_to_seconds(frames)
@@ -84,7 +123,7 @@ pub fn render(a: RenderArgs) -> Result<()> {
     let started = std::time::Instant::now();
     let opts = ParseOptions { lenient: a.lenient, rate: parse_rate(a.fps.as_deref())? };
     let cut = parse_cut_list(&a.cues, &opts).map_err(user)?;
-    let mut score = Score::load(&a.score).map_err(user)?;
+    let score = Score::load(&a.score).map_err(user)?;
     let rate = cut.rate;
     // Spotting frames count from the timeline's first frame; `origin` is its record timecode.
     let origin = timeline_start(&cut);
@@ -100,27 +139,9 @@ pub fn render(a: RenderArgs) -> Result<()> {
         }
     }
     let progress = indicatif::ProgressBar::new_spinner();
-    progress.set_message("fitting cues to picture");
-    // Fit: each cue starts on its frame; tempo solved for the hits it contains.
-    let duration = cut.duration_frames() as i64;
-    // Spotted cues decide; the score's parameter rules are for games.
-    score.rules.clear();
-    let placed = place(&spotting, &mut score, rate, duration);
-    if let Some(first) = placed.first().filter(|p| p.start == 0) {
-        // The first spotted cue opens the film: it is the initial cue, no transition needed.
-        score.initial_cue = first.cue.clone();
-    }
-    let score = Arc::new(score);
-    progress.set_message("loading and synthesising stems");
-    let bank = Arc::new(SourceBank::load(&score, &BankOptions::for_score(&a.score, SAMPLE_RATE)).map_err(user)?);
-    let inputs = inputs(&score, &spotting, &placed, rate);
-    let frames = sample_of(rate, duration) as u64 + (a.tail * SAMPLE_RATE as f64) as u64;
-    progress.set_message("rendering");
-    let mut r = leitmotif_engine::render(score.clone(), bank.clone(), &inputs, &RenderOptions { frames, seed: a.seed, stems: true, ..Default::default() });
-    fade_tail(&mut r.mix, (a.tail * SAMPLE_RATE as f64) as usize);
-    for s in &mut r.stems {
-        fade_tail(s, (a.tail * SAMPLE_RATE as f64) as usize);
-    }
+    progress.set_message("fitting cues to picture and rendering");
+    let film = score_film(&cut, score, &spotting, &a.score, a.seed, a.tail)?;
+    let (score, placed, r, frames) = (film.score, film.placed, film.render, film.frames);
     progress.set_message("writing");
     // Everything is written into a temporary folder first, then renamed into place.
     std::fs::create_dir_all(&a.out).with_context(|| format!("creating {}", a.out.display()))?;

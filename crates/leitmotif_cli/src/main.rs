@@ -1,7 +1,6 @@
 //! `leitmotif`: score a cut list offline, check scores, write stems and bridges.
 
-mod commands;
-mod film;
+use leitmotif_cli::{UserError, commands, film};
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -28,23 +27,6 @@ enum Command {
     Stems(commands::StemsArgs),
     /// Compose a bridge between two cues and write it as a Standard MIDI File.
     Bridge(commands::BridgeArgs),
-}
-
-/// A mistake in the user's input: reported without a backtrace, exit code 2.
-#[derive(Debug)]
-pub struct UserError(pub String);
-
-impl std::fmt::Display for UserError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for UserError {}
-
-/// Wraps any displayable error as a user error.
-pub fn user(e: impl std::fmt::Display) -> anyhow::Error {
-    anyhow::Error::new(UserError(e.to_string()))
 }
 
 fn main() -> ExitCode {
