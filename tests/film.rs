@@ -88,7 +88,7 @@ fn the_demo_cut_list_and_spotting_list_parse() {
     let sp = leitmotif_film::spotting::parse_spotting_at(&root().join("scores/demo/last_train.spotting.ron"), rate, timeline_start(&cut)).unwrap();
     assert_eq!((sp.cues.len(), sp.hits.len()), (4, 5));
     // The spotting list's hits are the cut list's LOC markers.
-    let marker_frames: Vec<i64> = cut.markers.iter().map(|m| m.frame as i64 - timeline_start(&cut)).collect();
+    let marker_frames: Vec<i64> = cut.markers.iter().map(|m| m.frame - timeline_start(&cut)).collect();
     let hit_frames: Vec<i64> = sp.hits.iter().map(|h| h.at).collect();
     assert_eq!(marker_frames, hit_frames);
 }

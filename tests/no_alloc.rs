@@ -1,5 +1,5 @@
-//! The audio-thread path (MusicSound::render: ring-buffer intake, mixing, limiter) neither
-//! allocates nor frees, checked by assert_no_alloc's global allocator.
+//! The audio-thread path (`MusicSound::render`: ring-buffer intake, mixing, limiter) neither
+//! allocates nor frees, checked by `assert_no_alloc`'s global allocator.
 
 mod common;
 

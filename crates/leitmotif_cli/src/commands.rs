@@ -34,10 +34,20 @@ pub fn parse_rate(fps: Option<&str>) -> Result<Option<FrameRate>> {
         .transpose()
 }
 
+/// Reads a cut list; one with no events at all (an empty file, a title only, or text that is
+/// not a cut list) is refused rather than scored as silence.
+pub fn read_cut_list(path: &std::path::Path, opts: &ParseOptions) -> Result<leitmotif_film::CutList> {
+    let cut = parse_cut_list(path, opts).map_err(user)?;
+    if cut.events.is_empty() {
+        return Err(user(format!("{}: no events: expected at least one edit (hint: is this the right file, or an empty export?)", path.display())));
+    }
+    Ok(cut)
+}
+
 /// `leitmotif cues`.
 pub fn cues(a: CuesArgs) -> Result<()> {
     let opts = ParseOptions { lenient: a.lenient, rate: parse_rate(a.fps.as_deref())? };
-    let cut = parse_cut_list(&a.file, &opts).map_err(user)?;
+    let cut = read_cut_list(&a.file, &opts)?;
     let mut out = std::io::stdout().lock();
     if a.json {
         serde_json::to_writer_pretty(&mut out, &cut)?;

@@ -13,7 +13,7 @@ use leitmotif_engine::{BankOptions, RenderOptions, SourceBank, wav};
 use leitmotif_film::autospot::{Lexicon, auto_spot, timeline_start};
 use leitmotif_film::spotting::{SpottingList, parse_spotting_at};
 use leitmotif_film::timeline::{PictureHit, TimelinePicture, render_png};
-use leitmotif_film::{CutList, FrameRate, ParseOptions, parse_cut_list};
+use leitmotif_film::{CutList, FrameRate, ParseOptions};
 use serde_json::json;
 
 use crate::commands::parse_rate;
@@ -88,7 +88,7 @@ pub struct FilmRender {
 /// `Immediate` stinger. Spotting frames count from the timeline's first frame.
 pub fn score_film(cut: &CutList, mut score: Score, spotting: &SpottingList, score_path: &Path, seed: u64, tail: f64) -> Result<FilmRender> {
     let rate = cut.rate;
-    let duration = cut.duration_frames() as i64;
+    let duration = cut.duration_frames();
     // Spotted cues decide; the score's parameter rules are for games.
     score.rules.clear();
     let placed = place(spotting, &mut score, rate, duration);
@@ -97,7 +97,7 @@ pub fn score_film(cut: &CutList, mut score: Score, spotting: &SpottingList, scor
         score.initial_cue = first.cue.clone();
     }
     let score = Arc::new(score);
-    let bank = Arc::new(SourceBank::load(&score, &BankOptions::for_score(score_path, SAMPLE_RATE)).map_err(user)?);
+    let bank = Arc::new(SourceBank::load(&score, &BankOptions::for_score(score_path, SAMPLE_RATE)).map_err(|e| user(format!("{}: {e}", score_path.display())))?);
     let inputs = inputs(&score, spotting, &placed, rate);
     let frames = sample_of(rate, duration).max(0) as u64 + (tail * SAMPLE_RATE as f64) as u64;
     let mut r = leitmotif_engine::render(score.clone(), bank.clone(), &inputs, &RenderOptions { frames, seed, stems: true, ..Default::default() });
@@ -122,7 +122,7 @@ fn sample_of(rate: FrameRate, frames: i64) -> i64 {
 pub fn render(a: RenderArgs) -> Result<()> {
     let started = std::time::Instant::now();
     let opts = ParseOptions { lenient: a.lenient, rate: parse_rate(a.fps.as_deref())? };
-    let cut = parse_cut_list(&a.cues, &opts).map_err(user)?;
+    let cut = crate::commands::read_cut_list(&a.cues, &opts)?;
     let score = Score::load(&a.score).map_err(user)?;
     let rate = cut.rate;
     // Spotting frames count from the timeline's first frame; `origin` is its record timecode.
@@ -133,11 +133,10 @@ pub fn render(a: RenderArgs) -> Result<()> {
     };
     check_names(&spotting, &score, a.spotting.as_deref().unwrap_or(&a.cues))?;
     let outputs = ["mix.wav", "cuesheet.csv", "timeline.png", "report.json"];
-    if !a.force {
-        if let Some(existing) = outputs.iter().map(|o| a.out.join(o)).find(|p| p.exists()) {
+    if !a.force
+        && let Some(existing) = outputs.iter().map(|o| a.out.join(o)).find(|p| p.exists()) {
             return Err(user(format!("{} exists (hint: pass --force to replace the outputs)", existing.display())));
         }
-    }
     let progress = indicatif::ProgressBar::new_spinner();
     progress.set_message("fitting cues to picture and rendering");
     let film = score_film(&cut, score, &spotting, &a.score, a.seed, a.tail)?;
@@ -190,7 +189,9 @@ fn check_names(sp: &SpottingList, score: &Score, file: &Path) -> Result<()> {
     }
     for p in &sp.params {
         if score.parameter_index(&p.param).is_none() {
-            return Err(user(format!("{}:{}: unknown parameter \"{}\"", file.display(), p.line, p.param)));
+            let names: Vec<&str> = score.parameters.iter().map(|p| p.name.as_str()).collect();
+            let hint = if names.is_empty() { "the score has no parameters".to_string() } else { format!("the score has {}", names.join(", ")) };
+            return Err(user(format!("{}:{}: unknown parameter \"{}\" (hint: {hint})", file.display(), p.line, p.param)));
         }
     }
     Ok(())
@@ -412,11 +413,11 @@ fn write_outputs(dir: &Path, a: &RenderArgs, cut: &CutList, score: &Score, place
             value = p.value;
             tension.push((secs(rate, p.at + p.ramp_frames), value));
         }
-        tension.push((secs(rate, cut.duration_frames() as i64), value));
+        tension.push((secs(rate, cut.duration_frames()), value));
     }
     let picture = TimelinePicture {
         title: format!("{} - {}", cut.title.as_deref().unwrap_or("untitled"), score.name),
-        duration_s: secs(rate, cut.duration_frames() as i64),
+        duration_s: secs(rate, cut.duration_frames()),
         shots: cut.shots().iter().map(|s| (secs(rate, s.start - origin), secs(rate, s.end - origin), String::new())).collect(),
         cues: placed.iter().map(|p| (secs(rate, p.start), secs(rate, p.end), p.cue.clone())).collect(),
         tension,

@@ -49,7 +49,7 @@ pub struct Score {
     /// Music ducking under stingers and dialogue.
     #[serde(default)]
     pub ducking: Ducking,
-    /// Optional SoundFont used by generated layers that name `Soundfont` instruments.
+    /// Optional `SoundFont` used by generated layers that name `Soundfont` instruments.
     #[serde(default)]
     pub soundfont: Option<String>,
     /// Seed for everything random in this score (stinger variations, generated material).
@@ -245,7 +245,7 @@ fn default_velocity() -> f32 {
     0.8
 }
 
-/// Built-in instruments (no downloads), or a SoundFont preset.
+/// Built-in instruments (no downloads), or a `SoundFont` preset.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Instrument {
     /// Slow detuned saw pad.
@@ -264,7 +264,7 @@ pub enum Instrument {
     Strings,
     /// Synthesised drum kit.
     Drums,
-    /// A preset from the score's SoundFont: (bank, preset).
+    /// A preset from the score's `SoundFont`: (bank, preset).
     Soundfont(u16, u16),
 }
 

@@ -335,7 +335,7 @@ impl TempoMap {
         let mut t = self.next_bar_tick(frame);
         for _ in 0..100_000 {
             let bar = self.position_of_tick(t).bar;
-            if (bar - 1) % n.max(1) == 0 {
+            if (bar - 1).is_multiple_of(n.max(1)) {
                 return t;
             }
             t += self.segment_for_tick(t).ticks_per_bar();

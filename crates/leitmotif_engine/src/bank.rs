@@ -237,8 +237,10 @@ fn check_lengths(cue: &Cue, stems: &[Arc<Stem>], opts: &BankOptions) -> Result<(
         .layers
         .iter()
         .zip(stems)
-        .filter(|(l, _)| matches!(l.source, Source::File(_)))
-        .map(|(l, s)| (l.name.clone(), s.len()))
+        .filter_map(|(l, s)| match &l.source {
+            Source::File(file) => Some((format!("layer \"{}\" (\"{file}\")", l.name), s.len())),
+            _ => None,
+        })
         .collect();
     let (Some(min), Some(max)) = (files.iter().map(|f| f.1).min(), files.iter().map(|f| f.1).max()) else {
         return Ok(());

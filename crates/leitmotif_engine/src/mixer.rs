@@ -177,13 +177,12 @@ impl Mixer {
                 self.active += 1;
             }
             ActionKind::Gain { voice, target, frames } => {
-                if let Some(v) = self.find(voice) {
-                    if !v.stopping {
+                if let Some(v) = self.find(voice)
+                    && !v.stopping {
                         v.target = target;
                         v.ramp = frames.max(1);
                         v.step = (target - v.gain) / v.ramp as f32;
                     }
-                }
             }
             ActionKind::Cutoff { voice, hz, frames } => {
                 if let Some(v) = self.find(voice) {
@@ -303,11 +302,12 @@ impl Mixer {
                         }
                         // Two cascaded one-pole low-passes (12 dB/oct), coefficient per frame.
                         let g = 1.0 - (-std::f32::consts::TAU * c.clamp(20.0, sr * 0.45) / sr).exp();
-                        for ch in 0..2 {
-                            v.lp[0][ch] += g * (s[ch] - v.lp[0][ch]);
-                            v.lp[1][ch] += g * (v.lp[0][ch] - v.lp[1][ch]);
-                            s[ch] = v.lp[1][ch];
+                        let [a, b] = &mut v.lp;
+                        for ((x, a), b) in s.iter().zip(a.iter_mut()).zip(b.iter_mut()) {
+                            *a += g * (x - *a);
+                            *b += g * (*a - *b);
                         }
+                        s = v.lp[1];
                     }
                     let (l, r) = (s[0] * v.gain * v.pan.0, s[1] * v.gain * v.pan.1);
                     out[k][0] += l;

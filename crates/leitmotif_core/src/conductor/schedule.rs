@@ -227,13 +227,12 @@ impl Conductor {
     }
 
     fn request_synced(&mut self, to: usize, frame: i64, force: Option<Sync>, out: &mut Out<'_>) {
-        if let Some(inc) = &self.incoming {
-            if inc.committed {
+        if let Some(inc) = &self.incoming
+            && inc.committed {
                 // A transition is under way: make this request when its target has started.
                 self.queued = (inc.to != to).then_some(to);
                 return;
             }
-        }
         if self.pending.as_ref().is_some_and(|p| p.to == to) {
             return;
         }
@@ -330,8 +329,8 @@ impl Conductor {
         if self.pending.take().is_none() {
             return;
         }
-        if let Some(inc) = self.incoming.take() {
-            if inc.started {
+        if let Some(inc) = self.incoming.take()
+            && inc.started {
                 // The incoming cue's pickup already sounds: release it.
                 for v in self
                     .voices
@@ -341,18 +340,16 @@ impl Conductor {
                     v.stop_at = Some((frame, DECLICK_FRAMES));
                 }
             }
-        }
     }
 
     fn trigger_stinger(&mut self, s: usize, frame: i64) {
         let st = &self.score.stingers[s];
-        if let Some(last) = self.stinger_last[s] {
-            if ((frame as u64).saturating_sub(last) as f32)
+        if let Some(last) = self.stinger_last[s]
+            && ((frame as u64).saturating_sub(last) as f32)
                 < st.no_repeat_seconds * self.sample_rate as f32
             {
                 return;
             }
-        }
         let total: f32 = st.variations.iter().map(|v| v.weight).sum();
         let mut pick = self.rng.random::<f32>() * total;
         let mut variation = st.variations.len() - 1;
@@ -393,11 +390,10 @@ impl Conductor {
         if let Some(p) = &self.pending {
             consider(p.sync, Due::Sync);
         }
-        if let InstanceKind::Cue(c) = self.current.kind {
-            if self.current.looping && self.incoming.as_ref().is_none_or(|i| !i.committed) {
+        if let InstanceKind::Cue(c) = self.current.kind
+            && self.current.looping && self.incoming.as_ref().is_none_or(|i| !i.committed) {
                 consider(self.current.pass_end - self.pickup_of(c), Due::PassPickup);
             }
-        }
         if let Some((f, _, _)) = self.finish_due {
             consider(f, Due::Finish);
         }
@@ -841,8 +837,8 @@ impl Conductor {
                 cue_bar,
                 kind: EventKind::Beat,
             });
-            if let InstanceKind::Cue(c) = self.current.kind {
-                if self.current.looping || local.bar <= self.current.bars {
+            if let InstanceKind::Cue(c) = self.current.kind
+                && (self.current.looping || local.bar <= self.current.bars) {
                     for (mi, m) in self.score.cues[c].markers.iter().enumerate() {
                         if m.bar == cue_bar && m.beat == local.beat {
                             out.events.push(MusicEvent {
@@ -857,7 +853,6 @@ impl Conductor {
                         }
                     }
                 }
-            }
             tick += TICKS_PER_BEAT;
         }
         self.grid_until = until;
@@ -894,8 +889,8 @@ impl Conductor {
                 });
                 v.last_gain = g;
             }
-            if let Owner::Music { layer_of } = v.owner {
-                if let Some(c) = &self.layer(layer_of).cutoff_curve {
+            if let Owner::Music { layer_of } = v.owner
+                && let Some(c) = &self.layer(layer_of).cutoff_curve {
                     let hz = c.eval(self.param_value(&c.parameter));
                     let v = &mut self.voices[i];
                     if v.last_cutoff.is_none_or(|old| (old - hz).abs() > 0.5) && at < b1 {
@@ -910,7 +905,6 @@ impl Conductor {
                         });
                     }
                 }
-            }
         }
     }
 }

@@ -331,13 +331,13 @@ impl Score {
             ("stinger_db", self.ducking.stinger_db),
             ("dialogue_db", self.ducking.dialogue_db),
         ] {
-            if !(d <= 0.0 && d >= -96.0) {
+            if !(-96.0..=0.0).contains(&d) {
                 return Err(range("ducking".into(), what, d as f64, "-96 to 0 dB")
                     .hint("ducking attenuates: use a negative number of dB"));
             }
         }
         let s = self.ducking.seconds;
-        if !(s >= 0.0 && s <= 60.0) {
+        if !(0.0..=60.0).contains(&s) {
             return Err(range(
                 "ducking".into(),
                 "seconds",
@@ -400,8 +400,8 @@ impl Score {
             )
             .hint("give one chord per bar at most"));
         }
-        if let Some(th) = &cue.theme {
-            if !self.themes.iter().any(|t| &t.name == th) {
+        if let Some(th) = &cue.theme
+            && !self.themes.iter().any(|t| &t.name == th) {
                 return Err(unknown(
                     item,
                     "theme",
@@ -409,7 +409,6 @@ impl Score {
                     self.themes.iter().map(|t| t.name.as_str()),
                 ));
             }
-        }
         for v in &cue.tempo_variants {
             let Some(other) = self.cue(&v.cue) else {
                 return Err(unknown(
@@ -487,7 +486,7 @@ impl Score {
             return Err(invalid(item, "the curve has no points"));
         }
         for w in c.points.windows(2) {
-            if !(w[1].x >= w[0].x) {
+            if w[1].x < w[0].x || w[1].x.is_nan() {
                 return Err(
                     invalid(item, format!("curve points go backwards at x = {}", w[1].x))
                         .hint("list the points in increasing x"),
@@ -495,7 +494,7 @@ impl Score {
             }
         }
         for p in &c.points {
-            if !p.x.is_finite() || !(p.y >= lo && p.y <= hi) {
+            if !(p.x.is_finite() && p.y >= lo && p.y <= hi) {
                 return Err(range(
                     item,
                     "curve value",
