@@ -70,8 +70,9 @@ pub enum Backend {
     #[default]
     Auto,
     /// Deterministic and device-free: every `App::update` renders a fixed number of frames
-    /// (see [`LeitmotifPlugin::offline_frames_per_update`]) into a scratch buffer. For tests
-    /// and offline tools.
+    /// (see [`LeitmotifPlugin::offline_frames_per_update`]) into a scratch buffer. The clock
+    /// starts with the first score, so frame 0 is where the music starts. For tests and
+    /// offline tools.
     Offline,
     /// No device: a virtual clock advancing with `Time` renders into a scratch buffer, so the
     /// voices and the events behave as if the music were heard.

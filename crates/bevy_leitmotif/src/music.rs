@@ -16,6 +16,9 @@ use crate::asset::{ScoreAsset, ScoreLoadError};
 use crate::events::{MusicPosition, Planned};
 use crate::output::{Deck, DeckControl};
 
+/// A hot reload waits this long (in planned music) for a bar line before switching anyway.
+const SWITCH_DEADLINE_SECONDS: u64 = 30;
+
 /// The backend the plugin ended up with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Reflect)]
 pub enum ActiveBackend {
@@ -350,7 +353,7 @@ impl Music {
             return;
         }
         let mut commands = std::mem::take(&mut self.commands);
-        let Some(score) = self.score.clone() else {
+        if self.score.is_none() {
             // Not loaded yet: keep what matters for the start, drop the rest.
             for c in commands.drain(..) {
                 match c {
@@ -366,7 +369,7 @@ impl Music {
             }
             self.commands = commands;
             return;
-        };
+        }
         let names = self.names.clone();
         let engine = self.engine.get_mut().unwrap_or_else(|e| e.into_inner());
         let clock = engine.control.clock();
@@ -392,7 +395,18 @@ impl Music {
                     }
                 },
                 Command::Cue(name) => match names.cues.get(&name) {
-                    Some(&i) => Input::RequestCue(i),
+                    Some(&i) => {
+                        // A switch in progress would otherwise start on the old cue.
+                        if let Some(next) = engine.next.as_mut()
+                            && let Some(&j) = next.names.cues.get(&name)
+                        {
+                            next.session.push(TimedInput {
+                                frame: 0,
+                                input: Input::RequestCue(j),
+                            });
+                        }
+                        Input::RequestCue(i)
+                    }
                     None => {
                         unknown.push(("cue", name));
                         continue;
@@ -422,7 +436,6 @@ impl Music {
             }
         }
         self.commands = commands;
-        let _ = score;
         for (what, name) in unknown {
             self.warn_unknown(what, &name);
         }
@@ -453,7 +466,7 @@ impl Music {
             &self.parameters,
             self.dialogue,
             engine.seed,
-            engine.horizon + 8 * engine.sample_rate as u64,
+            engine.horizon + SWITCH_DEADLINE_SECONDS * engine.sample_rate as u64,
         );
         if engine.current.is_none() {
             let start = engine.safe_start();
@@ -737,9 +750,9 @@ pub(crate) fn conduct(
             let margin = ((delta * rate * 2.0) as u64).min(engine.sample_rate as u64 / 2);
             let clock = engine.control.clock();
             engine.plan(clock + engine.lookahead + margin);
-            engine.control.collect();
         }
     }
+    engine.control.collect();
     // The old session may have been replaced during planning: refresh the snapshot.
     let clock = engine.control.clock();
     let (score, names, cue) = match engine.current.as_ref() {

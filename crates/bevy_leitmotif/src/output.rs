@@ -15,6 +15,10 @@ use leitmotif_engine::MusicSound;
 /// Frames the deck renders at a time.
 const CHUNK: usize = 1024;
 
+/// Frames over which the outgoing score fades when a hot reload switches (≈5 ms at 48 kHz):
+/// long enough not to click, short enough to sound like a cut on the bar line.
+const SWITCH_FADE: usize = 256;
+
 /// State the deck publishes to the control side.
 #[derive(Debug, Default)]
 pub(crate) struct DeckShared {
@@ -29,6 +33,9 @@ pub(crate) struct Deck {
     frame: u64,
     current: Option<MusicSound>,
     next: Option<(MusicSound, u64)>,
+    /// The sound replaced at a switch, fading out, and how far into the fade it is.
+    fading: Option<(MusicSound, usize)>,
+    fade_buf: Vec<[f32; 2]>,
     inbox: rtrb::Consumer<(MusicSound, u64)>,
     retired: rtrb::Producer<MusicSound>,
     shared: Arc<DeckShared>,
@@ -54,6 +61,8 @@ pub(crate) fn deck(volume: f32) -> (Deck, DeckControl) {
         frame: 0,
         current: None,
         next: None,
+        fading: None,
+        fade_buf: vec![[0.0; 2]; SWITCH_FADE],
         inbox: rx,
         retired: ret_tx,
         shared: shared.clone(),
@@ -106,11 +115,9 @@ impl Deck {
             if let Some((_, start)) = &self.next {
                 if *start <= self.frame {
                     let (sound, _) = self.next.take().expect("checked above");
-                    if let Some(old) = self.current.replace(sound)
-                        && let Err(rtrb::PushError::Full(old)) = self.retired.push(old)
-                    {
-                        // The control side is not draining; never free on the audio thread.
-                        std::mem::forget(old);
+                    if let Some(old) = self.current.replace(sound) {
+                        self.retire_fading();
+                        self.fading = Some((old, 0));
                     }
                     continue;
                 }
@@ -120,6 +127,20 @@ impl Deck {
             match self.current.as_mut() {
                 Some(sound) => sound.render(chunk),
                 None => chunk.fill([0.0; 2]),
+            }
+            if let Some((old, pos)) = self.fading.as_mut() {
+                let m = n.min(SWITCH_FADE - *pos);
+                let buf = &mut self.fade_buf[..m];
+                old.render(buf);
+                for (k, (o, s)) in chunk.iter_mut().zip(buf.iter()).enumerate() {
+                    let g = 1.0 - (*pos + k) as f32 / SWITCH_FADE as f32;
+                    o[0] += s[0] * g;
+                    o[1] += s[1] * g;
+                }
+                *pos += m;
+                if *pos >= SWITCH_FADE {
+                    self.retire_fading();
+                }
             }
             at += n;
             self.frame += n as u64;
@@ -132,6 +153,16 @@ impl Deck {
             }
         }
         self.shared.clock.store(self.frame, Ordering::Release);
+    }
+
+    /// Hands the faded-out sound back to the control side to be dropped there.
+    fn retire_fading(&mut self) {
+        if let Some((old, _)) = self.fading.take()
+            && let Err(rtrb::PushError::Full(old)) = self.retired.push(old)
+        {
+            // The control side is not draining; never free on the audio thread.
+            std::mem::forget(old);
+        }
     }
 
     /// Renders `frames` frames into the deck's own scratch buffer (silent backends).

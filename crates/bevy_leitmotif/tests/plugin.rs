@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use bevy::prelude::*;
+use bevy::state::app::StatesPlugin;
 use bevy_leitmotif::prelude::*;
 use leitmotif_core::conductor::SourceRef;
 use leitmotif_engine::wav;
@@ -77,10 +78,15 @@ struct Seen {
     cues: Vec<(String, MusicPosition, u64)>,
     transitions: Vec<(String, String, MusicPosition)>,
     markers: Vec<(String, MusicPosition)>,
+    stingers: Vec<(String, MusicPosition)>,
     observed_cues: Vec<String>,
     observed_bars_on_player: Vec<u32>,
 }
 
+#[allow(
+    clippy::too_many_arguments,
+    reason = "a Bevy system reading every music message"
+)]
 fn record(
     music: Res<Music>,
     mut seen: ResMut<Seen>,
@@ -89,6 +95,7 @@ fn record(
     mut cues: MessageReader<CueStarted>,
     mut transitions: MessageReader<TransitionStarted>,
     mut markers: MessageReader<Marker>,
+    mut stingers: MessageReader<StingerPlayed>,
 ) {
     let clock = music.clock();
     seen.beats.extend(beats.read().map(|b| (b.position, clock)));
@@ -102,6 +109,8 @@ fn record(
     );
     seen.markers
         .extend(markers.read().map(|m| (m.name.clone(), m.position)));
+    seen.stingers
+        .extend(stingers.read().map(|s| (s.stinger.clone(), s.position)));
 }
 
 /// The one app builder: `MinimalPlugins`, an asset folder at `dir`, the plugin with `backend`,
@@ -110,6 +119,7 @@ fn prepare_app(dir: &Path, backend: Backend) -> App {
     let mut app = App::new();
     app.add_plugins((
         MinimalPlugins,
+        StatesPlugin,
         AssetPlugin {
             file_path: dir.to_string_lossy().into_owned(),
             ..default()
@@ -396,5 +406,63 @@ fn auto_backend_without_a_device_falls_back_to_a_silent_clock_and_still_beats() 
     assert!(
         frames.windows(2).all(|w| w[1] - w[0] == 24_000),
         "beats half a second apart: {frames:?}"
+    );
+}
+
+#[derive(States, Default, Debug, Clone, PartialEq, Eq, Hash)]
+enum Game {
+    #[default]
+    Explore,
+    Combat,
+}
+
+#[test]
+fn stingers_markers_and_a_state_driven_cue() {
+    let dir = temp_dir("state");
+    let mut app = prepare_app(&dir, Backend::Offline);
+    app.init_state::<Game>()
+        .music_state_cue(Game::Combat, "combat");
+    start_playing(&mut app);
+    for _ in 0..10 {
+        app.update();
+    }
+    app.world_mut().resource_mut::<Music>().stinger("hit");
+    while music(&app).clock() < 2 * BAR + STEP {
+        app.update();
+    }
+    {
+        let seen = app.world().resource::<Seen>();
+        assert_eq!(seen.stingers.len(), 1, "{:?}", seen.stingers);
+        let (name, pos) = &seen.stingers[0];
+        assert_eq!(
+            (name.as_str(), pos.frame, pos.beat),
+            ("hit", 24_000, 2),
+            "the stinger lands on the next beat"
+        );
+        let exit: Vec<_> = seen.markers.iter().filter(|(n, _)| n == "exit").collect();
+        assert_eq!(exit.len(), 1, "{:?}", seen.markers);
+        assert_eq!(
+            (exit[0].1.frame, exit[0].1.bar, exit[0].1.cue_bar),
+            (2 * BAR, 3, 3)
+        );
+    }
+    assert_eq!(music(&app).current_cue(), Some("explore"));
+    app.world_mut()
+        .resource_mut::<NextState<Game>>()
+        .set(Game::Combat);
+    while music(&app).clock() < 3 * BAR + STEP {
+        app.update();
+    }
+    assert_eq!(music(&app).current_cue(), Some("combat"));
+    let seen = app.world().resource::<Seen>();
+    let combat = seen
+        .cues
+        .iter()
+        .find(|(c, ..)| c == "combat")
+        .expect("combat started");
+    assert_eq!(
+        combat.1.frame,
+        3 * BAR,
+        "entering the state requests the cue; it starts on the next bar"
     );
 }
