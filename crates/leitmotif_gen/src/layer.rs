@@ -8,11 +8,31 @@
 //! bar 1 beat 1 at frame round(pickup_beats · 60/bpm · sample_rate)
 //! ```
 //!
-//! **Seamless loops:** every note that starts in the body is released early enough that its
-//! release has died away (exactly to zero) before the body ends, and every pickup note is silent
-//! before bar 1; notes begin from silence. Playing the body over and over therefore has no
-//! discontinuity at the seam. The tail holds a ring-out: the loop's first chord (or a crash)
-//! struck at the body's end and left to fade, for when the cue stops.
+//! **Seamless loops.** The engine loops a cue by overlap: at each seam the next pass starts (its
+//! pickup `pickup_beats` early) while the ending pass plays on through its tail and stops at the
+//! tail's end (`docs/score-format.md`, "Stem layout"). So what is heard in a long loop is the sum
+//! of the stem repeated every body length. A layer is rendered for exactly that: the body's
+//! notes keep their full lengths (the last bar is held right up to the seam, as every other
+//! bar is held up to the next), and whatever rings on after the body end — the release of the
+//! last notes — is laid out so that the repeated sum equals an endless performance of the body:
+//!
+//! * the part that fits in the tail stays there, in place (the natural ring-out, not folded):
+//!   the next pass hears it through the overlap, and it is also the ring-out when the cue ends
+//!   at a loop end;
+//! * the part after the tail's end (all of it when `tail_beats == 0`) is **folded**: added onto
+//!   the body start, one body length earlier, where the next pass plays it. Tail and fold are
+//!   split by a 20 ms complementary crossfade ending at the stem's last frame, so the stem ends
+//!   at zero (the engine stops a finished pass without a fade) and a frame of rounding between
+//!   engine and generator cannot click.
+//!
+//! The last chord's release therefore carries on under the first chord of the next pass with no
+//! dip and no step. Choice for the first pass: when the tail is long enough for the release
+//! (e.g. a pad's 0.6 s), nothing is folded and the first pass starts clean — the wrap-around is
+//! heard from pass 2 on, through the previous pass's tail. With `tail_beats == 0` (or a tail
+//! shorter than the release) the first pass starts with a faint release of the last chord, as
+//! loop-based material usually does. The tail holds only that ring-out — no chord or crash is
+//! struck in it, since the engine plays every pass's tail over the next pass's bar 1. Pickup
+//! notes still fall silent before bar 1 (the pickup is replayed under the end of every pass).
 
 mod drums;
 mod parts;
@@ -118,7 +138,8 @@ fn validate(ctx: &LayerContext) -> Result<(), GenError> {
 }
 
 /// Renders a generated layer: exactly [`LayerContext::total_frames`] frames, bar 1 at
-/// `frame_of(0)`, a click-free loop body (see the module docs). Deterministic.
+/// `frame_of(0)`, looping with no dip and no click at the seam (see the module docs).
+/// Deterministic.
 ///
 /// Level: the layer is normalised to a peak of −6 dBFS at velocity 0.8 (scaled by the part's
 /// velocity, at most about −3 dBFS). `Part::Riser` ignores the instrument (filtered noise).
@@ -179,15 +200,26 @@ pub fn render_layer(g: &Generated, ctx: &LayerContext) -> Result<StereoBuffer, G
                 }
             })
             .collect();
-        render_notes(&g.instrument, &events, total, ctx.sample_rate, seed)
+        // Long enough for every note's release (which reaches exactly zero, see
+        // `release_seconds`), so the whole ring past the body end can be laid out.
+        let release = (release_seconds(&g.instrument) * ctx.sample_rate as f64).ceil() as usize;
+        let rendered_len = events
+            .iter()
+            .map(|e| e.start_frame + e.len_frames + release + 2)
+            .max()
+            .unwrap_or(0)
+            .max(total);
+        let rendered = render_notes(&g.instrument, &events, rendered_len, ctx.sample_rate, seed);
+        wrap_ring(rendered, ctx)
     };
     let target = (0.5 * g.velocity / 0.8).clamp(0.05, 0.7);
     out.normalize(target);
     Ok(out)
 }
 
-/// Shortens or drops notes so that body notes are silent before the body ends and pickup notes
-/// before bar 1 (see the module docs); tail notes are kept.
+/// Shortens or drops pickup notes so that they are silent before bar 1, and drops notes starting
+/// at or after the body end; body notes keep their lengths (their ring past the body end is laid
+/// out by [`wrap_ring`]).
 fn fit_loop(notes: Vec<PartNote>, ctx: &LayerContext, release_s: f64) -> Vec<PartNote> {
     let body = ctx.body_beats();
     // Release plus two frames of margin, in beats.
@@ -196,17 +228,55 @@ fn fit_loop(notes: Vec<PartNote>, ctx: &LayerContext, release_s: f64) -> Vec<Par
     notes
         .into_iter()
         .filter_map(|mut n| {
-            let limit = if n.start < 0.0 {
-                -rel
-            } else if n.start < body {
-                body - rel
-            } else {
-                f64::INFINITY
-            };
-            n.beats = n.beats.min(limit - n.start);
+            if n.start >= body {
+                return None;
+            }
+            if n.start < 0.0 {
+                n.beats = n.beats.min(-rel - n.start);
+            }
             (n.beats >= min_len && n.start >= -(ctx.pickup_beats as f64)).then_some(n)
         })
         .collect()
+}
+
+/// Length of the crossfade between the tail and the folded ring (see the module docs).
+const SPLIT_SECONDS: f64 = 0.02;
+
+/// Turns a rendering that may run past the stem (`pickup`, body, then the ring of the last notes)
+/// into a stem of exactly [`LayerContext::total_frames`] frames whose copies, repeated every body
+/// length, add up to the body played endlessly: the ring stays in the tail as far as it fits and
+/// the rest is added onto the body start, wrapped by whole body lengths (see the module docs).
+fn wrap_ring(mut r: StereoBuffer, ctx: &LayerContext) -> StereoBuffer {
+    let total = ctx.total_frames();
+    let bar1 = ctx.frame_of(0.0);
+    let body_end = ctx.frame_of(ctx.body_beats());
+    let body = body_end - bar1;
+    if body == 0 {
+        // A body shorter than a frame (absurdly low sample rates): nothing to wrap onto.
+        r.left.truncate(total);
+        r.right.truncate(total);
+        return r;
+    }
+    // The crossfade lies inside the tail, ending at the stem's last frame.
+    let split = ((SPLIT_SECONDS * ctx.sample_rate as f64).round() as usize).min(total - body_end);
+    let fade_from = total - split;
+    for i in fade_from..r.frames() {
+        // Share of frame `i` folded: rising to 1 at the stem's last frame, 1 after it.
+        let folded = if i < total {
+            (i - fade_from + 1) as f32 / split as f32
+        } else {
+            1.0
+        };
+        let to = bar1 + (i - bar1) % body;
+        for ch in [&mut r.left, &mut r.right] {
+            let x = ch[i];
+            ch[to] += x * folded;
+            ch[i] = x * (1.0 - folded);
+        }
+    }
+    r.left.truncate(total);
+    r.right.truncate(total);
+    r
 }
 
 #[cfg(test)]

@@ -106,7 +106,8 @@ fn hit_len(key: u8) -> f64 {
 
 /// The style's groove every bar; a one-beat fill at the end of every 4-bar phrase (and of the
 /// loop), a two-beat fill at the end of every 8 bars, a crash after each fill. The pickup holds
-/// a snare lead-in, the tail a crash and kick.
+/// a snare lead-in; the tail only the ring of the last hits (the engine plays each pass's tail
+/// over the next pass's bar 1, so nothing is struck there).
 pub(super) fn pattern(f: &Frame, g: &Generated, style: DrumStyle) -> Vec<PartNote> {
     let mut r = rng(f.seed, 4);
     let bpb = f.ctx.beats_per_bar as usize;
@@ -170,11 +171,6 @@ pub(super) fn pattern(f: &Frame, g: &Generated, style: DrumStyle) -> Vec<PartNot
             0.3 + 0.6 * u,
             &mut r,
         );
-    }
-    if f.ctx.tail_beats > 0 {
-        let end = f.ctx.body_beats();
-        push(end, CRASH, 0.8, &mut r);
-        push(end, KICK, 0.9, &mut r);
     }
     out
 }

@@ -62,7 +62,7 @@ fn comp_rhythm(bpb: f64, tension: f32) -> Vec<(f64, f64)> {
 }
 
 /// Voice-led chords, one per bar: sustained on pads/strings/leads, comped on keys/plucks/bells.
-/// The tail rings the first chord out.
+/// The last chord is held to the body end (its release rings on past the seam).
 pub(super) fn chords(f: &Frame, g: &Generated) -> Vec<PartNote> {
     let mut r = rng(f.seed, 1);
     let floor = (base(g) - 5).clamp(0, 120) as u8;
@@ -83,15 +83,6 @@ pub(super) fn chords(f: &Frame, g: &Generated) -> Vec<PartNote> {
                 out.push(note(bar as f64 * bpb + o, len, p as i32, v));
             }
         }
-    }
-    let first = voice_lead(&voices, &f.chord(0));
-    for &p in &first {
-        out.push(note(
-            f.ctx.body_beats(),
-            f.ctx.tail_beats as f64,
-            p as i32,
-            g.velocity * 0.9,
-        ));
     }
     out
 }
@@ -141,13 +132,6 @@ pub(super) fn bass(f: &Frame, g: &Generated, n: u32) -> Vec<PartNote> {
             ));
         }
     }
-    let home = fold(f.chord(0).bass_note().nearest_midi(lo + 5));
-    out.push(note(
-        f.ctx.body_beats(),
-        f.ctx.tail_beats as f64,
-        home,
-        g.velocity,
-    ));
     out
 }
 
@@ -194,13 +178,6 @@ pub(super) fn arpeggio(f: &Frame, g: &Generated, n: u32) -> Vec<PartNote> {
             ));
         }
     }
-    let home = voice_lead(&voices, &f.chord(0));
-    out.push(note(
-        f.ctx.body_beats(),
-        f.ctx.tail_beats as f64,
-        home[0] as i32,
-        g.velocity,
-    ));
     out
 }
 
@@ -227,7 +204,6 @@ pub(super) fn melody(f: &Frame, g: &Generated) -> Vec<PartNote> {
     let shift = (((base(g) + 7) as f64 - mean) / 12.0).round() as i32 * 12;
     let mut out = Vec::new();
     let mut t = 0.0;
-    let mut last = base(g) + 7;
     'fill: loop {
         for &(p, d) in &theme {
             if t >= body - 1e-9 {
@@ -235,8 +211,7 @@ pub(super) fn melody(f: &Frame, g: &Generated) -> Vec<PartNote> {
             }
             let d = (d.max(0.0) as f64).min(body - t);
             if p >= 0 && d > 0.0 {
-                last = p + shift;
-                out.push(note(t, d * 0.95, last, g.velocity));
+                out.push(note(t, d * 0.95, p + shift, g.velocity));
             }
             t += d;
         }
@@ -244,8 +219,6 @@ pub(super) fn melody(f: &Frame, g: &Generated) -> Vec<PartNote> {
             break;
         }
     }
-    let home = f.chord(0).root.nearest_midi(last);
-    out.push(note(body, f.ctx.tail_beats as f64, home, g.velocity * 0.9));
     out
 }
 
@@ -280,13 +253,6 @@ pub(super) fn ostinato(
             ));
         }
     }
-    let root = f.chord(0).root.nearest_midi(base(g) + 2);
-    out.push(note(
-        f.ctx.body_beats(),
-        f.ctx.tail_beats as f64,
-        root,
-        g.velocity,
-    ));
     Ok(out)
 }
 
