@@ -143,6 +143,9 @@ pub struct SourceBank {
     pub layer_taps: Vec<Vec<u16>>,
     /// `segment_taps[segment][layer]`.
     pub segment_taps: Vec<Vec<u16>>,
+    /// RMS level of each cue's layers summed at their base gains (loudness matching of
+    /// generated bridges).
+    pub cue_rms: Vec<f32>,
 }
 
 impl SourceBank {
@@ -160,6 +163,8 @@ impl SourceBank {
                 taps.push(bank.tap(&layer.name));
             }
             check_lengths(cue, &stems, opts)?;
+            let gains: Vec<f32> = cue.layers.iter().map(|l| 10f32.powf(l.gain_db / 20.0)).collect();
+            bank.cue_rms.push(summed_rms(&stems, &gains));
             bank.layers.push(stems);
             bank.layer_taps.push(taps);
         }
@@ -220,6 +225,26 @@ impl SourceBank {
             SourceRef::Bridge(_) => named("bridges"),
         }
     }
+}
+
+/// RMS of stems summed with gains (both channels).
+pub fn summed_rms(stems: &[Arc<Stem>], gains: &[f32]) -> f32 {
+    let len = stems.iter().map(|s| s.len()).max().unwrap_or(0);
+    if len == 0 {
+        return 0.0;
+    }
+    let mut acc = 0.0f64;
+    for i in 0..len {
+        let (mut l, mut r) = (0.0f32, 0.0f32);
+        for (s, g) in stems.iter().zip(gains) {
+            if let Some(f) = s.frames.get(i) {
+                l += f[0] * g;
+                r += f[1] * g;
+            }
+        }
+        acc += (l * l + r * r) as f64;
+    }
+    (acc / (2 * len) as f64).sqrt() as f32
 }
 
 /// Frames of a cue's stems: pickup + body + tail at its tempo.

@@ -148,7 +148,19 @@ impl Session {
         let composed = leitmotif_gen::compose_bridge(&req, self.seed ^ (id as u64).wrapping_mul(0x9E37_79B9))?;
         let buf = leitmotif_gen::render_bridge(&composed, self.bank.sample_rate, frames as usize);
         self.bridges.push(ComposedBridge { id, from, to, start, frames, score: composed });
-        Ok(crate::bank::stem_from_buffer(&buf, frames as usize))
+        let mut stem = crate::bank::stem_from_buffer(&buf, frames as usize);
+        // Match the bridge's level to the cues it joins (the mean of their RMS levels).
+        let rms = |c: u16| self.bank.cue_rms.get(c as usize).copied().unwrap_or(0.0);
+        let target = (rms(from) + rms(to)) / 2.0;
+        let own = crate::bank::summed_rms(&[Arc::new(stem.clone())], &[1.0]);
+        if target > 1e-5 && own > 1e-5 {
+            let g = (target / own).clamp(0.1, 4.0);
+            for f in &mut stem.frames {
+                f[0] *= g;
+                f[1] *= g;
+            }
+        }
+        Ok(stem)
     }
 }
 
