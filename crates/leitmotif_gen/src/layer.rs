@@ -37,12 +37,14 @@
 mod drums;
 mod parts;
 
-use leitmotif_core::score::{Generated, Part};
+use std::sync::Arc;
+
+use leitmotif_core::score::{Generated, Instrument, Part};
 
 use crate::error::GenError;
 use crate::rng::mix;
 use crate::style::StyleModel;
-use crate::synth::{NoteEvent, StereoBuffer, release_seconds, render_notes};
+use crate::synth::{NoteEvent, StereoBuffer, release_seconds, render_notes, render_soundfont};
 use crate::theory::{Chord, Key};
 
 /// Everything about the cue a generated layer needs.
@@ -143,8 +145,24 @@ fn validate(ctx: &LayerContext) -> Result<(), GenError> {
 ///
 /// Level: the layer is normalised to a peak of −6 dBFS at velocity 0.8 (scaled by the part's
 /// velocity, at most about −3 dBFS). `Part::Riser` ignores the instrument (filtered noise).
-/// `SoundFont` instruments are approximated by a built-in instrument of their GM family.
+/// `SoundFont` instruments are approximated by a built-in instrument of their GM family; see
+/// [`render_layer_with`] to play them from a loaded `SoundFont`.
 pub fn render_layer(g: &Generated, ctx: &LayerContext) -> Result<StereoBuffer, GenError> {
+    render_layer_with(g, ctx, None)
+}
+
+/// [`render_layer`] with the score's `SoundFont` (see [`crate::load_soundfont`]):
+/// `Instrument::Soundfont(bank, preset)` layers play that preset through `rustysynth` (sample
+/// rates 16–192 kHz; an error names a preset the `SoundFont` lacks). Other instruments, and
+/// `SoundFont` instruments when `soundfont` is `None`, render as in [`render_layer`].
+///
+/// (The `SoundFont` is a parameter rather than a [`LayerContext`] field so that existing
+/// `LayerContext` literals keep compiling.)
+pub fn render_layer_with(
+    g: &Generated,
+    ctx: &LayerContext,
+    soundfont: Option<&Arc<rustysynth::SoundFont>>,
+) -> Result<StereoBuffer, GenError> {
     validate(ctx)?;
     let seed = mix(ctx.seed, g.seed);
     let parsed: Vec<Chord> = ctx
@@ -200,16 +218,25 @@ pub fn render_layer(g: &Generated, ctx: &LayerContext) -> Result<StereoBuffer, G
                 }
             })
             .collect();
-        // Long enough for every note's release (which reaches exactly zero, see
-        // `release_seconds`), so the whole ring past the body end can be laid out.
-        let release = (release_seconds(&g.instrument) * ctx.sample_rate as f64).ceil() as usize;
-        let rendered_len = events
-            .iter()
-            .map(|e| e.start_frame + e.len_frames + release + 2)
-            .max()
-            .unwrap_or(0)
-            .max(total);
-        let rendered = render_notes(&g.instrument, &events, rendered_len, ctx.sample_rate, seed);
+        let rendered = match (&g.instrument, soundfont) {
+            // Rendered until its ring has died away.
+            (Instrument::Soundfont(bank, preset), Some(font)) => {
+                render_soundfont(font, *bank, *preset, &events, total, ctx.sample_rate)?
+            }
+            _ => {
+                // Long enough for every note's release (which reaches exactly zero, see
+                // `release_seconds`), so the whole ring past the body end can be laid out.
+                let release =
+                    (release_seconds(&g.instrument) * ctx.sample_rate as f64).ceil() as usize;
+                let len = events
+                    .iter()
+                    .map(|e| e.start_frame + e.len_frames + release + 2)
+                    .max()
+                    .unwrap_or(0)
+                    .max(total);
+                render_notes(&g.instrument, &events, len, ctx.sample_rate, seed)
+            }
+        };
         wrap_ring(rendered, ctx)
     };
     let target = (0.5 * g.velocity / 0.8).clamp(0.05, 0.7);

@@ -2,7 +2,8 @@
 //!
 //! * [`theory`]: pitch classes, keys, chord symbols, roman-numeral analysis and voice leading.
 //! * [`synth`]: deterministic built-in instruments (pad, bass, pluck, keys, lead, bell, strings,
-//!   drum kit) rendering note lists to a [`StereoBuffer`].
+//!   drum kit) rendering note lists to a [`StereoBuffer`], and `SoundFont` presets through
+//!   `rustysynth`.
 //! * [`layer`]: generated cue layers ([`leitmotif_core::score::Generated`]) rendered to audio of an
 //!   exact frame count with a seamless loop body.
 //! * [`bridge`]: run-time composed transitions between two cues, plus [`bridge::stem_effects`]
@@ -25,6 +26,8 @@ pub use bridge::{
     BridgeRequest, BridgeScore, Note, Voice, compose_bridge, render_bridge, stem_effects,
 };
 pub use error::GenError;
-pub use layer::{LayerContext, render_layer};
-pub use synth::{NoteEvent, StereoBuffer, render_notes};
+pub use layer::{LayerContext, render_layer, render_layer_with};
+/// A loaded `SoundFont` (from `rustysynth`), for [`render_layer_with`].
+pub use rustysynth::SoundFont;
+pub use synth::{NoteEvent, StereoBuffer, load_soundfont, render_notes, render_soundfont};
 pub use theory::{Chord, ChordQuality, Key, Mode, PitchClass, TheoryError, voice_lead};

@@ -5,16 +5,22 @@
 //! FM bell, saw-ensemble strings and a synthesised drum kit (General MIDI key numbers). The
 //! inner loops do not allocate; only a Karplus–Strong delay line is allocated per note.
 //! Identical inputs give bit-identical output.
+//!
+//! `SoundFont` presets (samples from a file the score names) play through `rustysynth`, see
+//! [`render_soundfont`].
 
 mod drums;
 pub(crate) mod dsp;
 mod fm;
 mod pluck;
+mod soundfont;
 mod subtractive;
 
 use leitmotif_core::score::Instrument;
 
 use crate::rng::mix;
+
+pub use soundfont::{load_soundfont, render_soundfont};
 
 /// Planar stereo audio: `left[i]` and `right[i]` are frame `i`. Both have the same length.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -136,7 +142,8 @@ pub fn release_seconds(instrument: &Instrument) -> f64 {
 }
 
 /// The built-in instrument standing in for `instrument`. `SoundFont` presets are approximated by
-/// their General MIDI family (bank 128 = drums), since no `SoundFont` player is built in.
+/// their General MIDI family (bank 128 = drums) when no `SoundFont` is loaded (with one, layers
+/// play them through [`render_soundfont`]).
 pub fn builtin(instrument: &Instrument) -> Instrument {
     match *instrument {
         Instrument::Soundfont(128, _) => Instrument::Drums,

@@ -378,3 +378,94 @@ fn errors_name_the_problem() {
     let buf = render_layer(&part(Instrument::Pad, Part::Chords, 4), &ctx(&none, None)).unwrap();
     assert!(buf.peak() > 0.3);
 }
+
+/// Debian's public-domain General MIDI bank (package `csound-soundfont`), or `LEITMOTIF_SF2`.
+fn gm_soundfont() -> Option<std::sync::Arc<rustysynth::SoundFont>> {
+    let candidates = [
+        std::env::var("LEITMOTIF_SF2").unwrap_or_default(),
+        "/usr/share/sounds/sf2/sf_GMbank.sf2".into(),
+        "/tmp/sf/usr/share/sounds/sf2/sf_GMbank.sf2".into(),
+    ];
+    let Some(path) = candidates
+        .iter()
+        .map(std::path::Path::new)
+        .find(|p| p.is_file())
+    else {
+        eprintln!(
+            "\n*** SKIPPED: no sf_GMbank.sf2 (set LEITMOTIF_SF2, or: cd /tmp && apt-get download \
+             csound-soundfont && dpkg-deb -x csound-soundfont_*.deb sf) ***\n"
+        );
+        return None;
+    };
+    Some(crate::load_soundfont(path).expect("sf_GMbank.sf2 loads"))
+}
+
+#[test]
+fn soundfont_presets_render_through_rustysynth() {
+    let Some(font) = gm_soundfont() else { return };
+    let c = chords();
+    let cx = ctx(&c, None);
+    let frames = cx.total_frames();
+    for g in [
+        part(Instrument::Soundfont(0, 48), Part::Chords, 4),
+        part(Instrument::Soundfont(0, 33), Part::Bass(4), 2),
+        part(
+            Instrument::Soundfont(128, 0),
+            Part::Drums(DrumStyle::Backbeat),
+            4,
+        ),
+    ] {
+        let buf = render_layer_with(&g, &cx, Some(&font)).unwrap();
+        assert_eq!(buf.frames(), frames, "{g:?}");
+        assert!(buf.is_finite(), "{g:?}");
+        let peak = buf.peak();
+        assert!(peak <= 1.0 && peak > 0.3, "{g:?}: peak {peak}");
+        let body = &buf.left[cx.frame_of(0.0)..cx.frame_of(16.0)];
+        assert!(rms(body) > 0.01, "{g:?}: rms {}", rms(body));
+        assert_eq!(
+            buf,
+            render_layer_with(&g, &cx, Some(&font)).unwrap(),
+            "{g:?}"
+        );
+        // Not the built-in stand-in.
+        assert_ne!(buf, render_layer(&g, &cx).unwrap(), "{g:?}");
+        let (db, step) = seam_report(&buf, &cx);
+        eprintln!("{g:?}: seam RMS {db:+.2} dB, seam step {step:.2}×");
+        assert!(step <= 2.0, "{g:?}: seam step {step:.2}×");
+        assert_eq!((buf.left[frames - 1], buf.right[frames - 1]), (0.0, 0.0));
+    }
+    // Drum hits land on the beat grid (events are applied every 8 frames).
+    let kit = part(
+        Instrument::Soundfont(128, 0),
+        Part::Drums(DrumStyle::FourOnFloor),
+        4,
+    );
+    let buf = render_layer_with(&kit, &cx, Some(&font)).unwrap();
+    let win = (0.012 * SR as f64) as usize;
+    let energy = |from: usize| -> f32 { buf.left[from..from + win].iter().map(|x| x * x).sum() };
+    let (mut on, mut off) = (0.0, 0.0);
+    for beat in 0..15 {
+        on += energy(cx.frame_of(beat as f64));
+        off += energy(cx.frame_of(beat as f64 + 1.0 / 3.0));
+    }
+    assert!(on > 2.0 * off, "on-beat {on} vs off-grid {off}");
+    // Strings: a sustained part with a real release, looped without a tail (folded).
+    let bare = LayerContext {
+        pickup_beats: 0,
+        tail_beats: 0,
+        ..cx
+    };
+    let strings = part(Instrument::Soundfont(0, 48), Part::Chords, 4);
+    let buf = render_layer_with(&strings, &bare, Some(&font)).unwrap();
+    let (db, step) = seam_report(&buf, &bare);
+    eprintln!("SoundFont strings, no tail: seam RMS {db:+.2} dB, seam step {step:.2}×");
+    assert!(db.abs() <= 3.0 && step <= 2.0, "{db} dB, {step}×");
+    // A preset the bank lacks is named.
+    let err = render_layer_with(
+        &part(Instrument::Soundfont(77, 3), Part::Chords, 4),
+        &cx,
+        Some(&font),
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("77:3"), "{err}");
+}
