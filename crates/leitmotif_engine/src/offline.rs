@@ -103,6 +103,7 @@ pub fn render(score: Arc<Score>, bank: Arc<SourceBank>, inputs: &[TimedInput], o
         let n = opts.block.min(total - pos);
         let events = session.advance_to((pos + n) as u64);
         out.events.extend_from_slice(events);
+        out.actions.extend_from_slice(session.actions());
         session.flush();
         sound.render_with_taps(&mut out.mix[pos..pos + n], opts.stems.then_some(&mut out.stems[..]), pos);
         pos += n;

@@ -87,6 +87,11 @@ impl Session {
         &self.bridges
     }
 
+    /// The actions planned by the last [`advance_to`](Self::advance_to) call, in frame order.
+    pub fn actions(&self) -> &[Action] {
+        &self.actions
+    }
+
     /// Queues an input for the conductor.
     pub fn push(&mut self, input: TimedInput) {
         self.conductor.push(input);

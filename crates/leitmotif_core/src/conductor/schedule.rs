@@ -342,6 +342,9 @@ impl Conductor {
             }
     }
 
+    /// Queues stinger `s` at its sync point after `frame`. A trigger landing on the frame where
+    /// the same stinger is already due is the same hit: it is merged, so a burst of triggers
+    /// cannot stack copies of one stinger (and fill the engine's voice pool).
     fn trigger_stinger(&mut self, s: usize, frame: i64) {
         let st = &self.score.stingers[s];
         if let Some(last) = self.stinger_last[s]
@@ -350,6 +353,10 @@ impl Conductor {
             {
                 return;
             }
+        let at = self.current.sync_frame(&self.score, &st.sync, frame);
+        if self.stingers_due.iter().any(|d| d.0 == at && d.1 == s) {
+            return;
+        }
         let total: f32 = st.variations.iter().map(|v| v.weight).sum();
         let mut pick = self.rng.random::<f32>() * total;
         let mut variation = st.variations.len() - 1;
@@ -360,7 +367,6 @@ impl Conductor {
             }
             pick -= v.weight;
         }
-        let at = self.current.sync_frame(&self.score, &st.sync, frame);
         self.stinger_last[s] = Some(at as u64);
         let pos = self.stingers_due.partition_point(|d| d.0 <= at);
         self.stingers_due.insert(pos, (at, s, variation));

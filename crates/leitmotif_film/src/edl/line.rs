@@ -164,7 +164,7 @@ pub(super) fn timecode_hint(reason: &crate::timecode::TimecodeError, rate: Frame
             "the list is being read at {rate} fps; EDLs do not state their rate, so pass the right one (e.g. 25)"
         ),
         E::DropFrameAtNonDropRate { .. } => {
-            "';' marks drop-frame, which exists only at 29.97 and 59.94 fps; pass --rate 29.97df"
+            "';' marks drop-frame, which exists only at 29.97 and 59.94 fps; read the list at 29.97df (e.g. --fps 29.97df)"
                 .into()
         }
         E::SkippedDropFrameLabel(_) => {

@@ -94,6 +94,23 @@ pub(super) fn parse(doc: &Document, ctx: &Ctx, opts: &ParseOptions) -> Result<Cu
                         }
                         let name = child_text(item, "name").unwrap_or("");
                         let number = list.events.len() as u32 + 1;
+                        if e < s || cout < cin {
+                            let (what, a, b) = if e < s {
+                                ("ends", e, s)
+                            } else {
+                                ("source out", cout, cin)
+                            };
+                            return Err(ParseError::Malformed {
+                                at: ctx.at(line_of(&item), 1),
+                                event: Some(format!("{number:03}")),
+                                found: format!(
+                                    "clip \"{name}\" {what} at frame {a}, before its start at frame {b}"
+                                ),
+                                expected: "<end> at or after <start> and <out> at or after <in>"
+                                    .into(),
+                                hint: "the file may be damaged or hand-edited; re-export it".into(),
+                            });
+                        }
                         let (src_in, rec_in) = (to(cin, clip_rate), start_tc + to(s, seq_rate));
                         let mut ev = event(
                             number,
