@@ -294,3 +294,61 @@ fn events_are_in_frame_order_and_bad_requests_are_reported() {
     assert!(ev.iter().any(|e| e.kind == EventKind::InvalidRequest));
     assert_eq!(c.parameter(0), Some(0.0), "NaN is ignored");
 }
+
+/// Property: over many random requests, every transition starts exactly on the grid point its
+/// rule asks for, on the outgoing cue's own grid, at 44.1 and 48 kHz, across cue tempo changes.
+#[test]
+fn every_transition_lands_on_its_sync_grid() {
+    use crate::time::{Position, TICKS_PER_BEAT};
+    use rand::{Rng, SeedableRng};
+    for sr in [44_100u32, 48_000] {
+        for seed in 0..12u64 {
+            let s = score();
+            let mut c = Conductor::new(s.clone(), sr, seed);
+            let mut rng = rand_pcg::Pcg64::seed_from_u64(seed);
+            let mut frame = 0u64;
+            for _ in 0..25 {
+                frame += rng.random_range(1_000..(3 * sr as u64));
+                let cue = rng.random_range(0..s.cues.len());
+                c.push(TimedInput { frame, input: Input::RequestCue(cue) });
+            }
+            let (_, ev) = run(&mut c, frame + 20 * sr as u64);
+            // Walk the events: remember each cue instance's start, check each departure.
+            let mut current: Option<(usize, u64)> = None;
+            let mut checked = 0;
+            for e in &ev {
+                match e.kind {
+                    EventKind::TransitionStarted { from, to } => {
+                        let (cue, start) = current.expect("a cue is playing");
+                        assert_eq!(cue, from as usize);
+                        let rule = c.rule_for(from as usize, to as usize).map(|r| s.transitions[r].sync.clone()).unwrap_or_default();
+                        let c_ = &s.cues[cue];
+                        let tempo = s.cue_tempo(c_);
+                        let map = TempoMap::constant(sr, start as i64, tempo.bpm, tempo.meter.0);
+                        let tick = map.tick_at_frame(e.frame as i64);
+                        let on_tick = map.frame_at_tick(tick) == e.frame as i64;
+                        let pos = map.position_of_tick(tick);
+                        let body_bar = (pos.bar - 1) % c_.bars + 1;
+                        let ok = match &rule {
+                            Sync::Immediate => true,
+                            Sync::NextBeat => on_tick && pos.tick == 0,
+                            Sync::NextBar => on_tick && pos.tick == 0 && pos.beat == 1,
+                            Sync::EveryBars(n) => on_tick && pos.tick == 0 && pos.beat == 1 && (pos.bar - 1) % n == 0,
+                            Sync::EndOfLoop => on_tick && pos.tick == 0 && pos.beat == 1 && body_bar == 1,
+                            Sync::Marker(name) => {
+                                let m = c_.markers.iter().find(|m| &m.name == name).unwrap();
+                                on_tick && pos.tick == 0 && pos.beat == m.beat && body_bar == m.bar
+                            }
+                        };
+                        assert!(ok, "sr {sr} seed {seed}: {} -> {} at frame {} is not on {rule:?} (position {pos}, tick {tick})", c_.name, s.cues[to as usize].name, e.frame);
+                        let _ = (Position::default(), TICKS_PER_BEAT);
+                        checked += 1;
+                    }
+                    EventKind::CueStarted { cue } => current = Some((cue as usize, e.frame)),
+                    _ => {}
+                }
+            }
+            assert!(checked >= 3, "seed {seed}: only {checked} transitions");
+        }
+    }
+}
