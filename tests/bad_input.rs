@@ -512,6 +512,19 @@ fn catalogue() -> Vec<Case> {
             "",
             &["cut.json", "hint:"],
         ),
+        // Found by fuzz_parsers: a duration of 1e300 frames overflowed i64 (a panic in debug).
+        cues_case(
+            "otio_time_out_of_range",
+            "cut.otio",
+            t(
+                r#"{"OTIO_SCHEMA": "Timeline.1", "tracks": {"OTIO_SCHEMA": "Stack.1", "children": [{"OTIO_SCHEMA": "Track.1", "kind": "Video", "children": [
+                {"OTIO_SCHEMA": "Clip.2", "name": "a", "source_range": {"start_time": {"value": 0, "rate": 24}, "duration": {"value": 1e300, "rate": 24}}},
+                {"OTIO_SCHEMA": "Clip.2", "name": "b", "source_range": {"start_time": {"value": 0, "rate": 24}, "duration": {"value": 1e300, "rate": 24}}}
+            ]}]}}"#,
+            ),
+            "",
+            &["cut.otio", "RationalTime", "1e12", "hint:"],
+        ),
         // ---- FCP XML -------------------------------------------------------------------------
         cues_case(
             "fcp7_unclosed_root",
@@ -544,6 +557,26 @@ fn catalogue() -> Vec<Case> {
             t("<?xml version=\"1.0\"?>\n<project><clip/></project>\n"),
             "",
             &["cut.xml", "hint:"],
+        ),
+        // Found by fuzz_parsers: negative clip durations were accepted (events ending before
+        // they start).
+        cues_case(
+            "fcpxml_negative_duration",
+            "cut.fcpxml",
+            t(
+                "<?xml version=\"1.0\"?>\n<fcpxml version=\"1.9\">\n<resources><format id=\"r1\" frameDuration=\"1/25s\"/></resources>\n<library><event><project name=\"p\"><sequence format=\"r1\" tcStart=\"0s\"><spine>\n<asset-clip name=\"a\" offset=\"0s\" duration=\"4s\" start=\"0s\"/>\n<asset-clip name=\"b\" offset=\"4s\" duration=\"-10s\" start=\"0s\"/>\n</spine></sequence></project></event></library>\n</fcpxml>\n",
+            ),
+            "",
+            &["cut.fcpxml:6:", "event 002", "negative duration", "hint:"],
+        ),
+        cues_case(
+            "fcp7_clip_ends_before_it_starts",
+            "cut.xml",
+            t(
+                "<?xml version=\"1.0\"?>\n<xmeml version=\"4\"><sequence><name>s</name><rate><timebase>25</timebase></rate><media><video><track>\n<clipitem><name>a</name><start>100</start><end>50</end><in>0</in><out>50</out></clipitem>\n</track></video></media></sequence></xmeml>\n",
+            ),
+            "",
+            &["cut.xml:3:", "event 001", "before its start", "hint:"],
         ),
         // ---- render: the cut list fails before anything is written ---------------------------
         case(

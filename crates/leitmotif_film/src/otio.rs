@@ -107,12 +107,13 @@ impl Reader {
             .and_then(Value::as_f64)
             .filter(|r| *r > 0.0 && r.is_finite());
         match (value, rate) {
-            (Some(value), Some(rate)) if value.is_finite() => {
+            // Within ±1e12 frames (centuries), so sums of times cannot overflow.
+            (Some(value), Some(rate)) if (value / rate * self.rate.fps()).round().abs() <= 1e12 => {
                 Ok((value / rate * self.rate.fps()).round() as i64)
             }
             _ => Err(self.malformed(
                 format!("RationalTime {v}"),
-                "{\"value\": number, \"rate\": positive number}",
+                "{\"value\": number, \"rate\": positive number} within ±1e12 frames",
             )),
         }
     }

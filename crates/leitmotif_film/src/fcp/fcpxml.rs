@@ -183,6 +183,15 @@ pub(super) fn parse(doc: &Document, ctx: &Ctx, opts: &ParseOptions) -> Result<Cu
         }
         let start = r.time(item, "start")?;
         let number = r.list.events.len() as u32 + 1;
+        if dur.frames(rate) < 0 {
+            return Err(ParseError::Malformed {
+                at: r.ctx.at(line_of(&item), 1),
+                event: Some(format!("{number:03}")),
+                found: format!("<{name}> \"{label}\" with a negative duration"),
+                expected: "a duration of 0s or more".into(),
+                hint: "the file may be damaged or hand-edited; re-export it".into(),
+            });
+        }
         let kind = pending
             .take()
             .map_or(Transition::Cut, |(frames, _)| Transition::Dissolve {
