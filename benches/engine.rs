@@ -29,11 +29,31 @@ fn noise(seed: u32) -> Vec<[f32; 2]> {
 }
 
 fn session(layers: usize) -> (Session, leitmotif_engine::MusicSound) {
-    let list: Vec<String> = (0..layers).map(|i| format!("(name: \"l{i}\", source: Silence)")).collect();
-    let src = format!("Score(name: \"b\", tempo: (bpm: 120.0), initial_cue: \"a\", cues: [(name: \"a\", bars: 2, layers: [{}])])", list.join(","));
+    let list: Vec<String> = (0..layers)
+        .map(|i| format!("(name: \"l{i}\", source: Silence)"))
+        .collect();
+    let src = format!(
+        "Score(name: \"b\", tempo: (bpm: 120.0), initial_cue: \"a\", cues: [(name: \"a\", bars: 2, layers: [{}])])",
+        list.join(",")
+    );
     let score = Arc::new(Score::from_ron(&src, None).unwrap());
-    let mut bank = SourceBank::load(&score, &leitmotif_engine::BankOptions { sample_rate: SR, base_dir: ".".into(), allow_outside: false, length_tolerance_ms: 20.0 }).unwrap();
-    bank.layers[0] = (0..layers).map(|i| Arc::new(Stem { frames: noise(i as u32) })).collect();
+    let mut bank = SourceBank::load(
+        &score,
+        &leitmotif_engine::BankOptions {
+            sample_rate: SR,
+            base_dir: ".".into(),
+            allow_outside: false,
+            length_tolerance_ms: 20.0,
+        },
+    )
+    .unwrap();
+    bank.layers[0] = (0..layers)
+        .map(|i| {
+            Arc::new(Stem {
+                frames: noise(i as u32),
+            })
+        })
+        .collect();
     let (s, sound, _) = Session::new(score, Arc::new(bank), 0);
     (s, sound)
 }
@@ -52,12 +72,28 @@ fn leitmotif_second(layers: usize) -> impl FnMut() {
 }
 
 fn kira_second(layers: usize) -> impl FnMut() {
-    let mut manager = AudioManager::<OfflineBackend>::new(AudioManagerSettings { backend_settings: SR, ..Default::default() }).unwrap();
+    let mut manager = AudioManager::<OfflineBackend>::new(AudioManagerSettings {
+        backend_settings: SR,
+        ..Default::default()
+    })
+    .unwrap();
     let mut tracks = Vec::new();
     for i in 0..layers {
         let mut track = manager.add_sub_track(TrackBuilder::new()).unwrap();
-        let frames: Vec<Frame> = noise(i as u32).iter().map(|f| Frame { left: f[0], right: f[1] }).collect();
-        let data = StaticSoundData { sample_rate: SR, frames: frames.into(), settings: Default::default(), slice: None }.loop_region(..);
+        let frames: Vec<Frame> = noise(i as u32)
+            .iter()
+            .map(|f| Frame {
+                left: f[0],
+                right: f[1],
+            })
+            .collect();
+        let data = StaticSoundData {
+            sample_rate: SR,
+            frames: frames.into(),
+            settings: Default::default(),
+            slice: None,
+        }
+        .loop_region(..);
         track.play(data).unwrap();
         tracks.push(track);
     }
@@ -96,7 +132,13 @@ fn block_latency(c: &mut Criterion) {
     }
     times.sort();
     let p = |q: f64| times[((times.len() - 1) as f64 * q) as usize];
-    println!("64 layers, 512-frame block: p50 {:?}, p99 {:?}, max {:?} (budget {:?})", p(0.5), p(0.99), p(1.0), Duration::from_secs_f64(512.0 / SR as f64));
+    println!(
+        "64 layers, 512-frame block: p50 {:?}, p99 {:?}, max {:?} (budget {:?})",
+        p(0.5),
+        p(0.99),
+        p(1.0),
+        Duration::from_secs_f64(512.0 / SR as f64)
+    );
     c.bench_function("block_512_64_layers", |b| {
         b.iter(|| {
             s.advance_to(pos + 512);

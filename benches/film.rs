@@ -15,18 +15,44 @@ use leitmotif_engine::{BankOptions, RenderOptions, SourceBank, render};
 use leitmotif_film::autospot::{Lexicon, auto_spot};
 use leitmotif_film::{Format, FrameRate, ParseOptions, parse_str};
 
-const WORDS: [&str; 8] = ["quiet dawn", "dark night", "chase", "fight", "calm", "fear", "escape", "home"];
+const WORDS: [&str; 8] = [
+    "quiet dawn",
+    "dark night",
+    "chase",
+    "fight",
+    "calm",
+    "fear",
+    "escape",
+    "home",
+];
 
 /// An EDL of `events` shots whose lengths vary like a feature's (1–8 s), at 24 fps.
 fn edl(events: u32) -> String {
     let mut s = String::from("TITLE: BENCH FEATURE\nFCM: NON-DROP FRAME\n\n");
-    let tc = |f: u32| format!("{:02}:{:02}:{:02}:{:02}", 1 + f / 86_400, (f / 1440) % 60, (f / 24) % 60, f % 24);
+    let tc = |f: u32| {
+        format!(
+            "{:02}:{:02}:{:02}:{:02}",
+            1 + f / 86_400,
+            (f / 1440) % 60,
+            (f / 24) % 60,
+            f % 24
+        )
+    };
     let mut t = 0u32;
     let mut x = 12_345u32;
     for i in 0..events {
         x = x.wrapping_mul(1_103_515_245).wrapping_add(12_345);
         let len = 24 + (x >> 16) % 170;
-        s.push_str(&format!("{:04}  R{:04}    V     C        {} {} {} {}\n* FROM CLIP NAME: {}\n", i + 1, i, tc(t), tc(t + len), tc(t), tc(t + len), WORDS[(i / 20) as usize % 8]));
+        s.push_str(&format!(
+            "{:04}  R{:04}    V     C        {} {} {} {}\n* FROM CLIP NAME: {}\n",
+            i + 1,
+            i,
+            tc(t),
+            tc(t + len),
+            tc(t),
+            tc(t + len),
+            WORDS[(i / 20) as usize % 8]
+        ));
         if i % 97 == 50 {
             s.push_str(&format!("* LOC: {} RED hit {i}\n", tc(t + len / 2)));
         }
@@ -41,19 +67,41 @@ fn score_path() -> std::path::PathBuf {
 }
 
 fn film_seconds(events: u32) -> (f64, f64) {
-    let cut = parse_str(&edl(events), Format::Edl, &ParseOptions { lenient: false, rate: Some(FrameRate::FPS_24) }).unwrap();
+    let cut = parse_str(
+        &edl(events),
+        Format::Edl,
+        &ParseOptions {
+            lenient: false,
+            rate: Some(FrameRate::FPS_24),
+        },
+    )
+    .unwrap();
     let score = Score::load(&score_path()).unwrap();
     let t = Instant::now();
     let sp = auto_spot(&cut, &score, &Lexicon::default());
     let film = score_film(&cut, score, &sp, &score_path(), 1, 1.0).unwrap();
-    (t.elapsed().as_secs_f64(), film.frames as f64 / SAMPLE_RATE as f64)
+    (
+        t.elapsed().as_secs_f64(),
+        film.frames as f64 / SAMPLE_RATE as f64,
+    )
 }
 
 fn baseline_seconds(seconds: f64) -> f64 {
     let score = Arc::new(Score::load(&score_path()).unwrap());
-    let bank = Arc::new(SourceBank::load(&score, &BankOptions::for_score(&score_path(), SAMPLE_RATE)).unwrap());
+    let bank = Arc::new(
+        SourceBank::load(&score, &BankOptions::for_score(&score_path(), SAMPLE_RATE)).unwrap(),
+    );
     let t = Instant::now();
-    render(score, bank, &[], &RenderOptions { frames: (seconds * SAMPLE_RATE as f64) as u64, stems: true, ..Default::default() });
+    render(
+        score,
+        bank,
+        &[],
+        &RenderOptions {
+            frames: (seconds * SAMPLE_RATE as f64) as u64,
+            stems: true,
+            ..Default::default()
+        },
+    );
     t.elapsed().as_secs_f64()
 }
 

@@ -28,15 +28,39 @@ fn request() -> BridgeRequest {
 fn bench(c: &mut Criterion) {
     let req = request();
     let mut g = c.benchmark_group("bridge_4_bars");
-    g.bench_function("compose", |b| b.iter(|| compose_bridge(black_box(&req), 7).unwrap()));
+    g.bench_function("compose", |b| {
+        b.iter(|| compose_bridge(black_box(&req), 7).unwrap())
+    });
     let score = compose_bridge(&req, 7).unwrap();
     let frames = (score.seconds_at(score.total_beats()) * 48_000.0).round() as usize;
     g.sample_size(20);
-    g.bench_function("render", |b| b.iter(|| render_bridge(black_box(&score), 48_000, frames)));
+    g.bench_function("render", |b| {
+        b.iter(|| render_bridge(black_box(&score), 48_000, frames))
+    });
     let chords = ["Dm".to_string(), "Bb".into(), "Gm".into(), "A7".into()];
-    let ctx = LayerContext { sample_rate: 48_000, bpm: 110.0, beats_per_bar: 4, bars: 4, pickup_beats: 0, tail_beats: 0, chords: &chords, key: Some("D minor"), theme: None, seed: 1, tension: 0.5 };
-    let pad = Generated { instrument: Instrument::Strings, part: Part::Chords, octave: 3, velocity: 0.6, seed: 0 };
-    g.bench_function("baseline_layer", |b| b.iter(|| render_layer(black_box(&pad), &ctx).unwrap()));
+    let ctx = LayerContext {
+        sample_rate: 48_000,
+        bpm: 110.0,
+        beats_per_bar: 4,
+        bars: 4,
+        pickup_beats: 0,
+        tail_beats: 0,
+        chords: &chords,
+        key: Some("D minor"),
+        theme: None,
+        seed: 1,
+        tension: 0.5,
+    };
+    let pad = Generated {
+        instrument: Instrument::Strings,
+        part: Part::Chords,
+        octave: 3,
+        velocity: 0.6,
+        seed: 0,
+    };
+    g.bench_function("baseline_layer", |b| {
+        b.iter(|| render_layer(black_box(&pad), &ctx).unwrap())
+    });
     println!("bridge audio: {:.2} s", frames as f64 / 48_000.0);
     g.finish();
 }

@@ -9,7 +9,9 @@ use leitmotif_engine::{BankOptions, SourceBank, wav};
 
 /// The shared corpus, or `None` with a loud message.
 pub fn corpus(sub: &str) -> Option<PathBuf> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus").join(sub);
+    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/corpus")
+        .join(sub);
     if p.exists() {
         Some(p)
     } else {
@@ -36,7 +38,8 @@ pub fn load(src: &str, dir: &Path, sr: u32) -> (Arc<Score>, Arc<SourceBank>) {
     let path = dir.join("test.score.ron");
     std::fs::write(&path, src).unwrap();
     let score = Score::load(&path).unwrap_or_else(|e| panic!("{e}"));
-    let bank = SourceBank::load(&score, &BankOptions::for_score(&path, sr)).unwrap_or_else(|e| panic!("{e}"));
+    let bank = SourceBank::load(&score, &BankOptions::for_score(&path, sr))
+        .unwrap_or_else(|e| panic!("{e}"));
     (Arc::new(score), Arc::new(bank))
 }
 

@@ -51,11 +51,26 @@ fn clicks_land_on_the_exact_frame() {
         let req = 4 * sr as u64 + 12_345;
         let sting = 2 * sr as u64 + 777;
         let inputs = [
-            TimedInput { frame: sting, input: Input::Stinger(0) },
-            TimedInput { frame: req, input: Input::RequestCue(1) },
+            TimedInput {
+                frame: sting,
+                input: Input::Stinger(0),
+            },
+            TimedInput {
+                frame: req,
+                input: Input::RequestCue(1),
+            },
         ];
         let frames = 12 * sr as u64;
-        let r = render(score, bank, &inputs, &RenderOptions { frames, seed: 1, ..Default::default() });
+        let r = render(
+            score,
+            bank,
+            &inputs,
+            &RenderOptions {
+                frames,
+                seed: 1,
+                ..Default::default()
+            },
+        );
         let a = TempoMap::constant(sr, 0, 120.0, 4);
         let beat = a.frame_at_tick(960);
         let t = ((req as i64 + beat - 1) / beat) * beat;
@@ -70,11 +85,18 @@ fn clicks_land_on_the_exact_frame() {
         }
         want.sort();
         let got = onsets(&r.mix);
-        assert_eq!(got, want, "sr {sr}: onsets must equal the plan to the frame");
+        assert_eq!(
+            got, want,
+            "sr {sr}: onsets must equal the plan to the frame"
+        );
         assert!(t % 128 != 0, "the transition lands inside a kira chunk");
         // Amplitudes identify which cue sounds: 0.5 for a, 0.25 for b.
         assert!((r.mix[t as usize][0] - 0.25).abs() < 1e-6);
-        let started = r.events.iter().find(|e| e.kind == EventKind::CueStarted { cue: 1 }).unwrap();
+        let started = r
+            .events
+            .iter()
+            .find(|e| e.kind == EventKind::CueStarted { cue: 1 })
+            .unwrap();
         assert_eq!(started.frame as i64, t);
     }
 }
@@ -90,12 +112,23 @@ fn loop_seam_equals_continuous_reference() {
     let src = r#"Score(name: "seam", tempo: (bpm: 120.0), initial_cue: "a",
         cues: [(name: "a", bars: 1, layers: [(name: "sine", source: File("sine.wav"))])])"#;
     let (score, bank) = load(src, &dir, sr);
-    let r = render(score, bank, &[], &RenderOptions { frames: 96_000 * 4, ..Default::default() });
+    let r = render(
+        score,
+        bank,
+        &[],
+        &RenderOptions {
+            frames: 96_000 * 4,
+            ..Default::default()
+        },
+    );
     let mut worst = 0.0f32;
     for (i, f) in r.mix.iter().enumerate() {
         worst = worst.max((f[0] - sine(i % 96_000)).abs());
     }
-    assert!(worst < 1e-6, "loop differs from the continuous sine by {worst}");
+    assert!(
+        worst < 1e-6,
+        "loop differs from the continuous sine by {worst}"
+    );
 }
 
 #[test]
@@ -112,11 +145,25 @@ fn crossfade_is_monotone_and_never_clips() {
         ],
         transitions: [(from: "*", to: "*", sync: NextBar, fade_out: Beats(2.0), fade_in: Beats(2.0), shape: EqualPower)])"#;
     let (score, bank) = load(src, &dir, sr);
-    let inputs = [TimedInput { frame: 1000, input: Input::RequestCue(1) }];
-    let r = render(score, bank, &inputs, &RenderOptions { frames: 4 * len as u64, ..Default::default() });
+    let inputs = [TimedInput {
+        frame: 1000,
+        input: Input::RequestCue(1),
+    }];
+    let r = render(
+        score,
+        bank,
+        &inputs,
+        &RenderOptions {
+            frames: 4 * len as u64,
+            ..Default::default()
+        },
+    );
     // From bar 2 (frame 96,000) over 2 beats (48,000 frames) the sum goes from +0.3 to -0.3.
     let seg = &r.mix[96_000..144_000];
-    assert!(seg.windows(2).all(|w| w[1][0] <= w[0][0] + 1e-6), "crossfade not monotone");
+    assert!(
+        seg.windows(2).all(|w| w[1][0] <= w[0][0] + 1e-6),
+        "crossfade not monotone"
+    );
     assert!((r.mix[95_999][0] - 0.3).abs() < 1e-5 && (r.mix[150_000][0] + 0.3).abs() < 1e-5);
     assert!(r.mix.iter().all(|f| f[0].is_finite() && f[0].abs() <= 1.0));
 }
@@ -125,7 +172,12 @@ fn crossfade_is_monotone_and_never_clips() {
 fn limiter_keeps_peaks_below_full_scale_and_output_is_deterministic() {
     let sr = 44_100;
     let dir = temp_dir("limit");
-    let loud: Vec<[f32; 2]> = (0..88_200).map(|i| { let s = ((i as f32) * 0.05).sin() * 0.9; [s, -s] }).collect();
+    let loud: Vec<[f32; 2]> = (0..88_200)
+        .map(|i| {
+            let s = ((i as f32) * 0.05).sin() * 0.9;
+            [s, -s]
+        })
+        .collect();
     write_stem(&dir, "l.wav", &loud, sr);
     let src = r#"Score(name: "loud", tempo: (bpm: 120.0), initial_cue: "a",
         parameters: [(name: "p", default: 0.5)],
@@ -134,27 +186,50 @@ fn limiter_keeps_peaks_below_full_scale_and_output_is_deterministic() {
             (name: "l2", source: File("l.wav"), gain_db: 6.0, cutoff_curve: Some((parameter: "p", points: [(x: 0.0, y: 200.0), (x: 1.0, y: 8000.0)]))),
         ])])"#;
     let (score, bank) = load(src, &dir, sr);
-    let inputs = [TimedInput { frame: 30_000, input: Input::SetParameter(0, 1.0) }];
-    let opts = RenderOptions { frames: 200_000, seed: 9, stems: true, ..Default::default() };
+    let inputs = [TimedInput {
+        frame: 30_000,
+        input: Input::SetParameter(0, 1.0),
+    }];
+    let opts = RenderOptions {
+        frames: 200_000,
+        seed: 9,
+        stems: true,
+        ..Default::default()
+    };
     let r1 = render(score.clone(), bank.clone(), &inputs, &opts);
     let r2 = render(score, bank, &inputs, &opts);
-    let peak = r1.mix.iter().fold(0.0f32, |m, f| m.max(f[0].abs()).max(f[1].abs()));
+    let peak = r1
+        .mix
+        .iter()
+        .fold(0.0f32, |m, f| m.max(f[0].abs()).max(f[1].abs()));
     assert!(peak <= 1.0 && peak > 0.9, "peak {peak}");
-    assert_eq!(r1.mix, r2.mix, "same input and seed must render bit-identically");
+    assert_eq!(
+        r1.mix, r2.mix,
+        "same input and seed must render bit-identically"
+    );
     assert_eq!(r1.stem_names, vec!["l1", "l2", "stingers", "bridges"]);
     assert!(r1.stems[0].iter().any(|f| f[0].abs() > 0.5));
 }
 
 #[test]
 fn real_stems_stay_in_phase_after_100_loops() {
-    let Some(dir) = corpus("stems/kira-dynamic") else { return };
+    let Some(dir) = corpus("stems/kira-dynamic") else {
+        return;
+    };
     let sr = 48_000;
     let layers = ["arp", "bass", "drums", "lead", "pad"]
         .iter()
-        .map(|n| format!("(name: \"{n}\", source: File(\"{}/{n}.ogg\"))", dir.display()))
+        .map(|n| {
+            format!(
+                "(name: \"{n}\", source: File(\"{}/{n}.ogg\"))",
+                dir.display()
+            )
+        })
         .collect::<Vec<_>>()
         .join(",");
-    let src = format!(r#"Score(name: "kira", tempo: (bpm: 90.0), initial_cue: "a", cues: [(name: "a", bars: 8, layers: [{layers}])])"#);
+    let src = format!(
+        r#"Score(name: "kira", tempo: (bpm: 90.0), initial_cue: "a", cues: [(name: "a", bars: 8, layers: [{layers}])])"#
+    );
     let path = std::env::temp_dir().join("leitmotif-kira.score.ron");
     std::fs::write(&path, &src).unwrap();
     let score = Arc::new(leitmotif_core::Score::load(&path).unwrap());
@@ -163,7 +238,10 @@ fn real_stems_stay_in_phase_after_100_loops() {
     let bank = Arc::new(leitmotif_engine::SourceBank::load(&score, &opts).unwrap());
     // 8 bars at 90 BPM = 21.333 s = 1,024,000 frames at 48 kHz (940,800 at 44.1 kHz).
     let lens: Vec<usize> = bank.layers[0].iter().map(|s| s.len()).collect();
-    assert!(lens.iter().all(|&l| l == 1_024_000), "resampled lengths {lens:?}");
+    assert!(
+        lens.iter().all(|&l| l == 1_024_000),
+        "resampled lengths {lens:?}"
+    );
     let (mut session, mut sound, _) = leitmotif_engine::Session::new(score, bank, 0);
     let pass = 1_024_000usize;
     let window = 4_096;

@@ -18,10 +18,27 @@ fn root() -> &'static Path {
 /// A 60-second, 24 fps cut list of twelve 5-second shots starting at 01:00:00:00.
 fn edl() -> String {
     let mut s = String::from("TITLE: TEST REEL\nFCM: NON-DROP FRAME\n\n");
-    let tc = |f: u32| format!("{:02}:{:02}:{:02}:{:02}", 1 + f / 86_400, (f / 1440) % 60, (f / 24) % 60, f % 24);
+    let tc = |f: u32| {
+        format!(
+            "{:02}:{:02}:{:02}:{:02}",
+            1 + f / 86_400,
+            (f / 1440) % 60,
+            (f / 24) % 60,
+            f % 24
+        )
+    };
     for i in 0..12u32 {
         let (a, b) = (i * 120, (i + 1) * 120);
-        s.push_str(&format!("{:03}  R{:03}     V     C        {} {} {} {}\n* FROM CLIP NAME: shot {}\n\n", i + 1, i, tc(a), tc(b), tc(a), tc(b), i + 1));
+        s.push_str(&format!(
+            "{:03}  R{:03}     V     C        {} {} {} {}\n* FROM CLIP NAME: shot {}\n\n",
+            i + 1,
+            i,
+            tc(a),
+            tc(b),
+            tc(a),
+            tc(b),
+            i + 1
+        ));
     }
     s
 }
@@ -29,7 +46,15 @@ fn edl() -> String {
 #[test]
 fn spotted_cues_start_on_their_frame_and_hits_land_on_the_frame() {
     let rate = FrameRate::FPS_24;
-    let cut = parse_str(&edl(), Format::Edl, &ParseOptions { lenient: false, rate: Some(rate) }).unwrap();
+    let cut = parse_str(
+        &edl(),
+        Format::Edl,
+        &ParseOptions {
+            lenient: false,
+            rate: Some(rate),
+        },
+    )
+    .unwrap();
     assert_eq!(cut.events.len(), 12);
     let spotting = r#"Spotting(
         cues: [
@@ -54,41 +79,87 @@ fn spotted_cues_start_on_their_frame_and_hits_land_on_the_frame() {
         .events
         .iter()
         .filter_map(|e| match e.kind {
-            EventKind::CueStarted { cue } => Some((film.score.cues[cue as usize].name.clone(), e.frame)),
+            EventKind::CueStarted { cue } => {
+                Some((film.score.cues[cue as usize].name.clone(), e.frame))
+            }
             _ => None,
         })
         .collect();
     let want = [0u64, (20 * 24 + 7) * 2000, (41 * 24 + 13) * 2000];
     assert_eq!(starts.len(), 3, "{starts:?}");
-    for ((name, got), (want, base)) in starts.iter().zip(want.iter().zip(["calm", "unease", "chase"])) {
+    for ((name, got), (want, base)) in starts
+        .iter()
+        .zip(want.iter().zip(["calm", "unease", "chase"]))
+    {
         assert!(name.starts_with(base), "{name} vs {base}");
-        assert_eq!(got, want, "{name} starts {} samples off", *got as i64 - *want as i64);
+        assert_eq!(
+            got,
+            want,
+            "{name} starts {} samples off",
+            *got as i64 - *want as i64
+        );
     }
     // Every hit: a stinger sounds on its frame, and the music's nearest beat is within ±1 frame.
-    let beats: Vec<i64> = r.events.iter().filter(|e| e.kind == EventKind::Beat).map(|e| e.frame as i64).collect();
+    let beats: Vec<i64> = r
+        .events
+        .iter()
+        .filter(|e| e.kind == EventKind::Beat)
+        .map(|e| e.frame as i64)
+        .collect();
     for hit in [(31 * 24 + 5) * 2000i64, (50 * 24 + 17) * 2000] {
-        assert!(r.events.iter().any(|e| matches!(e.kind, EventKind::Stinger { .. }) && e.frame as i64 == hit), "no stinger at {hit}");
+        assert!(
+            r.events
+                .iter()
+                .any(|e| matches!(e.kind, EventKind::Stinger { .. }) && e.frame as i64 == hit),
+            "no stinger at {hit}"
+        );
         let off = beats.iter().map(|b| (b - hit).abs()).min().unwrap();
-        assert!(off <= 2000, "nearest beat is {off} samples (> 1 frame) from the hit at {hit}");
+        assert!(
+            off <= 2000,
+            "nearest beat is {off} samples (> 1 frame) from the hit at {hit}"
+        );
     }
     // The tempo solver moved the tempo of the cues holding hits.
-    assert!(film.placed.iter().any(|p| p.cue.contains('@')), "{:?}", film.placed.iter().map(|p| &p.cue).collect::<Vec<_>>());
-    let peak = r.mix.iter().fold(0.0f32, |m, f| m.max(f[0].abs()).max(f[1].abs()));
+    assert!(
+        film.placed.iter().any(|p| p.cue.contains('@')),
+        "{:?}",
+        film.placed.iter().map(|p| &p.cue).collect::<Vec<_>>()
+    );
+    let peak = r
+        .mix
+        .iter()
+        .fold(0.0f32, |m, f| m.max(f[0].abs()).max(f[1].abs()));
     assert!(peak > 0.05 && peak <= 1.0 && r.mix.iter().all(|f| f[0].is_finite()));
 }
 
 #[test]
 fn the_demo_cut_list_and_spotting_list_parse() {
     let rate: FrameRate = "29.97df".parse().unwrap();
-    let cut = leitmotif_film::parse_cut_list(&root().join("scores/demo/last_train.edl"), &ParseOptions { lenient: false, rate: Some(rate) }).unwrap();
+    let cut = leitmotif_film::parse_cut_list(
+        &root().join("scores/demo/last_train.edl"),
+        &ParseOptions {
+            lenient: false,
+            rate: Some(rate),
+        },
+    )
+    .unwrap();
     assert_eq!((cut.events.len(), cut.markers.len()), (51, 5));
     assert!(cut.rate.is_drop_frame());
     let secs = cut.duration_seconds();
     assert!((120.0..=240.0).contains(&secs), "{secs} s");
-    let sp = leitmotif_film::spotting::parse_spotting_at(&root().join("scores/demo/last_train.spotting.ron"), rate, timeline_start(&cut)).unwrap();
+    let sp = leitmotif_film::spotting::parse_spotting_at(
+        &root().join("scores/demo/last_train.spotting.ron"),
+        rate,
+        timeline_start(&cut),
+    )
+    .unwrap();
     assert_eq!((sp.cues.len(), sp.hits.len()), (4, 5));
     // The spotting list's hits are the cut list's LOC markers.
-    let marker_frames: Vec<i64> = cut.markers.iter().map(|m| m.frame - timeline_start(&cut)).collect();
+    let marker_frames: Vec<i64> = cut
+        .markers
+        .iter()
+        .map(|m| m.frame - timeline_start(&cut))
+        .collect();
     let hit_frames: Vec<i64> = sp.hits.iter().map(|h| h.at).collect();
     assert_eq!(marker_frames, hit_frames);
 }

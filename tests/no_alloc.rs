@@ -14,7 +14,12 @@ static ALLOCATOR: AllocDisabler = AllocDisabler;
 fn render_path_does_not_allocate() {
     let sr = 48_000;
     let dir = temp_dir("noalloc");
-    let tone: Vec<[f32; 2]> = (0..96_000).map(|i| { let s = (i as f32 * 0.03).sin() * 0.3; [s, s] }).collect();
+    let tone: Vec<[f32; 2]> = (0..96_000)
+        .map(|i| {
+            let s = (i as f32 * 0.03).sin() * 0.3;
+            [s, s]
+        })
+        .collect();
     write_stem(&dir, "t.wav", &tone, sr);
     let src = r#"Score(name: "na", tempo: (bpm: 120.0), initial_cue: "a",
         parameters: [(name: "p", default: 0.2, seek_speed: 2.0)],
@@ -37,7 +42,10 @@ fn render_path_does_not_allocate() {
             2 => Input::Stinger(0),
             _ => Input::SetDialogue((k % 3) as f32 / 2.0),
         };
-        session.push(TimedInput { frame: k * 4_000, input });
+        session.push(TimedInput {
+            frame: k * 4_000,
+            input,
+        });
     }
     let mut buf = vec![[0.0f32; 2]; 512];
     let mut pos = 0u64;

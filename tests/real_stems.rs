@@ -19,29 +19,67 @@ fn loudness(frames: &[[f32; 2]]) -> f64 {
 fn real_stems_layer_switch_and_bridge() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let path = root.join("scores/real/sectoid.score.ron");
-    if !root.join("scores/real/stems/metal_madness/song.ogg").exists() {
+    if !root
+        .join("scores/real/stems/metal_madness/song.ogg")
+        .exists()
+    {
         eprintln!("SKIPPED: real stems missing — run scripts/fetch-real-stems (CI does)");
         return;
     }
     let score = Arc::new(Score::load(&path).unwrap());
-    let bank = Arc::new(SourceBank::load(&score, &BankOptions::for_score(&path, 48_000)).unwrap_or_else(|e| panic!("{e}")));
+    let bank = Arc::new(
+        SourceBank::load(&score, &BankOptions::for_score(&path, 48_000))
+            .unwrap_or_else(|e| panic!("{e}")),
+    );
     // Backing and guitar of one song are the same length (after 44.1 → 48 kHz resampling).
     assert_eq!(bank.layers[0][0].len(), bank.layers[0][1].len());
     let sr = 48_000u64;
     let inputs = [
-        TimedInput { frame: 2 * sr, input: Input::SetParameter(0, 1.0) },
-        TimedInput { frame: 5 * sr, input: Input::RequestCue(1) },
+        TimedInput {
+            frame: 2 * sr,
+            input: Input::SetParameter(0, 1.0),
+        },
+        TimedInput {
+            frame: 5 * sr,
+            input: Input::RequestCue(1),
+        },
     ];
     let frames = 60 * sr;
-    let r = render(score.clone(), bank, &inputs, &RenderOptions { frames, seed: 2, ..Default::default() });
+    let r = render(
+        score.clone(),
+        bank,
+        &inputs,
+        &RenderOptions {
+            frames,
+            seed: 2,
+            ..Default::default()
+        },
+    );
     // Bars follow the song's 150 BPM tempo map exactly: 4 beats = 1.6 s = 76,800 frames.
-    let bars: Vec<u64> = r.events.iter().filter(|e| e.kind == EventKind::Bar).map(|e| e.frame).take(9).collect();
+    let bars: Vec<u64> = r
+        .events
+        .iter()
+        .filter(|e| e.kind == EventKind::Bar)
+        .map(|e| e.frame)
+        .take(9)
+        .collect();
     assert_eq!(bars, (0..9).map(|k| k * 76_800).collect::<Vec<_>>());
     // metal -> war syncs on marker "half" (bar 9 = 12.8 s) and plays a 2-bar generated bridge.
-    let bridge = r.events.iter().find(|e| matches!(e.kind, EventKind::TransitionStarted { .. })).unwrap();
+    let bridge = r
+        .events
+        .iter()
+        .find(|e| matches!(e.kind, EventKind::TransitionStarted { .. }))
+        .unwrap();
     assert_eq!(bridge.frame, 8 * 76_800);
-    let war = r.events.iter().find(|e| e.kind == EventKind::CueStarted { cue: 1 }).unwrap();
-    assert!(war.frame > bridge.frame && war.frame < bridge.frame + 4 * sr, "bridge of two bars");
+    let war = r
+        .events
+        .iter()
+        .find(|e| e.kind == EventKind::CueStarted { cue: 1 })
+        .unwrap();
+    assert!(
+        war.frame > bridge.frame && war.frame < bridge.frame + 4 * sr,
+        "bridge of two bars"
+    );
     assert_eq!(r.bridges.len(), 1);
     // Loudness on both sides of the seam and across the bridge stays in one musical range.
     let before = loudness(&r.mix[(bridge.frame - 8 * sr) as usize..bridge.frame as usize]);
@@ -53,7 +91,13 @@ fn real_stems_layer_switch_and_bridge() {
     }
     assert!((before - after).abs() < 10.0);
     // The generated bridge is loudness-matched to the cues it joins.
-    assert!((across - (before + after) / 2.0).abs() < 6.0, "bridge at {across:.1} LUFS between {before:.1} and {after:.1}");
-    let peak = r.mix.iter().fold(0.0f32, |m, f| m.max(f[0].abs()).max(f[1].abs()));
+    assert!(
+        (across - (before + after) / 2.0).abs() < 6.0,
+        "bridge at {across:.1} LUFS between {before:.1} and {after:.1}"
+    );
+    let peak = r
+        .mix
+        .iter()
+        .fold(0.0f32, |m, f| m.max(f[0].abs()).max(f[1].abs()));
     assert!(peak <= 1.0);
 }

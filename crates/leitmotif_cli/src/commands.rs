@@ -30,23 +30,38 @@ pub struct CuesArgs {
 
 /// Parses `--fps`.
 pub fn parse_rate(fps: Option<&str>) -> Result<Option<FrameRate>> {
-    fps.map(|f| f.parse::<FrameRate>().map_err(|e| user(format!("--fps {f}: {e} (hint: e.g. 24, 25, 29.97df, 23.976)"))))
-        .transpose()
+    fps.map(|f| {
+        f.parse::<FrameRate>().map_err(|e| {
+            user(format!(
+                "--fps {f}: {e} (hint: e.g. 24, 25, 29.97df, 23.976)"
+            ))
+        })
+    })
+    .transpose()
 }
 
 /// Reads a cut list; one with no events at all (an empty file, a title only, or text that is
 /// not a cut list) is refused rather than scored as silence.
-pub fn read_cut_list(path: &std::path::Path, opts: &ParseOptions) -> Result<leitmotif_film::CutList> {
+pub fn read_cut_list(
+    path: &std::path::Path,
+    opts: &ParseOptions,
+) -> Result<leitmotif_film::CutList> {
     let cut = parse_cut_list(path, opts).map_err(user)?;
     if cut.events.is_empty() {
-        return Err(user(format!("{}: no events: expected at least one edit (hint: is this the right file, or an empty export?)", path.display())));
+        return Err(user(format!(
+            "{}: no events: expected at least one edit (hint: is this the right file, or an empty export?)",
+            path.display()
+        )));
     }
     Ok(cut)
 }
 
 /// `leitmotif cues`.
 pub fn cues(a: CuesArgs) -> Result<()> {
-    let opts = ParseOptions { lenient: a.lenient, rate: parse_rate(a.fps.as_deref())? };
+    let opts = ParseOptions {
+        lenient: a.lenient,
+        rate: parse_rate(a.fps.as_deref())?,
+    };
     let cut = read_cut_list(&a.file, &opts)?;
     let mut out = std::io::stdout().lock();
     if a.json {
@@ -55,8 +70,20 @@ pub fn cues(a: CuesArgs) -> Result<()> {
         return Ok(());
     }
     let rate = cut.rate;
-    writeln!(out, "{} — {:?}, {} events, {} markers, {} fps", cut.title.as_deref().unwrap_or("(untitled)"), cut.format, cut.events.len(), cut.markers.len(), rate.fps())?;
-    writeln!(out, "{:>6}  {:<10} {:<4} {:<12} {:<11} {:<11} {:<11} {:<11} {:>9}  clip", "event", "reel", "trk", "transition", "src in", "src out", "rec in", "rec out", "rec s")?;
+    writeln!(
+        out,
+        "{} — {:?}, {} events, {} markers, {} fps",
+        cut.title.as_deref().unwrap_or("(untitled)"),
+        cut.format,
+        cut.events.len(),
+        cut.markers.len(),
+        rate.fps()
+    )?;
+    writeln!(
+        out,
+        "{:>6}  {:<10} {:<4} {:<12} {:<11} {:<11} {:<11} {:<11} {:>9}  clip",
+        "event", "reel", "trk", "transition", "src in", "src out", "rec in", "rec out", "rec s"
+    )?;
     for e in &cut.events {
         writeln!(
             out,
@@ -74,7 +101,15 @@ pub fn cues(a: CuesArgs) -> Result<()> {
         )?;
     }
     for m in &cut.markers {
-        writeln!(out, "marker  {}  frame {:>7}  {:>9.3} s  {:<8} {}", m.timecode, m.frame, m.seconds, m.colour.as_deref().unwrap_or("-"), m.name)?;
+        writeln!(
+            out,
+            "marker  {}  frame {:>7}  {:>9.3} s  {:<8} {}",
+            m.timecode,
+            m.frame,
+            m.seconds,
+            m.colour.as_deref().unwrap_or("-"),
+            m.name
+        )?;
     }
     for w in &cut.warnings {
         writeln!(out, "warning: {w}")?;
@@ -98,9 +133,17 @@ pub fn check(a: CheckArgs) -> Result<()> {
     for path in &a.scores {
         let score = Score::load(path).map_err(user)?;
         if a.stems {
-            SourceBank::load(&score, &BankOptions::for_score(path, 48_000)).map_err(|e| user(format!("{}: {e}", path.display())))?;
+            SourceBank::load(&score, &BankOptions::for_score(path, 48_000))
+                .map_err(|e| user(format!("{}: {e}", path.display())))?;
         }
-        println!("{}: ok — \"{}\", {} cues, {} transitions, {} stingers", path.display(), score.name, score.cues.len(), score.transitions.len(), score.stingers.len());
+        println!(
+            "{}: ok — \"{}\", {} cues, {} transitions, {} stingers",
+            path.display(),
+            score.name,
+            score.cues.len(),
+            score.transitions.len(),
+            score.stingers.len()
+        );
     }
     Ok(())
 }
@@ -160,12 +203,28 @@ pub struct BridgeArgs {
 pub fn bridge(a: BridgeArgs) -> Result<()> {
     let score = Score::load(&a.score).map_err(user)?;
     let idx = |name: &str| {
-        score.cue_index(name).ok_or_else(|| user(format!("{}: unknown cue \"{name}\" (cues: {})", a.score.display(), score.cues.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(", "))))
+        score.cue_index(name).ok_or_else(|| {
+            user(format!(
+                "{}: unknown cue \"{name}\" (cues: {})",
+                a.score.display(),
+                score
+                    .cues
+                    .iter()
+                    .map(|c| c.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+        })
     };
     let (from, to) = (idx(&a.from)?, idx(&a.to)?);
     let bridge = crate::film::compose_bridge(&score, from, to, a.bars, a.seed).map_err(user)?;
     wav::write_atomic(&a.out, &bridge.to_smf())?;
-    println!("{} — {} bars, {} voices", a.out.display(), a.bars, bridge.voices.len());
+    println!(
+        "{} — {} bars, {} voices",
+        a.out.display(),
+        a.bars,
+        bridge.voices.len()
+    );
     let _ = Arc::new(());
     Ok(())
 }

@@ -86,7 +86,14 @@ pub struct FilmRender {
 /// Fits a spotting list to a cut list and renders it: each cue starts on its frame, tempos
 /// are solved for the hits, hits get a stinger on the frame when the score has an
 /// `Immediate` stinger. Spotting frames count from the timeline's first frame.
-pub fn score_film(cut: &CutList, mut score: Score, spotting: &SpottingList, score_path: &Path, seed: u64, tail: f64) -> Result<FilmRender> {
+pub fn score_film(
+    cut: &CutList,
+    mut score: Score,
+    spotting: &SpottingList,
+    score_path: &Path,
+    seed: u64,
+    tail: f64,
+) -> Result<FilmRender> {
     let rate = cut.rate;
     let duration = cut.duration_frames();
     // Spotted cues decide; the score's parameter rules are for games.
@@ -97,15 +104,34 @@ pub fn score_film(cut: &CutList, mut score: Score, spotting: &SpottingList, scor
         score.initial_cue = first.cue.clone();
     }
     let score = Arc::new(score);
-    let bank = Arc::new(SourceBank::load(&score, &BankOptions::for_score(score_path, SAMPLE_RATE)).map_err(|e| user(format!("{}: {e}", score_path.display())))?);
+    let bank = Arc::new(
+        SourceBank::load(&score, &BankOptions::for_score(score_path, SAMPLE_RATE))
+            .map_err(|e| user(format!("{}: {e}", score_path.display())))?,
+    );
     let inputs = inputs(&score, spotting, &placed, rate);
     let frames = sample_of(rate, duration).max(0) as u64 + (tail * SAMPLE_RATE as f64) as u64;
-    let mut r = leitmotif_engine::render(score.clone(), bank.clone(), &inputs, &RenderOptions { frames, seed, stems: true, ..Default::default() });
+    let mut r = leitmotif_engine::render(
+        score.clone(),
+        bank.clone(),
+        &inputs,
+        &RenderOptions {
+            frames,
+            seed,
+            stems: true,
+            ..Default::default()
+        },
+    );
     fade_tail(&mut r.mix, (tail * SAMPLE_RATE as f64) as usize);
     for s in &mut r.stems {
         fade_tail(s, (tail * SAMPLE_RATE as f64) as usize);
     }
-    Ok(FilmRender { score, placed, render: r, frames, inputs })
+    Ok(FilmRender {
+        score,
+        placed,
+        render: r,
+        frames,
+        inputs,
+    })
 }
 
 /// Seconds of a timeline frame.
@@ -121,7 +147,10 @@ fn sample_of(rate: FrameRate, frames: i64) -> i64 {
 /// `leitmotif render`.
 pub fn render(a: RenderArgs) -> Result<()> {
     let started = std::time::Instant::now();
-    let opts = ParseOptions { lenient: a.lenient, rate: parse_rate(a.fps.as_deref())? };
+    let opts = ParseOptions {
+        lenient: a.lenient,
+        rate: parse_rate(a.fps.as_deref())?,
+    };
     let cut = crate::commands::read_cut_list(&a.cues, &opts)?;
     let score = Score::load(&a.score).map_err(user)?;
     let rate = cut.rate;
@@ -134,9 +163,13 @@ pub fn render(a: RenderArgs) -> Result<()> {
     check_names(&spotting, &score, a.spotting.as_deref().unwrap_or(&a.cues))?;
     let outputs = ["mix.wav", "cuesheet.csv", "timeline.png", "report.json"];
     if !a.force
-        && let Some(existing) = outputs.iter().map(|o| a.out.join(o)).find(|p| p.exists()) {
-            return Err(user(format!("{} exists (hint: pass --force to replace the outputs)", existing.display())));
-        }
+        && let Some(existing) = outputs.iter().map(|o| a.out.join(o)).find(|p| p.exists())
+    {
+        return Err(user(format!(
+            "{} exists (hint: pass --force to replace the outputs)",
+            existing.display()
+        )));
+    }
     let progress = indicatif::ProgressBar::new_spinner();
     progress.set_message("fitting cues to picture and rendering");
     let film = score_film(&cut, score, &spotting, &a.score, a.seed, a.tail)?;
@@ -184,14 +217,29 @@ fn check_names(sp: &SpottingList, score: &Score, file: &Path) -> Result<()> {
     for s in &sp.cues {
         if score.cue(&s.cue).is_none() {
             let names: Vec<&str> = score.cues.iter().map(|c| c.name.as_str()).collect();
-            return Err(user(format!("{}:{}: unknown cue \"{}\" (hint: the score has {})", file.display(), s.line, s.cue, names.join(", "))));
+            return Err(user(format!(
+                "{}:{}: unknown cue \"{}\" (hint: the score has {})",
+                file.display(),
+                s.line,
+                s.cue,
+                names.join(", ")
+            )));
         }
     }
     for p in &sp.params {
         if score.parameter_index(&p.param).is_none() {
             let names: Vec<&str> = score.parameters.iter().map(|p| p.name.as_str()).collect();
-            let hint = if names.is_empty() { "the score has no parameters".to_string() } else { format!("the score has {}", names.join(", ")) };
-            return Err(user(format!("{}:{}: unknown parameter \"{}\" (hint: {hint})", file.display(), p.line, p.param)));
+            let hint = if names.is_empty() {
+                "the score has no parameters".to_string()
+            } else {
+                format!("the score has {}", names.join(", "))
+            };
+            return Err(user(format!(
+                "{}:{}: unknown parameter \"{}\" (hint: {hint})",
+                file.display(),
+                p.line,
+                p.param
+            )));
         }
     }
     Ok(())
@@ -207,12 +255,26 @@ fn place(sp: &SpottingList, score: &mut Score, rate: FrameRate, duration: i64) -
     let mut placed = Vec::new();
     for (i, s) in cues.iter().enumerate() {
         let start = s.start;
-        let end = cues.get(i + 1).map_or(duration, |n| n.start).min(s.end.unwrap_or(i64::MAX)).min(duration);
-        let Some(ci) = score.cue_index(&s.cue) else { continue };
+        let end = cues
+            .get(i + 1)
+            .map_or(duration, |n| n.start)
+            .min(s.end.unwrap_or(i64::MAX))
+            .min(duration);
+        let Some(ci) = score.cue_index(&s.cue) else {
+            continue;
+        };
         let cue = &score.cues[ci];
         let tempo = score.cue_tempo(cue).clone();
-        let flexible = cue.layers.iter().all(|l| matches!(l.source, Source::Generated(_) | Source::Silence));
-        let hits: Vec<(i64, f32)> = sp.hits.iter().map(|h| (h.at, h.importance)).filter(|h| h.0 >= start && h.0 < end).collect();
+        let flexible = cue
+            .layers
+            .iter()
+            .all(|l| matches!(l.source, Source::Generated(_) | Source::Silence));
+        let hits: Vec<(i64, f32)> = sp
+            .hits
+            .iter()
+            .map(|h| (h.at, h.importance))
+            .filter(|h| h.0 >= start && h.0 < end)
+            .collect();
         let mut best = (tempo.bpm, f64::MAX);
         if flexible && !hits.is_empty() {
             for k in -80..=80 {
@@ -236,7 +298,12 @@ fn place(sp: &SpottingList, score: &mut Score, rate: FrameRate, duration: i64) -
             if score.cue(&name).is_none() {
                 score.cues.push(variant);
                 // The variant follows the transition rules that name its cue.
-                let named: Vec<_> = score.transitions.iter().filter(|t| t.from == s.cue || t.to == s.cue).cloned().collect();
+                let named: Vec<_> = score
+                    .transitions
+                    .iter()
+                    .filter(|t| t.from == s.cue || t.to == s.cue)
+                    .cloned()
+                    .collect();
                 for mut t in named {
                     if t.from == s.cue {
                         t.from = name.clone();
@@ -244,13 +311,23 @@ fn place(sp: &SpottingList, score: &mut Score, rate: FrameRate, duration: i64) -
                     if t.to == s.cue {
                         t.to = name.clone();
                     }
-                    if !score.transitions.iter().any(|x| x.from == t.from && x.to == t.to) {
+                    if !score
+                        .transitions
+                        .iter()
+                        .any(|x| x.from == t.from && x.to == t.to)
+                    {
                         score.transitions.push(t);
                     }
                 }
             }
         }
-        placed.push(Placed { cue: name, title: s.title.clone().unwrap_or_else(|| s.cue.clone()), start, end, bpm: best.0 });
+        placed.push(Placed {
+            cue: name,
+            title: s.title.clone().unwrap_or_else(|| s.cue.clone()),
+            start,
+            end,
+            bpm: best.0,
+        });
     }
     placed
 }
@@ -277,34 +354,62 @@ fn inputs(score: &Score, sp: &SpottingList, placed: &[Placed], rate: FrameRate) 
     };
     let rules = Conductor::new(Arc::new(score.clone()), SAMPLE_RATE, 0);
     let mut prev: Option<usize> = Some(score.cue_index(&score.initial_cue).unwrap_or(0));
-    for p in placed.iter().filter(|p| !(p.start == 0 && p.cue == score.initial_cue)) {
+    for p in placed
+        .iter()
+        .filter(|p| !(p.start == 0 && p.cue == score.initial_cue))
+    {
         let ci = score.cue_index(&p.cue).unwrap_or(0);
         // A bridge or segment plays before the cue's bar 1: start the transition that much
         // earlier so bar 1 still lands on the spotted frame.
-        let between = prev.filter(|&f| f != ci).map_or(0, |f| between_frames(score, rules.rule_for(f, ci), f, ci));
+        let between = prev
+            .filter(|&f| f != ci)
+            .map_or(0, |f| between_frames(score, rules.rule_for(f, ci), f, ci));
         let at = (sample_of(rate, p.start) - pickup(ci) - between).max(0) as u64;
-        v.push(TimedInput { frame: at, input: Input::StartCue(ci) });
+        v.push(TimedInput {
+            frame: at,
+            input: Input::StartCue(ci),
+        });
         prev = Some(ci);
     }
     for pp in &sp.params {
-        let Some(pi) = score.parameter_index(&pp.param) else { continue };
+        let Some(pi) = score.parameter_index(&pp.param) else {
+            continue;
+        };
         let at = sample_of(rate, pp.at).max(0);
         if pp.ramp_frames <= 0 {
-            v.push(TimedInput { frame: at as u64, input: Input::SetParameter(pi, pp.value) });
+            v.push(TimedInput {
+                frame: at as u64,
+                input: Input::SetParameter(pi, pp.value),
+            });
         } else {
             // A ramp: the value before it, stepped every 100 ms towards the target.
             let len = sample_of(rate, pp.ramp_frames);
             let steps = (len / (SAMPLE_RATE as i64 / 10)).max(1);
-            let before = sp.params.iter().filter(|q| q.param == pp.param && q.at < pp.at).max_by_key(|q| q.at).map_or(score.parameters[pi].default, |q| q.value);
+            let before = sp
+                .params
+                .iter()
+                .filter(|q| q.param == pp.param && q.at < pp.at)
+                .max_by_key(|q| q.at)
+                .map_or(score.parameters[pi].default, |q| q.value);
             for k in 1..=steps {
                 let value = before + (pp.value - before) * k as f32 / steps as f32;
-                v.push(TimedInput { frame: (at + len * k / steps) as u64, input: Input::SetParameter(pi, value) });
+                v.push(TimedInput {
+                    frame: (at + len * k / steps) as u64,
+                    input: Input::SetParameter(pi, value),
+                });
             }
         }
     }
-    if let Some(si) = score.stingers.iter().position(|s| s.sync == SyncPoint::Immediate) {
+    if let Some(si) = score
+        .stingers
+        .iter()
+        .position(|s| s.sync == SyncPoint::Immediate)
+    {
         for h in &sp.hits {
-            v.push(TimedInput { frame: sample_of(rate, h.at).max(0) as u64, input: Input::Stinger(si) });
+            v.push(TimedInput {
+                frame: sample_of(rate, h.at).max(0) as u64,
+                input: Input::Stinger(si),
+            });
         }
     }
     v.sort_by_key(|i| i.frame);
@@ -313,18 +418,25 @@ fn inputs(score: &Score, sp: &SpottingList, placed: &[Placed], rate: FrameRate) 
 
 /// Frames of the bridge or segment a transition rule puts before the target's bar 1.
 fn between_frames(score: &Score, rule: Option<usize>, from: usize, to: usize) -> i64 {
-    let Some(rule) = rule.map(|r| &score.transitions[r]) else { return 0 };
+    let Some(rule) = rule.map(|r| &score.transitions[r]) else {
+        return 0;
+    };
     let from_tempo = score.cue_tempo(&score.cues[from]);
     let bpb = from_tempo.meter.0;
     match &rule.bridge {
         Bridge::None => 0,
         Bridge::Segment(name) => {
-            let bars = score.segments.iter().find(|s| &s.name == name).map_or(0, |s| s.bars);
+            let bars = score
+                .segments
+                .iter()
+                .find(|s| &s.name == name)
+                .map_or(0, |s| s.bars);
             TempoMap::constant(SAMPLE_RATE, 0, from_tempo.bpm, bpb).frame_at_bar(bars + 1)
         }
         Bridge::Generated(bars) => {
             let to_bpm = score.cue_tempo(&score.cues[to]).bpm;
-            TempoMap::ramp(SAMPLE_RATE, 0, from_tempo.bpm, to_bpm, bars * bpb, bpb).frame_at_bar(bars + 1)
+            TempoMap::ramp(SAMPLE_RATE, 0, from_tempo.bpm, to_bpm, bars * bpb, bpb)
+                .frame_at_bar(bars + 1)
         }
     }
 }
@@ -341,45 +453,103 @@ fn fade_tail(buf: &mut [[f32; 2]], len: usize) {
 
 /// Writes every output into `dir`; returns (hit count, worst hit error in frames).
 #[allow(clippy::too_many_arguments)]
-fn write_outputs(dir: &Path, a: &RenderArgs, cut: &CutList, score: &Score, placed: &[Placed], sp: &SpottingList, r: &leitmotif_engine::OfflineRender, origin: i64) -> Result<(usize, i64)> {
+fn write_outputs(
+    dir: &Path,
+    a: &RenderArgs,
+    cut: &CutList,
+    score: &Score,
+    placed: &[Placed],
+    sp: &SpottingList,
+    r: &leitmotif_engine::OfflineRender,
+    origin: i64,
+) -> Result<(usize, i64)> {
     let rate = cut.rate;
     let bext = wav::Bext {
-        description: format!("Leitmotif score \"{}\" for {}", score.name, cut.title.as_deref().unwrap_or("untitled")),
+        description: format!(
+            "Leitmotif score \"{}\" for {}",
+            score.name,
+            cut.title.as_deref().unwrap_or("untitled")
+        ),
         originator: "Leitmotif".into(),
         time_reference: sample_of(rate, origin).max(0) as u64,
     };
-    wav::write_wav(&dir.join("mix.wav"), &r.mix, SAMPLE_RATE, wav::WavFormat::Int24, Some(&bext))?;
+    wav::write_wav(
+        &dir.join("mix.wav"),
+        &r.mix,
+        SAMPLE_RATE,
+        wav::WavFormat::Int24,
+        Some(&bext),
+    )?;
     for (name, stem) in r.stem_names.iter().zip(&r.stems) {
         if stem.iter().any(|f| f[0] != 0.0 || f[1] != 0.0) {
-            wav::write_wav(&dir.join("stems").join(format!("{name}.wav")), stem, SAMPLE_RATE, wav::WavFormat::Int24, Some(&bext))?;
+            wav::write_wav(
+                &dir.join("stems").join(format!("{name}.wav")),
+                stem,
+                SAMPLE_RATE,
+                wav::WavFormat::Int24,
+                Some(&bext),
+            )?;
         }
     }
     for b in &r.bridges {
-        let name = format!("bridge-{:02}-{}-to-{}.mid", b.id, score.cues[b.from as usize].name, score.cues[b.to as usize].name);
-        wav::write_atomic(&dir.join("bridges").join(name.replace('@', "_")), &b.score.to_smf())?;
+        let name = format!(
+            "bridge-{:02}-{}-to-{}.mid",
+            b.id, score.cues[b.from as usize].name, score.cues[b.to as usize].name
+        );
+        wav::write_atomic(
+            &dir.join("bridges").join(name.replace('@', "_")),
+            &b.score.to_smf(),
+        )?;
     }
     // Cue sheet.
     let tc = |f: i64| leitmotif_film::timecode::format_frames(f + origin, rate);
     let mut csv = String::from("cue,title,in,out,duration_s,usage,bpm\n");
     for (i, p) in placed.iter().enumerate() {
-        csv.push_str(&format!("M{:02},\"{}\",{},{},{:.2},BI,{:.1}\n", i + 1, p.title.replace('"', "'"), tc(p.start), tc(p.end), secs(rate, p.end - p.start), p.bpm));
+        csv.push_str(&format!(
+            "M{:02},\"{}\",{},{},{:.2},BI,{:.1}\n",
+            i + 1,
+            p.title.replace('"', "'"),
+            tc(p.start),
+            tc(p.end),
+            secs(rate, p.end - p.start),
+            p.bpm
+        ));
     }
     wav::write_atomic(&dir.join("cuesheet.csv"), csv.as_bytes())?;
     // Hits: the music's nearest beat to each hit, in picture frames.
-    let beats: Vec<i64> = r.events.iter().filter(|e| e.kind == EventKind::Beat).map(|e| e.frame as i64).collect();
-    let to_frames = |samples: i64| (samples as f64 * rate.fps() / SAMPLE_RATE as f64).round() as i64;
+    let beats: Vec<i64> = r
+        .events
+        .iter()
+        .filter(|e| e.kind == EventKind::Beat)
+        .map(|e| e.frame as i64)
+        .collect();
+    let to_frames =
+        |samples: i64| (samples as f64 * rate.fps() / SAMPLE_RATE as f64).round() as i64;
     let mut hits_json = Vec::new();
     let mut pic_hits = Vec::new();
     let mut worst = 0i64;
     for h in &sp.hits {
         let at = sample_of(rate, h.at);
         let i = beats.partition_point(|&b| b < at);
-        let nearest = [i.checked_sub(1), Some(i)].into_iter().flatten().filter_map(|k| beats.get(k)).min_by_key(|&&b| (b - at).abs()).copied().unwrap_or(at);
+        let nearest = [i.checked_sub(1), Some(i)]
+            .into_iter()
+            .flatten()
+            .filter_map(|k| beats.get(k))
+            .min_by_key(|&&b| (b - at).abs())
+            .copied()
+            .unwrap_or(at);
         let err = to_frames(nearest - at);
-        let stinger = r.events.iter().any(|e| matches!(e.kind, EventKind::Stinger { .. }) && e.frame as i64 == at);
+        let stinger = r
+            .events
+            .iter()
+            .any(|e| matches!(e.kind, EventKind::Stinger { .. }) && e.frame as i64 == at);
         worst = worst.max(err.abs());
         hits_json.push(json!({"name": h.name, "timecode": tc(h.at), "frame": h.at, "importance": h.importance, "beat_error_frames": err, "stinger_on_frame": stinger}));
-        pic_hits.push(PictureHit { at_s: secs(rate, h.at), name: h.name.clone(), error_frames: err });
+        pic_hits.push(PictureHit {
+            at_s: secs(rate, h.at),
+            name: h.name.clone(),
+            error_frames: err,
+        });
     }
     let starts: Vec<_> = r.events.iter().filter_map(|e| match e.kind {
         EventKind::CueStarted { cue } => Some(json!({"cue": score.cues[cue as usize].name, "sample": e.frame, "frame": to_frames(e.frame as i64), "timecode": tc(to_frames(e.frame as i64))})),
@@ -401,7 +571,10 @@ fn write_outputs(dir: &Path, a: &RenderArgs, cut: &CutList, score: &Score, place
         "hits": hits_json,
         "bridges": r.bridges.iter().map(|b| json!({"id": b.id, "from": score.cues[b.from as usize].name, "to": score.cues[b.to as usize].name, "start_sample": b.start, "frames": b.frames})).collect::<Vec<_>>(),
     });
-    wav::write_atomic(&dir.join("report.json"), serde_json::to_string_pretty(&report)?.as_bytes())?;
+    wav::write_atomic(
+        &dir.join("report.json"),
+        serde_json::to_string_pretty(&report)?.as_bytes(),
+    )?;
     // Timeline picture.
     let tension_param = score.parameter_index("tension");
     let mut tension = Vec::new();
@@ -416,20 +589,49 @@ fn write_outputs(dir: &Path, a: &RenderArgs, cut: &CutList, score: &Score, place
         tension.push((secs(rate, cut.duration_frames()), value));
     }
     let picture = TimelinePicture {
-        title: format!("{} - {}", cut.title.as_deref().unwrap_or("untitled"), score.name),
+        title: format!(
+            "{} - {}",
+            cut.title.as_deref().unwrap_or("untitled"),
+            score.name
+        ),
         duration_s: secs(rate, cut.duration_frames()),
-        shots: cut.shots().iter().map(|s| (secs(rate, s.start - origin), secs(rate, s.end - origin), String::new())).collect(),
-        cues: placed.iter().map(|p| (secs(rate, p.start), secs(rate, p.end), p.cue.clone())).collect(),
+        shots: cut
+            .shots()
+            .iter()
+            .map(|s| {
+                (
+                    secs(rate, s.start - origin),
+                    secs(rate, s.end - origin),
+                    String::new(),
+                )
+            })
+            .collect(),
+        cues: placed
+            .iter()
+            .map(|p| (secs(rate, p.start), secs(rate, p.end), p.cue.clone()))
+            .collect(),
         tension,
         hits: pic_hits,
-        bars: r.events.iter().filter(|e| e.kind == EventKind::Bar).map(|e| e.frame as f64 / SAMPLE_RATE as f64).collect(),
+        bars: r
+            .events
+            .iter()
+            .filter(|e| e.kind == EventKind::Bar)
+            .map(|e| e.frame as f64 / SAMPLE_RATE as f64)
+            .collect(),
     };
     wav::write_atomic(&dir.join("timeline.png"), &render_png(&picture, 1600, 520))?;
     Ok((sp.hits.len(), worst))
 }
 
 /// Composes a bridge between two cues (for `leitmotif bridge`).
-pub fn compose_bridge(score: &Score, from: usize, to: usize, bars: u32, seed: u64) -> Result<leitmotif_gen::BridgeScore, leitmotif_gen::GenError> {
-    let req = leitmotif_engine::session::bridge_request(score, from, to, score.cues[from].bars, bars);
+pub fn compose_bridge(
+    score: &Score,
+    from: usize,
+    to: usize,
+    bars: u32,
+    seed: u64,
+) -> Result<leitmotif_gen::BridgeScore, leitmotif_gen::GenError> {
+    let req =
+        leitmotif_engine::session::bridge_request(score, from, to, score.cues[from].bars, bars);
     leitmotif_gen::compose_bridge(&req, seed)
 }

@@ -944,9 +944,10 @@ fn malformed_scores_report_the_specific_error() {
             problems.push(format!("item {:?}, expected {:?}", err.item, c.item));
         }
         if let Some(h) = c.hint
-            && !err.hint.as_deref().is_some_and(|x| x.contains(h)) {
-                problems.push(format!("hint {:?}, expected it to contain {h:?}", err.hint));
-            }
+            && !err.hint.as_deref().is_some_and(|x| x.contains(h))
+        {
+            problems.push(format!("hint {:?}, expected it to contain {h:?}", err.hint));
+        }
         if std::env::var_os("SHOW_ERRORS").is_some() {
             eprintln!("{:<50} {err}", c.name);
         }

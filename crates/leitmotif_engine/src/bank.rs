@@ -23,7 +23,9 @@ pub struct Stem {
 impl Stem {
     /// Silence of `len` frames.
     pub fn silence(len: usize) -> Self {
-        Stem { frames: vec![[0.0; 2]; len] }
+        Stem {
+            frames: vec![[0.0; 2]; len],
+        }
     }
 
     /// Number of frames.
@@ -64,7 +66,9 @@ pub enum LoadError {
         reason: String,
     },
     /// A path leaving the score's folder.
-    #[error("{item}: \"{asked}\" points outside the score's folder (hint: keep stems beside the score, or allow outside paths explicitly)")]
+    #[error(
+        "{item}: \"{asked}\" points outside the score's folder (hint: keep stems beside the score, or allow outside paths explicitly)"
+    )]
     OutsideScore {
         /// Which layer or stinger.
         item: String,
@@ -72,7 +76,9 @@ pub enum LoadError {
         asked: String,
     },
     /// Stems of one cue differ in length beyond the tolerance.
-    #[error("cue \"{cue}\": stems differ in length: {details} (hint: export every stem of a cue with the same start and length; tolerance {tolerance_ms} ms)")]
+    #[error(
+        "cue \"{cue}\": stems differ in length: {details} (hint: export every stem of a cue with the same start and length; tolerance {tolerance_ms} ms)"
+    )]
     LengthMismatch {
         /// The cue.
         cue: String,
@@ -119,7 +125,10 @@ impl BankOptions {
     pub fn for_score(score_path: &Path, sample_rate: u32) -> Self {
         BankOptions {
             sample_rate,
-            base_dir: score_path.parent().map(Path::to_path_buf).unwrap_or_default(),
+            base_dir: score_path
+                .parent()
+                .map(Path::to_path_buf)
+                .unwrap_or_default(),
             allow_outside: false,
             length_tolerance_ms: 20.0,
         }
@@ -151,7 +160,10 @@ pub struct SourceBank {
 impl SourceBank {
     /// Decodes (or synthesises) every source of `score`.
     pub fn load(score: &Score, opts: &BankOptions) -> Result<SourceBank, LoadError> {
-        let mut bank = SourceBank { sample_rate: opts.sample_rate, ..Default::default() };
+        let mut bank = SourceBank {
+            sample_rate: opts.sample_rate,
+            ..Default::default()
+        };
         for cue in &score.cues {
             let mut stems = Vec::new();
             let mut taps = Vec::new();
@@ -163,7 +175,11 @@ impl SourceBank {
                 taps.push(bank.tap(&layer.name));
             }
             check_lengths(cue, &stems, opts)?;
-            let gains: Vec<f32> = cue.layers.iter().map(|l| 10f32.powf(l.gain_db / 20.0)).collect();
+            let gains: Vec<f32> = cue
+                .layers
+                .iter()
+                .map(|l| 10f32.powf(l.gain_db / 20.0))
+                .collect();
             bank.cue_rms.push(summed_rms(&stems, &gains));
             bank.layers.push(stems);
             bank.layer_taps.push(taps);
@@ -172,10 +188,19 @@ impl SourceBank {
             let mut stems = Vec::new();
             let mut taps = Vec::new();
             let tempo = &score.tempo;
-            let frames = (seg.bars as f64 * tempo.meter.0 as f64 * 60.0 / tempo.bpm * opts.sample_rate as f64).round() as usize;
+            let frames = (seg.bars as f64 * tempo.meter.0 as f64 * 60.0 / tempo.bpm
+                * opts.sample_rate as f64)
+                .round() as usize;
             for layer in &seg.layers {
                 let item = format!("segment \"{}\", layer \"{}\"", seg.name, layer.name);
-                stems.push(Arc::new(load_source(score, None, &layer.source, &item, frames, opts)?));
+                stems.push(Arc::new(load_source(
+                    score,
+                    None,
+                    &layer.source,
+                    &item,
+                    frames,
+                    opts,
+                )?));
                 taps.push(bank.tap(&layer.name));
             }
             bank.segments.push(stems);
@@ -185,8 +210,11 @@ impl SourceBank {
             let mut stems = Vec::new();
             for (i, v) in st.variations.iter().enumerate() {
                 let item = format!("stinger \"{}\", variation {}", st.name, i + 1);
-                let frames = (v.beats as f64 * 60.0 / score.tempo.bpm * opts.sample_rate as f64).round() as usize;
-                stems.push(Arc::new(load_source(score, None, &v.source, &item, frames, opts)?));
+                let frames = (v.beats as f64 * 60.0 / score.tempo.bpm * opts.sample_rate as f64)
+                    .round() as usize;
+                stems.push(Arc::new(load_source(
+                    score, None, &v.source, &item, frames, opts,
+                )?));
             }
             bank.stingers.push(stems);
         }
@@ -209,8 +237,12 @@ impl SourceBank {
     pub fn get(&self, source: SourceRef) -> Option<&Arc<Stem>> {
         match source {
             SourceRef::Layer { cue, layer } => self.layers.get(cue as usize)?.get(layer as usize),
-            SourceRef::SegmentLayer { segment, layer } => self.segments.get(segment as usize)?.get(layer as usize),
-            SourceRef::Stinger { stinger, variation } => self.stingers.get(stinger as usize)?.get(variation as usize),
+            SourceRef::SegmentLayer { segment, layer } => {
+                self.segments.get(segment as usize)?.get(layer as usize)
+            }
+            SourceRef::Stinger { stinger, variation } => {
+                self.stingers.get(stinger as usize)?.get(variation as usize)
+            }
             SourceRef::Bridge(_) => None,
         }
     }
@@ -220,7 +252,9 @@ impl SourceBank {
         let named = |n: &str| self.tap_names.iter().position(|t| t == n).unwrap_or(0) as u16;
         match source {
             SourceRef::Layer { cue, layer } => self.layer_taps[cue as usize][layer as usize],
-            SourceRef::SegmentLayer { segment, layer } => self.segment_taps[segment as usize][layer as usize],
+            SourceRef::SegmentLayer { segment, layer } => {
+                self.segment_taps[segment as usize][layer as usize]
+            }
             SourceRef::Stinger { .. } => named("stingers"),
             SourceRef::Bridge(_) => named("bridges"),
         }
@@ -253,7 +287,9 @@ pub fn cue_frames(score: &Score, cue: &Cue, sample_rate: u32) -> usize {
     let map = TempoMap::from_tempo(tempo, sample_rate, 0);
     let pickup = -map.frame_at_tick(-(cue.pickup_beats as i64) * TICKS_PER_BEAT);
     let body_end = map.frame_at_bar(cue.bars + 1);
-    let tail = map.frame_at_tick(map.tick_at_frame(body_end) + cue.tail_beats as i64 * TICKS_PER_BEAT) - body_end;
+    let tail = map
+        .frame_at_tick(map.tick_at_frame(body_end) + cue.tail_beats as i64 * TICKS_PER_BEAT)
+        - body_end;
     (pickup + body_end + tail) as usize
 }
 
@@ -267,7 +303,10 @@ fn check_lengths(cue: &Cue, stems: &[Arc<Stem>], opts: &BankOptions) -> Result<(
             _ => None,
         })
         .collect();
-    let (Some(min), Some(max)) = (files.iter().map(|f| f.1).min(), files.iter().map(|f| f.1).max()) else {
+    let (Some(min), Some(max)) = (
+        files.iter().map(|f| f.1).min(),
+        files.iter().map(|f| f.1).max(),
+    ) else {
         return Ok(());
     };
     let tol = (opts.length_tolerance_ms / 1000.0 * opts.sample_rate as f64) as usize;
@@ -277,20 +316,35 @@ fn check_lengths(cue: &Cue, stems: &[Arc<Stem>], opts: &BankOptions) -> Result<(
             .map(|(n, len)| format!("{n} = {:.3} s", *len as f64 / opts.sample_rate as f64))
             .collect::<Vec<_>>()
             .join(", ");
-        return Err(LoadError::LengthMismatch { cue: cue.name.clone(), details, tolerance_ms: opts.length_tolerance_ms });
+        return Err(LoadError::LengthMismatch {
+            cue: cue.name.clone(),
+            details,
+            tolerance_ms: opts.length_tolerance_ms,
+        });
     }
     Ok(())
 }
 
-fn load_source(score: &Score, cue: Option<&Cue>, source: &Source, item: &str, frames: usize, opts: &BankOptions) -> Result<Stem, LoadError> {
+fn load_source(
+    score: &Score,
+    cue: Option<&Cue>,
+    source: &Source,
+    item: &str,
+    frames: usize,
+    opts: &BankOptions,
+) -> Result<Stem, LoadError> {
     match source {
         Source::Silence => Ok(Stem::silence(frames)),
         Source::Generated(g) => generated::render(score, cue, g, item, frames, opts.sample_rate),
         Source::File(asked) => {
             let rel = Path::new(asked);
-            let escapes = rel.is_absolute() || rel.components().any(|c| matches!(c, Component::ParentDir));
+            let escapes =
+                rel.is_absolute() || rel.components().any(|c| matches!(c, Component::ParentDir));
             if escapes && !opts.allow_outside {
-                return Err(LoadError::OutsideScore { item: item.into(), asked: asked.clone() });
+                return Err(LoadError::OutsideScore {
+                    item: item.into(),
+                    asked: asked.clone(),
+                });
             }
             let path = opts.base_dir.join(rel);
             decode(&path, asked, item, opts.sample_rate)
@@ -301,16 +355,36 @@ fn load_source(score: &Score, cue: Option<&Cue>, source: &Source, item: &str, fr
 /// Decodes an audio file and resamples it to `sample_rate`.
 pub fn decode(path: &Path, asked: &str, item: &str, sample_rate: u32) -> Result<Stem, LoadError> {
     if let Err(e) = std::fs::metadata(path) {
-        return Err(LoadError::Missing { item: item.into(), asked: asked.into(), looked: path.into(), reason: e.to_string() });
+        return Err(LoadError::Missing {
+            item: item.into(),
+            asked: asked.into(),
+            looked: path.into(),
+            reason: e.to_string(),
+        });
     }
-    let data = kira::sound::static_sound::StaticSoundData::from_file(path)
-        .map_err(|e| LoadError::Decode { item: item.into(), path: path.into(), reason: e.to_string() })?;
+    let data = kira::sound::static_sound::StaticSoundData::from_file(path).map_err(|e| {
+        LoadError::Decode {
+            item: item.into(),
+            path: path.into(),
+            reason: e.to_string(),
+        }
+    })?;
     if !(8_000..=192_000).contains(&data.sample_rate) {
-        return Err(LoadError::SampleRate { item: item.into(), path: path.into(), rate: data.sample_rate });
+        return Err(LoadError::SampleRate {
+            item: item.into(),
+            path: path.into(),
+            rate: data.sample_rate,
+        });
     }
     let frames: Vec<[f32; 2]> = data.frames.iter().map(|f| [f.left, f.right]).collect();
     if frames.is_empty() {
-        return Err(LoadError::Decode { item: item.into(), path: path.into(), reason: "the file holds no audio".into() });
+        return Err(LoadError::Decode {
+            item: item.into(),
+            path: path.into(),
+            reason: "the file holds no audio".into(),
+        });
     }
-    Ok(Stem { frames: resample::resample(&frames, data.sample_rate, sample_rate) })
+    Ok(Stem {
+        frames: resample::resample(&frames, data.sample_rate, sample_rate),
+    })
 }

@@ -65,7 +65,10 @@ pub struct Mixer {
 
 fn pan_gains(pan: f32) -> (f32, f32) {
     let a = (pan.clamp(-1.0, 1.0) + 1.0) * std::f32::consts::FRAC_PI_4;
-    (a.cos() * std::f32::consts::SQRT_2, a.sin() * std::f32::consts::SQRT_2)
+    (
+        a.cos() * std::f32::consts::SQRT_2,
+        a.sin() * std::f32::consts::SQRT_2,
+    )
 }
 
 impl Mixer {
@@ -123,13 +126,23 @@ impl Mixer {
                 }
             }
             Msg::Bridge(id, stem) => {
-                let slot = self.bridges.iter().position(|b| b.1.is_none()).unwrap_or(id as usize % MAX_BRIDGES);
+                let slot = self
+                    .bridges
+                    .iter()
+                    .position(|b| b.1.is_none())
+                    .unwrap_or(id as usize % MAX_BRIDGES);
                 if let Some(old) = self.bridges[slot].1.take() {
                     self.retire(old);
                 }
                 self.bridges[slot] = (id, Some(stem));
             }
-            Msg::Master(g) => self.master = if g.is_finite() { g.clamp(0.0, 4.0) } else { self.master },
+            Msg::Master(g) => {
+                self.master = if g.is_finite() {
+                    g.clamp(0.0, 4.0)
+                } else {
+                    self.master
+                }
+            }
         }
     }
 
@@ -151,9 +164,20 @@ impl Mixer {
     fn apply(&mut self, a: Action) {
         let late = self.frame.saturating_sub(a.frame) as usize;
         match a.kind {
-            ActionKind::Start { voice, source, offset, gain, cutoff, pan } => {
+            ActionKind::Start {
+                voice,
+                source,
+                offset,
+                gain,
+                cutoff,
+                pan,
+            } => {
                 let stem = match source {
-                    SourceRef::Bridge(id) => self.bridges.iter().find(|b| b.0 == id).and_then(|b| b.1.clone()),
+                    SourceRef::Bridge(id) => self
+                        .bridges
+                        .iter()
+                        .find(|b| b.0 == id)
+                        .and_then(|b| b.1.clone()),
                     other => self.bank.get(other).cloned(),
                 };
                 let Some(stem) = stem else { return };
@@ -176,13 +200,18 @@ impl Mixer {
                 v.tap = tap;
                 self.active += 1;
             }
-            ActionKind::Gain { voice, target, frames } => {
+            ActionKind::Gain {
+                voice,
+                target,
+                frames,
+            } => {
                 if let Some(v) = self.find(voice)
-                    && !v.stopping {
-                        v.target = target;
-                        v.ramp = frames.max(1);
-                        v.step = (target - v.gain) / v.ramp as f32;
-                    }
+                    && !v.stopping
+                {
+                    v.target = target;
+                    v.ramp = frames.max(1);
+                    v.step = (target - v.gain) / v.ramp as f32;
+                }
             }
             ActionKind::Cutoff { voice, hz, frames } => {
                 if let Some(v) = self.find(voice) {
@@ -194,7 +223,10 @@ impl Mixer {
                 }
             }
             ActionKind::Stop { voice, release } => {
-                if let Some(i) = self.voices[..self.active].iter().position(|v| v.id == voice) {
+                if let Some(i) = self.voices[..self.active]
+                    .iter()
+                    .position(|v| v.id == voice)
+                {
                     if release == 0 {
                         self.remove(i);
                     } else {
@@ -230,7 +262,12 @@ impl Mixer {
     /// Called on the audio thread: renders the next `out.len()` frames, applying every queued
     /// action on its exact frame. When `taps` is given, each voice is also summed into
     /// `taps[tap][tap_offset..]` (pre-limiter), for stem outputs.
-    pub fn process(&mut self, out: &mut [[f32; 2]], mut taps: Option<&mut [Vec<[f32; 2]>]>, tap_offset: usize) {
+    pub fn process(
+        &mut self,
+        out: &mut [[f32; 2]],
+        mut taps: Option<&mut [Vec<[f32; 2]>]>,
+        tap_offset: usize,
+    ) {
         out.fill([0.0; 2]);
         let end = self.frame + out.len() as u64;
         let mut at = 0usize;
@@ -259,7 +296,12 @@ impl Mixer {
         self.limit(out);
     }
 
-    fn render_span(&mut self, out: &mut [[f32; 2]], mut taps: Option<&mut [Vec<[f32; 2]>]>, at: usize) {
+    fn render_span(
+        &mut self,
+        out: &mut [[f32; 2]],
+        mut taps: Option<&mut [Vec<[f32; 2]>]>,
+        at: usize,
+    ) {
         let sr = self.sample_rate as f32;
         let mut i = 0;
         while i < self.active {
@@ -301,7 +343,8 @@ impl Mixer {
                             v.cutoff_ramp -= 1;
                         }
                         // Two cascaded one-pole low-passes (12 dB/oct), coefficient per frame.
-                        let g = 1.0 - (-std::f32::consts::TAU * c.clamp(20.0, sr * 0.45) / sr).exp();
+                        let g =
+                            1.0 - (-std::f32::consts::TAU * c.clamp(20.0, sr * 0.45) / sr).exp();
                         let [a, b] = &mut v.lp;
                         for ((x, a), b) in s.iter().zip(a.iter_mut()).zip(b.iter_mut()) {
                             *a += g * (x - *a);

@@ -21,7 +21,13 @@ impl Backend for OfflineBackend {
     type Error = std::convert::Infallible;
 
     fn setup(sample_rate: u32, _internal_buffer_size: usize) -> Result<(Self, u32), Self::Error> {
-        Ok((OfflineBackend { renderer: None, sample_rate }, sample_rate))
+        Ok((
+            OfflineBackend {
+                renderer: None,
+                sample_rate,
+            },
+            sample_rate,
+        ))
     }
 
     fn start(&mut self, renderer: Renderer) -> Result<(), Self::Error> {
@@ -62,7 +68,12 @@ pub struct RenderOptions {
 
 impl Default for RenderOptions {
     fn default() -> Self {
-        RenderOptions { frames: 0, seed: 0, stems: false, block: 512 }
+        RenderOptions {
+            frames: 0,
+            seed: 0,
+            stems: false,
+            block: 512,
+        }
     }
 }
 
@@ -87,13 +98,21 @@ pub struct OfflineRender {
 ///
 /// The conductor plans each block before the mixer renders it, exactly as the live control
 /// thread does ahead of the audio. Same score, bank, inputs and seed ⇒ bit-identical output.
-pub fn render(score: Arc<Score>, bank: Arc<SourceBank>, inputs: &[TimedInput], opts: &RenderOptions) -> OfflineRender {
+pub fn render(
+    score: Arc<Score>,
+    bank: Arc<SourceBank>,
+    inputs: &[TimedInput],
+    opts: &RenderOptions,
+) -> OfflineRender {
     let (mut session, mut sound, _shared) = Session::new(score, bank.clone(), opts.seed);
     for i in inputs {
         session.push(i.clone());
     }
     let total = opts.frames as usize;
-    let mut out = OfflineRender { mix: vec![[0.0; 2]; total], ..Default::default() };
+    let mut out = OfflineRender {
+        mix: vec![[0.0; 2]; total],
+        ..Default::default()
+    };
     if opts.stems {
         out.stems = vec![vec![[0.0; 2]; total]; bank.tap_names.len()];
         out.stem_names = bank.tap_names.clone();
@@ -105,7 +124,11 @@ pub fn render(score: Arc<Score>, bank: Arc<SourceBank>, inputs: &[TimedInput], o
         out.events.extend_from_slice(events);
         out.actions.extend_from_slice(session.actions());
         session.flush();
-        sound.render_with_taps(&mut out.mix[pos..pos + n], opts.stems.then_some(&mut out.stems[..]), pos);
+        sound.render_with_taps(
+            &mut out.mix[pos..pos + n],
+            opts.stems.then_some(&mut out.stems[..]),
+            pos,
+        );
         pos += n;
     }
     out.bridges = session.bridges().to_vec();

@@ -47,7 +47,11 @@ pub struct Session {
 
 impl Session {
     /// A session and the sound to hand to the audio thread (or to drive offline).
-    pub fn new(score: Arc<Score>, bank: Arc<SourceBank>, seed: u64) -> (Session, MusicSound, Arc<Shared>) {
+    pub fn new(
+        score: Arc<Score>,
+        bank: Arc<SourceBank>,
+        seed: u64,
+    ) -> (Session, MusicSound, Arc<Shared>) {
         let (producer, consumer) = rtrb::RingBuffer::new(RING_CAPACITY);
         let (ret_tx, ret_rx) = rtrb::RingBuffer::new(64);
         let shared = Arc::new(Shared::default());
@@ -104,10 +108,20 @@ impl Session {
         while self.retired.pop().is_ok() {}
         self.actions.clear();
         self.events.clear();
-        self.conductor.advance(frame, &mut self.actions, &mut self.events);
+        self.conductor
+            .advance(frame, &mut self.actions, &mut self.events);
         for i in 0..self.actions.len() {
             let a = self.actions[i];
-            if let ActionKind::ComposeBridge { id, from, to, from_bar, bars, frames, start } = a.kind {
+            if let ActionKind::ComposeBridge {
+                id,
+                from,
+                to,
+                from_bar,
+                bars,
+                frames,
+                start,
+            } = a.kind
+            {
                 let stem = match self.compose(id, from, to, from_bar, bars, frames, start) {
                     Ok(stem) => stem,
                     Err(_) => Stem::silence(frames as usize),
@@ -147,12 +161,29 @@ impl Session {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn compose(&mut self, id: u32, from: u16, to: u16, from_bar: u32, bars: u32, frames: u64, start: u64) -> Result<Stem, leitmotif_gen::GenError> {
+    fn compose(
+        &mut self,
+        id: u32,
+        from: u16,
+        to: u16,
+        from_bar: u32,
+        bars: u32,
+        frames: u64,
+        start: u64,
+    ) -> Result<Stem, leitmotif_gen::GenError> {
         let score = self.conductor.score().clone();
         let req = bridge_request(&score, from as usize, to as usize, from_bar, bars);
-        let composed = leitmotif_gen::compose_bridge(&req, self.seed ^ (id as u64).wrapping_mul(0x9E37_79B9))?;
+        let composed =
+            leitmotif_gen::compose_bridge(&req, self.seed ^ (id as u64).wrapping_mul(0x9E37_79B9))?;
         let buf = leitmotif_gen::render_bridge(&composed, self.bank.sample_rate, frames as usize);
-        self.bridges.push(ComposedBridge { id, from, to, start, frames, score: composed });
+        self.bridges.push(ComposedBridge {
+            id,
+            from,
+            to,
+            start,
+            frames,
+            score: composed,
+        });
         let mut stem = crate::bank::stem_from_buffer(&buf, frames as usize);
         // Match the bridge's level to the cues it joins (the mean of their RMS levels).
         let rms = |c: u16| self.bank.cue_rms.get(c as usize).copied().unwrap_or(0.0);
@@ -170,7 +201,13 @@ impl Session {
 }
 
 /// What the bridge composer needs to know about two cues of a score.
-pub fn bridge_request(score: &Score, from: usize, to: usize, from_bar: u32, bars: u32) -> leitmotif_gen::BridgeRequest {
+pub fn bridge_request(
+    score: &Score,
+    from: usize,
+    to: usize,
+    from_bar: u32,
+    bars: u32,
+) -> leitmotif_gen::BridgeRequest {
     use leitmotif_core::score::Cue;
     let (a, b) = (&score.cues[from], &score.cues[to]);
     let chord_at = |c: &Cue, bar: u32| {
@@ -180,7 +217,12 @@ pub fn bridge_request(score: &Score, from: usize, to: usize, from_bar: u32, bars
             Some(c.chords[(bar.max(1) as usize - 1) % c.chords.len()].clone())
         }
     };
-    let key_of = |c: &Cue| c.key.clone().or(score.key.clone()).unwrap_or_else(|| "C major".into());
+    let key_of = |c: &Cue| {
+        c.key
+            .clone()
+            .or(score.key.clone())
+            .unwrap_or_else(|| "C major".into())
+    };
     let tension = |c: &Cue| c.mood.map_or(0.5, |(_, a)| (a + 1.0) / 2.0);
     let instruments: Vec<Instrument> = b
         .layers
@@ -191,7 +233,11 @@ pub fn bridge_request(score: &Score, from: usize, to: usize, from_bar: u32, bars
             _ => None,
         })
         .collect();
-    let to_theme = b.theme.as_ref().and_then(|t| score.themes.iter().find(|th| &th.name == t)).map(|t| t.notes.clone());
+    let to_theme = b
+        .theme
+        .as_ref()
+        .and_then(|t| score.themes.iter().find(|th| &th.name == t))
+        .map(|t| t.notes.clone());
     leitmotif_gen::BridgeRequest {
         from_key: Some(key_of(a)),
         from_chord: chord_at(a, from_bar).unwrap_or_else(|| "C".into()),

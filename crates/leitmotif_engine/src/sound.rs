@@ -53,8 +53,19 @@ pub struct MusicSoundData {
 
 impl MusicSound {
     /// Wraps a mixer with its message queues.
-    pub fn new(mixer: Mixer, inbox: rtrb::Consumer<Msg>, retired: rtrb::Producer<Arc<Stem>>, shared: Arc<Shared>) -> Self {
-        MusicSound { mixer, inbox, retired, shared, scratch: vec![[0.0; 2]; SCRATCH] }
+    pub fn new(
+        mixer: Mixer,
+        inbox: rtrb::Consumer<Msg>,
+        retired: rtrb::Producer<Arc<Stem>>,
+        shared: Arc<Shared>,
+    ) -> Self {
+        MusicSound {
+            mixer,
+            inbox,
+            retired,
+            shared,
+            scratch: vec![[0.0; 2]; SCRATCH],
+        }
     }
 
     /// Called on the audio thread: renders `out.len()` frames into interleaved-by-frame
@@ -65,7 +76,12 @@ impl MusicSound {
 
     /// Like [`render`](Self::render), also summing each voice into `taps[tap][at..]`
     /// (offline stem outputs).
-    pub fn render_with_taps(&mut self, out: &mut [[f32; 2]], taps: Option<&mut [Vec<[f32; 2]>]>, at: usize) {
+    pub fn render_with_taps(
+        &mut self,
+        out: &mut [[f32; 2]],
+        taps: Option<&mut [Vec<[f32; 2]>]>,
+        at: usize,
+    ) {
         while let Ok(msg) = self.inbox.pop() {
             self.mixer.receive(msg);
         }
@@ -76,10 +92,16 @@ impl MusicSound {
                 std::mem::forget(stem);
             }
         }
-        let peak = out.iter().fold(0.0f32, |m, f| m.max(f[0].abs()).max(f[1].abs()));
+        let peak = out
+            .iter()
+            .fold(0.0f32, |m, f| m.max(f[0].abs()).max(f[1].abs()));
         self.shared.peak.store(peak.to_bits(), Ordering::Relaxed);
-        self.shared.voices.store(self.mixer.active_voices() as u32, Ordering::Relaxed);
-        self.shared.frame.store(self.mixer.frame(), Ordering::Release);
+        self.shared
+            .voices
+            .store(self.mixer.active_voices() as u32, Ordering::Relaxed);
+        self.shared
+            .frame
+            .store(self.mixer.frame(), Ordering::Release);
     }
 }
 
@@ -91,7 +113,10 @@ impl Sound for MusicSound {
             let buf = &mut scratch[..chunk.len()];
             self.render(buf);
             for (o, s) in chunk.iter_mut().zip(buf.iter()) {
-                *o = Frame { left: s[0], right: s[1] };
+                *o = Frame {
+                    left: s[0],
+                    right: s[1],
+                };
             }
         }
         self.scratch = scratch;

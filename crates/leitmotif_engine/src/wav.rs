@@ -32,7 +32,12 @@ fn fixed(s: &str, n: usize) -> Vec<u8> {
 }
 
 /// Encodes stereo frames as a WAV file in memory.
-pub fn encode(frames: &[[f32; 2]], sample_rate: u32, format: WavFormat, bext: Option<&Bext>) -> Vec<u8> {
+pub fn encode(
+    frames: &[[f32; 2]],
+    sample_rate: u32,
+    format: WavFormat,
+    bext: Option<&Bext>,
+) -> Vec<u8> {
     let (bits, tag): (u16, u16) = match format {
         WavFormat::Int16 => (16, 1),
         WavFormat::Int24 => (24, 1),
@@ -48,7 +53,11 @@ pub fn encode(frames: &[[f32; 2]], sample_rate: u32, format: WavFormat, bext: Op
     };
     for f in frames {
         for &s in f {
-            let s = if s.is_finite() { s.clamp(-1.0, 1.0) } else { 0.0 };
+            let s = if s.is_finite() {
+                s.clamp(-1.0, 1.0)
+            } else {
+                0.0
+            };
             match format {
                 WavFormat::Int16 => {
                     let d = (rnd() - rnd()) / 32_768.0;
@@ -100,8 +109,14 @@ pub fn encode(frames: &[[f32; 2]], sample_rate: u32, format: WavFormat, bext: Op
 
 /// Writes `bytes` to `path` atomically: a temporary file beside it, then a rename.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
     let result = (|| {
         let mut f = std::fs::File::create(&tmp)?;
@@ -116,7 +131,13 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
 }
 
 /// Encodes and writes a WAV file atomically.
-pub fn write_wav(path: &Path, frames: &[[f32; 2]], sample_rate: u32, format: WavFormat, bext: Option<&Bext>) -> io::Result<()> {
+pub fn write_wav(
+    path: &Path,
+    frames: &[[f32; 2]],
+    sample_rate: u32,
+    format: WavFormat,
+    bext: Option<&Bext>,
+) -> io::Result<()> {
     write_atomic(path, &encode(frames, sample_rate, format, bext))
 }
 
@@ -126,12 +147,29 @@ mod tests {
 
     #[test]
     fn hound_reads_what_we_write() {
-        let frames: Vec<[f32; 2]> = (0..1000).map(|i| [(i as f32 / 1000.0) - 0.5, 0.25]).collect();
-        for (format, bits) in [(WavFormat::Int16, 16), (WavFormat::Int24, 24), (WavFormat::Float32, 32)] {
-            let bytes = encode(&frames, 48_000, format, Some(&Bext { time_reference: 48_000 * 3600, ..Default::default() }));
+        let frames: Vec<[f32; 2]> = (0..1000)
+            .map(|i| [(i as f32 / 1000.0) - 0.5, 0.25])
+            .collect();
+        for (format, bits) in [
+            (WavFormat::Int16, 16),
+            (WavFormat::Int24, 24),
+            (WavFormat::Float32, 32),
+        ] {
+            let bytes = encode(
+                &frames,
+                48_000,
+                format,
+                Some(&Bext {
+                    time_reference: 48_000 * 3600,
+                    ..Default::default()
+                }),
+            );
             let r = hound::WavReader::new(std::io::Cursor::new(bytes)).expect("hound parses");
             let spec = r.spec();
-            assert_eq!((spec.channels, spec.sample_rate, spec.bits_per_sample), (2, 48_000, bits));
+            assert_eq!(
+                (spec.channels, spec.sample_rate, spec.bits_per_sample),
+                (2, 48_000, bits)
+            );
             assert_eq!(r.duration(), 1000);
         }
     }

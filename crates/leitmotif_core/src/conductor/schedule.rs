@@ -228,11 +228,12 @@ impl Conductor {
 
     fn request_synced(&mut self, to: usize, frame: i64, force: Option<Sync>, out: &mut Out<'_>) {
         if let Some(inc) = &self.incoming
-            && inc.committed {
-                // A transition is under way: make this request when its target has started.
-                self.queued = (inc.to != to).then_some(to);
-                return;
-            }
+            && inc.committed
+        {
+            // A transition is under way: make this request when its target has started.
+            self.queued = (inc.to != to).then_some(to);
+            return;
+        }
         if self.pending.as_ref().is_some_and(|p| p.to == to) {
             return;
         }
@@ -330,16 +331,17 @@ impl Conductor {
             return;
         }
         if let Some(inc) = self.incoming.take()
-            && inc.started {
-                // The incoming cue's pickup already sounds: release it.
-                for v in self
-                    .voices
-                    .iter_mut()
-                    .filter(|v| !v.current && v.stop_at.is_none())
-                {
-                    v.stop_at = Some((frame, DECLICK_FRAMES));
-                }
+            && inc.started
+        {
+            // The incoming cue's pickup already sounds: release it.
+            for v in self
+                .voices
+                .iter_mut()
+                .filter(|v| !v.current && v.stop_at.is_none())
+            {
+                v.stop_at = Some((frame, DECLICK_FRAMES));
             }
+        }
     }
 
     /// Queues stinger `s` at its sync point after `frame`. A trigger landing on the frame where
@@ -350,9 +352,9 @@ impl Conductor {
         if let Some(last) = self.stinger_last[s]
             && ((frame as u64).saturating_sub(last) as f32)
                 < st.no_repeat_seconds * self.sample_rate as f32
-            {
-                return;
-            }
+        {
+            return;
+        }
         let at = self.current.sync_frame(&self.score, &st.sync, frame);
         if self.stingers_due.iter().any(|d| d.0 == at && d.1 == s) {
             return;
@@ -397,9 +399,11 @@ impl Conductor {
             consider(p.sync, Due::Sync);
         }
         if let InstanceKind::Cue(c) = self.current.kind
-            && self.current.looping && self.incoming.as_ref().is_none_or(|i| !i.committed) {
-                consider(self.current.pass_end - self.pickup_of(c), Due::PassPickup);
-            }
+            && self.current.looping
+            && self.incoming.as_ref().is_none_or(|i| !i.committed)
+        {
+            consider(self.current.pass_end - self.pickup_of(c), Due::PassPickup);
+        }
         if let Some((f, _, _)) = self.finish_due {
             consider(f, Due::Finish);
         }
@@ -844,21 +848,22 @@ impl Conductor {
                 kind: EventKind::Beat,
             });
             if let InstanceKind::Cue(c) = self.current.kind
-                && (self.current.looping || local.bar <= self.current.bars) {
-                    for (mi, m) in self.score.cues[c].markers.iter().enumerate() {
-                        if m.bar == cue_bar && m.beat == local.beat {
-                            out.events.push(MusicEvent {
-                                frame: f as u64,
-                                position,
-                                cue_bar,
-                                kind: EventKind::Marker {
-                                    cue: c as u16,
-                                    marker: mi as u16,
-                                },
-                            });
-                        }
+                && (self.current.looping || local.bar <= self.current.bars)
+            {
+                for (mi, m) in self.score.cues[c].markers.iter().enumerate() {
+                    if m.bar == cue_bar && m.beat == local.beat {
+                        out.events.push(MusicEvent {
+                            frame: f as u64,
+                            position,
+                            cue_bar,
+                            kind: EventKind::Marker {
+                                cue: c as u16,
+                                marker: mi as u16,
+                            },
+                        });
                     }
                 }
+            }
             tick += TICKS_PER_BEAT;
         }
         self.grid_until = until;
@@ -896,21 +901,22 @@ impl Conductor {
                 v.last_gain = g;
             }
             if let Owner::Music { layer_of } = v.owner
-                && let Some(c) = &self.layer(layer_of).cutoff_curve {
-                    let hz = c.eval(self.param_value(&c.parameter));
-                    let v = &mut self.voices[i];
-                    if v.last_cutoff.is_none_or(|old| (old - hz).abs() > 0.5) && at < b1 {
-                        v.last_cutoff = Some(hz);
-                        out.actions.push(Action {
-                            frame: at as u64,
-                            kind: ActionKind::Cutoff {
-                                voice: v.id,
-                                hz,
-                                frames: (b1 - at) as u32,
-                            },
-                        });
-                    }
+                && let Some(c) = &self.layer(layer_of).cutoff_curve
+            {
+                let hz = c.eval(self.param_value(&c.parameter));
+                let v = &mut self.voices[i];
+                if v.last_cutoff.is_none_or(|old| (old - hz).abs() > 0.5) && at < b1 {
+                    v.last_cutoff = Some(hz);
+                    out.actions.push(Action {
+                        frame: at as u64,
+                        kind: ActionKind::Cutoff {
+                            voice: v.id,
+                            hz,
+                            frames: (b1 - at) as u32,
+                        },
+                    });
                 }
+            }
         }
     }
 }

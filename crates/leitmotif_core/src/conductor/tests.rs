@@ -310,7 +310,10 @@ fn every_transition_lands_on_its_sync_grid() {
             for _ in 0..25 {
                 frame += rng.random_range(1_000..(3 * sr as u64));
                 let cue = rng.random_range(0..s.cues.len());
-                c.push(TimedInput { frame, input: Input::RequestCue(cue) });
+                c.push(TimedInput {
+                    frame,
+                    input: Input::RequestCue(cue),
+                });
             }
             let (_, ev) = run(&mut c, frame + 20 * sr as u64);
             // Walk the events: remember each cue instance's start, check each departure.
@@ -321,7 +324,10 @@ fn every_transition_lands_on_its_sync_grid() {
                     EventKind::TransitionStarted { from, to } => {
                         let (cue, start) = current.expect("a cue is playing");
                         assert_eq!(cue, from as usize);
-                        let rule = c.rule_for(from as usize, to as usize).map(|r| s.transitions[r].sync.clone()).unwrap_or_default();
+                        let rule = c
+                            .rule_for(from as usize, to as usize)
+                            .map(|r| s.transitions[r].sync.clone())
+                            .unwrap_or_default();
                         let c_ = &s.cues[cue];
                         let tempo = s.cue_tempo(c_);
                         let map = TempoMap::constant(sr, start as i64, tempo.bpm, tempo.meter.0);
@@ -333,14 +339,22 @@ fn every_transition_lands_on_its_sync_grid() {
                             Sync::Immediate => true,
                             Sync::NextBeat => on_tick && pos.tick == 0,
                             Sync::NextBar => on_tick && pos.tick == 0 && pos.beat == 1,
-                            Sync::EveryBars(n) => on_tick && pos.tick == 0 && pos.beat == 1 && (pos.bar - 1) % n == 0,
-                            Sync::EndOfLoop => on_tick && pos.tick == 0 && pos.beat == 1 && body_bar == 1,
+                            Sync::EveryBars(n) => {
+                                on_tick && pos.tick == 0 && pos.beat == 1 && (pos.bar - 1) % n == 0
+                            }
+                            Sync::EndOfLoop => {
+                                on_tick && pos.tick == 0 && pos.beat == 1 && body_bar == 1
+                            }
                             Sync::Marker(name) => {
                                 let m = c_.markers.iter().find(|m| &m.name == name).unwrap();
                                 on_tick && pos.tick == 0 && pos.beat == m.beat && body_bar == m.bar
                             }
                         };
-                        assert!(ok, "sr {sr} seed {seed}: {} -> {} at frame {} is not on {rule:?} (position {pos}, tick {tick})", c_.name, s.cues[to as usize].name, e.frame);
+                        assert!(
+                            ok,
+                            "sr {sr} seed {seed}: {} -> {} at frame {} is not on {rule:?} (position {pos}, tick {tick})",
+                            c_.name, s.cues[to as usize].name, e.frame
+                        );
                         let _ = (Position::default(), TICKS_PER_BEAT);
                         checked += 1;
                     }

@@ -252,9 +252,10 @@ fn locate_error(src: &str, item: &str, kind: &ScoreErrorKind) -> Option<(usize, 
             let needle = format!("\"{name}\"");
             // The item's own last name may be the unknown one (`initial_cue "x"`).
             if !src[at..].starts_with(&needle)
-                && let Some(i) = src[at..].find(&needle) {
-                    at += i;
-                }
+                && let Some(i) = src[at..].find(&needle)
+            {
+                at += i;
+            }
         }
         ScoreErrorKind::OutOfRange { what, .. }
             if !what.is_empty() && what.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') =>
@@ -334,10 +335,12 @@ fn locate_item(src: &str, item: &str, duplicate: bool) -> Option<usize> {
         let needle = format!("\"{name}\"");
         let mut at = find_keyed(src, from, Some(&needle), key)
             .or_else(|| src.get(from..)?.find(&needle).map(|o| from + o));
-        if duplicate && i == last
-            && let Some(a) = at {
-                at = find_keyed(src, a + 1, Some(&needle), key).or(at);
-            }
+        if duplicate
+            && i == last
+            && let Some(a) = at
+        {
+            at = find_keyed(src, a + 1, Some(&needle), key).or(at);
+        }
         match at {
             Some(a) => {
                 found = Some(a);
@@ -407,10 +410,12 @@ fn find_top_level_field(src: &str, field: &str) -> Option<usize> {
             }
             b'(' | b'[' | b'{' => depth += 1,
             b')' | b']' | b'}' => depth -= 1,
-            _ if depth == 1 && src.get(i..).is_some_and(|r| r.starts_with(field))
-                && find_keyed(src, i, None, field) == Some(i) => {
-                    return Some(i);
-                }
+            _ if depth == 1
+                && src.get(i..).is_some_and(|r| r.starts_with(field))
+                && find_keyed(src, i, None, field) == Some(i) =>
+            {
+                return Some(i);
+            }
             _ => {}
         }
         i += 1;

@@ -401,14 +401,15 @@ impl Score {
             .hint("give one chord per bar at most"));
         }
         if let Some(th) = &cue.theme
-            && !self.themes.iter().any(|t| &t.name == th) {
-                return Err(unknown(
-                    item,
-                    "theme",
-                    th,
-                    self.themes.iter().map(|t| t.name.as_str()),
-                ));
-            }
+            && !self.themes.iter().any(|t| &t.name == th)
+        {
+            return Err(unknown(
+                item,
+                "theme",
+                th,
+                self.themes.iter().map(|t| t.name.as_str()),
+            ));
+        }
         for v in &cue.tempo_variants {
             let Some(other) = self.cue(&v.cue) else {
                 return Err(unknown(

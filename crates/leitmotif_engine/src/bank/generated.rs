@@ -13,12 +13,24 @@ pub const GENERATED_HEADROOM: f32 = 0.5;
 /// Converts a generator buffer into a stem of exactly `frames` frames, with headroom.
 pub fn to_stem(buf: &StereoBuffer, frames: usize) -> Stem {
     let g = GENERATED_HEADROOM;
-    let mut out: Vec<[f32; 2]> = buf.left.iter().zip(&buf.right).map(|(l, r)| [*l * g, *r * g]).collect();
+    let mut out: Vec<[f32; 2]> = buf
+        .left
+        .iter()
+        .zip(&buf.right)
+        .map(|(l, r)| [*l * g, *r * g])
+        .collect();
     out.resize(frames, [0.0; 2]);
     Stem { frames: out }
 }
 
-pub(super) fn render(score: &Score, cue: Option<&Cue>, g: &Generated, item: &str, frames: usize, sample_rate: u32) -> Result<Stem, LoadError> {
+pub(super) fn render(
+    score: &Score,
+    cue: Option<&Cue>,
+    g: &Generated,
+    item: &str,
+    frames: usize,
+    sample_rate: u32,
+) -> Result<Stem, LoadError> {
     let tempo = cue.map_or(&score.tempo, |c| score.cue_tempo(c));
     let theme = cue
         .and_then(|c| c.theme.as_ref())
@@ -27,7 +39,11 @@ pub(super) fn render(score: &Score, cue: Option<&Cue>, g: &Generated, item: &str
     let empty: [String; 0] = [];
     let beats_per_bar = tempo.meter.0;
     let bars = cue.map_or_else(
-        || ((frames as f64 / sample_rate as f64) * tempo.bpm / 60.0 / beats_per_bar as f64).ceil().max(1.0) as u32,
+        || {
+            ((frames as f64 / sample_rate as f64) * tempo.bpm / 60.0 / beats_per_bar as f64)
+                .ceil()
+                .max(1.0) as u32
+        },
         |c| c.bars,
     );
     let ctx = LayerContext {
@@ -41,8 +57,13 @@ pub(super) fn render(score: &Score, cue: Option<&Cue>, g: &Generated, item: &str
         key: cue.and_then(|c| c.key.as_deref()).or(score.key.as_deref()),
         theme,
         seed: score.seed ^ g.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15),
-        tension: cue.and_then(|c| c.mood).map_or(0.5, |(_, arousal)| (arousal + 1.0) / 2.0),
+        tension: cue
+            .and_then(|c| c.mood)
+            .map_or(0.5, |(_, arousal)| (arousal + 1.0) / 2.0),
     };
-    let buf = render_layer(g, &ctx).map_err(|e| LoadError::Generate { item: item.into(), reason: e.to_string() })?;
+    let buf = render_layer(g, &ctx).map_err(|e| LoadError::Generate {
+        item: item.into(),
+        reason: e.to_string(),
+    })?;
     Ok(to_stem(&buf, frames))
 }

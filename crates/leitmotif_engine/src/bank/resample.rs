@@ -13,7 +13,13 @@ pub fn resample(input: &[[f32; 2]], from: u32, to: u32) -> Vec<[f32; 2]> {
     // Downsampling: widen the kernel to low-pass below the new Nyquist.
     let scale = ratio.max(1.0);
     let half = (A as f64 * scale).ceil() as i64;
-    let sinc = |x: f64| if x.abs() < 1e-12 { 1.0 } else { (std::f64::consts::PI * x).sin() / (std::f64::consts::PI * x) };
+    let sinc = |x: f64| {
+        if x.abs() < 1e-12 {
+            1.0
+        } else {
+            (std::f64::consts::PI * x).sin() / (std::f64::consts::PI * x)
+        }
+    };
     let mut out = Vec::with_capacity(out_len);
     for n in 0..out_len {
         let pos = n as f64 * ratio;
@@ -44,10 +50,12 @@ mod tests {
     #[test]
     fn sine_survives_44k1_to_48k() {
         let f = 441.0;
-        let input: Vec<[f32; 2]> = (0..44_100).map(|i| {
-            let s = (2.0 * std::f64::consts::PI * f * i as f64 / 44_100.0).sin() as f32 * 0.5;
-            [s, -s]
-        }).collect();
+        let input: Vec<[f32; 2]> = (0..44_100)
+            .map(|i| {
+                let s = (2.0 * std::f64::consts::PI * f * i as f64 / 44_100.0).sin() as f32 * 0.5;
+                [s, -s]
+            })
+            .collect();
         let out = resample(&input, 44_100, 48_000);
         assert_eq!(out.len(), 48_000);
         let mut err = 0.0f64;
