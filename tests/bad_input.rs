@@ -160,7 +160,7 @@ struct Case {
     files: Vec<(String, Vec<u8>)>,
     /// Arguments; the folder `out` exists (empty) before the run.
     args: Vec<String>,
-    /// Substrings stderr must contain (file:line, event/layer, hint, …).
+    /// Substrings stderr must contain (`file:line`, event or layer, hint, …).
     expect: Vec<String>,
 }
 
