@@ -71,7 +71,7 @@ fn spotted_cues_start_on_their_frame_and_hits_land_on_the_frame() {
     let sp = parse_spotting_str_at(spotting, false, rate, None, timeline_start(&cut)).unwrap();
     let score_path = root().join("scores/noir.score.ron");
     let score = Score::load(&score_path).unwrap();
-    let film = score_film(&cut, score, &sp, &score_path, 1, 1.0).unwrap();
+    let film = score_film(&cut, score, &sp, &score_path, 1, 1.0, None).unwrap();
     let r = &film.render;
     assert_eq!(SAMPLE_RATE / 24, 2000, "24 fps is 2000 samples a frame");
     // Every cue's bar 1 on its frame, 0 samples off.

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::Args;
 use leitmotif_core::Score;
 use leitmotif_core::conductor::{Conductor, EventKind, Input, TimedInput};
@@ -93,6 +93,7 @@ pub fn score_film(
     score_path: &Path,
     seed: u64,
     tail: f64,
+    sink: Option<&mut leitmotif_engine::Sink<'_>>,
 ) -> Result<FilmRender> {
     let rate = cut.rate;
     let duration = cut.duration_frames();
@@ -110,21 +111,47 @@ pub fn score_film(
     );
     let inputs = inputs(&score, spotting, &placed, rate);
     let frames = sample_of(rate, duration).max(0) as u64 + (tail * SAMPLE_RATE as f64) as u64;
-    let mut r = leitmotif_engine::render(
-        score.clone(),
-        bank.clone(),
-        &inputs,
-        &RenderOptions {
-            frames,
-            seed,
-            stems: true,
-            ..Default::default()
-        },
-    );
-    fade_tail(&mut r.mix, (tail * SAMPLE_RATE as f64) as usize);
-    for s in &mut r.stems {
-        fade_tail(s, (tail * SAMPLE_RATE as f64) as usize);
-    }
+    let opts = RenderOptions {
+        frames,
+        seed,
+        stems: true,
+        ..Default::default()
+    };
+    // The last `tail` seconds fade out; audio goes to `sink`, or into memory without one.
+    let tail_len = (tail * SAMPLE_RATE as f64) as u64;
+    let fade_from = frames.saturating_sub(tail_len);
+    let (mut mix, mut stems): (Vec<[f32; 2]>, Vec<Vec<[f32; 2]>>) = (Vec::new(), Vec::new());
+    let (mut faded_mix, mut faded_stems): (Vec<[f32; 2]>, Vec<Vec<[f32; 2]>>) = (Vec::new(), Vec::new());
+    let mut r = {
+        let mut collect = |_: u64, m: &[[f32; 2]], s: &[Vec<[f32; 2]>]| {
+            mix.extend_from_slice(m);
+            stems.resize_with(s.len(), Vec::new);
+            for (d, src) in stems.iter_mut().zip(s) {
+                d.extend_from_slice(src);
+            }
+        };
+        let target: &mut leitmotif_engine::Sink<'_> = match sink {
+            Some(sink) => sink,
+            None => &mut collect,
+        };
+        leitmotif_engine::render_to(score.clone(), bank, &inputs, &opts, &mut |pos, m, s| {
+            if pos + (m.len() as u64) <= fade_from {
+                return target(pos, m, s);
+            }
+            faded_mix.clear();
+            faded_mix.extend_from_slice(m);
+            fade_block(&mut faded_mix, pos, fade_from, tail_len);
+            faded_stems.resize_with(s.len(), Vec::new);
+            for (d, src) in faded_stems.iter_mut().zip(s) {
+                d.clear();
+                d.extend_from_slice(src);
+                fade_block(d, pos, fade_from, tail_len);
+            }
+            target(pos, &faded_mix, &faded_stems)
+        })
+    };
+    r.mix = mix;
+    r.stems = stems;
     Ok(FilmRender {
         score,
         placed,
@@ -172,17 +199,84 @@ pub fn render(a: RenderArgs) -> Result<()> {
     }
     let progress = indicatif::ProgressBar::new_spinner();
     progress.set_message("fitting cues to picture and rendering");
-    let film = score_film(&cut, score, &spotting, &a.score, a.seed, a.tail)?;
+    // Everything is written into a temporary folder (created when the first audio arrives, so
+    // a failure before that leaves nothing), then renamed into place.
+    let tmp = a.out.join(format!(".leitmotif-tmp-{}", std::process::id()));
+    let out_existed = a.out.exists();
+    let bext = wav::Bext {
+        description: format!("Leitmotif score \"{}\" for {}", score.name, cut.title.as_deref().unwrap_or("untitled")),
+        originator: "Leitmotif".into(),
+        time_reference: sample_of(rate, origin).max(0) as u64,
+    };
+    let mut writers: Option<(wav::WavWriter, Vec<wav::WavWriter>)> = None;
+    let mut io_error: Option<anyhow::Error> = None;
+    let film = {
+        let mut sink = |_: u64, m: &[[f32; 2]], s: &[Vec<[f32; 2]>]| {
+            if io_error.is_some() {
+                return;
+            }
+            let mut write = || -> Result<()> {
+                if writers.is_none() {
+                    std::fs::create_dir_all(tmp.join("stems"))?;
+                    std::fs::create_dir_all(tmp.join("bridges"))?;
+                    let mix = wav::WavWriter::create(&tmp.join("mix.wav"), SAMPLE_RATE, wav::WavFormat::Int24, Some(&bext))?;
+                    let stems = (0..s.len())
+                        .map(|i| wav::WavWriter::create(&tmp.join("stems").join(format!("{i}.part")), SAMPLE_RATE, wav::WavFormat::Int24, Some(&bext)))
+                        .collect::<std::io::Result<Vec<_>>>()?;
+                    writers = Some((mix, stems));
+                }
+                if let Some((mix, stems)) = writers.as_mut() {
+                    mix.write(m)?;
+                    for (w, x) in stems.iter_mut().zip(s) {
+                        w.write(x)?;
+                    }
+                }
+                Ok(())
+            };
+            if let Err(e) = write() {
+                io_error = Some(e);
+            }
+        };
+        score_film(&cut, score, &spotting, &a.score, a.seed, a.tail, Some(&mut sink))
+    };
+    let cleanup = || {
+        let _ = std::fs::remove_dir_all(&tmp);
+        if !out_existed {
+            let _ = std::fs::remove_dir(&a.out);
+        }
+    };
+    let film = match (film, io_error) {
+        (Ok(film), None) => film,
+        (Err(e), _) | (Ok(_), Some(e)) => {
+            drop(writers);
+            cleanup();
+            return Err(e);
+        }
+    };
     let (score, placed, r, frames) = (film.score, film.placed, film.render, film.frames);
     progress.set_message("writing");
-    // Everything is written into a temporary folder first, then renamed into place.
-    std::fs::create_dir_all(&a.out).with_context(|| format!("creating {}", a.out.display()))?;
-    let tmp = a.out.join(format!(".leitmotif-tmp-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&tmp);
-    std::fs::create_dir_all(tmp.join("stems"))?;
-    std::fs::create_dir_all(tmp.join("bridges"))?;
+    let finished = (|| -> Result<()> {
+        let Some((mix, stems)) = writers.take() else { return Err(anyhow::anyhow!("nothing was rendered")) };
+        mix.finish()?;
+        for ((i, w), name) in stems.into_iter().enumerate().zip(&r.stem_names) {
+            let part = tmp.join("stems").join(format!("{i}.part"));
+            if w.audible {
+                w.finish()?;
+                std::fs::rename(&part, tmp.join("stems").join(format!("{name}.wav")))?;
+            } else {
+                drop(w);
+                std::fs::remove_file(&part)?;
+            }
+        }
+        Ok(())
+    })();
+    if let Err(e) = finished {
+        cleanup();
+        return Err(e);
+    }
     let result = write_outputs(&tmp, &a, &cut, &score, &placed, &spotting, &r, origin);
     let result = result.and_then(|report| {
+        // Replace earlier outputs only now that every new one is complete.
         for entry in ["stems", "bridges"] {
             let dst = a.out.join(entry);
             if dst.exists() {
@@ -195,6 +289,9 @@ pub fn render(a: RenderArgs) -> Result<()> {
         }
         Ok(report)
     });
+    if result.is_err() {
+        cleanup();
+    }
     let _ = std::fs::remove_dir_all(&tmp);
     let report = result?;
     progress.finish_and_clear();
@@ -441,13 +538,16 @@ fn between_frames(score: &Score, rule: Option<usize>, from: usize, to: usize) ->
     }
 }
 
-fn fade_tail(buf: &mut [[f32; 2]], len: usize) {
-    let n = buf.len();
-    let len = len.min(n);
-    for (k, f) in buf[n - len..].iter_mut().enumerate() {
-        let g = 1.0 - k as f32 / len as f32;
-        f[0] *= g;
-        f[1] *= g;
+/// Fades the frames of `buf` (starting at `pos`) that fall after `from`, linearly to zero
+/// over `len` frames.
+fn fade_block(buf: &mut [[f32; 2]], pos: u64, from: u64, len: u64) {
+    for (k, f) in buf.iter_mut().enumerate() {
+        let at = pos + k as u64;
+        if at >= from {
+            let g = 1.0 - ((at - from) as f32 / len.max(1) as f32).min(1.0);
+            f[0] *= g;
+            f[1] *= g;
+        }
     }
 }
 
@@ -464,33 +564,6 @@ fn write_outputs(
     origin: i64,
 ) -> Result<(usize, i64)> {
     let rate = cut.rate;
-    let bext = wav::Bext {
-        description: format!(
-            "Leitmotif score \"{}\" for {}",
-            score.name,
-            cut.title.as_deref().unwrap_or("untitled")
-        ),
-        originator: "Leitmotif".into(),
-        time_reference: sample_of(rate, origin).max(0) as u64,
-    };
-    wav::write_wav(
-        &dir.join("mix.wav"),
-        &r.mix,
-        SAMPLE_RATE,
-        wav::WavFormat::Int24,
-        Some(&bext),
-    )?;
-    for (name, stem) in r.stem_names.iter().zip(&r.stems) {
-        if stem.iter().any(|f| f[0] != 0.0 || f[1] != 0.0) {
-            wav::write_wav(
-                &dir.join("stems").join(format!("{name}.wav")),
-                stem,
-                SAMPLE_RATE,
-                wav::WavFormat::Int24,
-                Some(&bext),
-            )?;
-        }
-    }
     for b in &r.bridges {
         let name = format!(
             "bridge-{:02}-{}-to-{}.mid",

@@ -20,6 +20,6 @@ pub mod wav;
 
 pub use bank::{BankOptions, LoadError, SourceBank, Stem};
 pub use mixer::{Mixer, Msg};
-pub use offline::{OfflineBackend, OfflineRender, RenderOptions, render};
+pub use offline::{OfflineBackend, OfflineRender, RenderOptions, Sink, render, render_to};
 pub use session::Session;
 pub use sound::{MusicSound, MusicSoundData, Shared};

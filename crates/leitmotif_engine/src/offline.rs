@@ -94,43 +94,79 @@ pub struct OfflineRender {
     pub bridges: Vec<ComposedBridge>,
 }
 
-/// Renders a score offline with timed inputs, through the same mixer the live path uses.
+/// Receives rendered audio block by block: the frame the block starts at, the mix, and (when
+/// stems are asked for) one buffer per stem (`SourceBank::tap_names` order).
+pub type Sink<'a> = dyn FnMut(u64, &[[f32; 2]], &[Vec<[f32; 2]>]) + 'a;
+
+/// Renders a score offline with timed inputs, through the same mixer the live path uses,
+/// streaming the audio to `sink` so that feature-length renders need no more memory than a
+/// block. Returns the plan, events and bridges (with empty `mix`/`stems`).
 ///
 /// The conductor plans each block before the mixer renders it, exactly as the live control
 /// thread does ahead of the audio. Same score, bank, inputs and seed ⇒ bit-identical output.
-pub fn render(
+pub fn render_to(
     score: Arc<Score>,
     bank: Arc<SourceBank>,
     inputs: &[TimedInput],
     opts: &RenderOptions,
+    sink: &mut Sink<'_>,
 ) -> OfflineRender {
     let (mut session, mut sound, _shared) = Session::new(score, bank.clone(), opts.seed);
     for i in inputs {
         session.push(i.clone());
     }
     let total = opts.frames as usize;
-    let mut out = OfflineRender {
-        mix: vec![[0.0; 2]; total],
-        ..Default::default()
-    };
+    let block = opts.block.max(1);
+    let mut out = OfflineRender::default();
+    let mut mix = vec![[0.0f32; 2]; block];
+    let mut stems = Vec::new();
     if opts.stems {
-        out.stems = vec![vec![[0.0; 2]; total]; bank.tap_names.len()];
+        stems = vec![vec![[0.0f32; 2]; block]; bank.tap_names.len()];
         out.stem_names = bank.tap_names.clone();
     }
     let mut pos = 0usize;
     while pos < total {
-        let n = opts.block.min(total - pos);
+        let n = block.min(total - pos);
         let events = session.advance_to((pos + n) as u64);
         out.events.extend_from_slice(events);
         out.actions.extend_from_slice(session.actions());
         session.flush();
-        sound.render_with_taps(
-            &mut out.mix[pos..pos + n],
-            opts.stems.then_some(&mut out.stems[..]),
-            pos,
-        );
+        for s in &mut stems {
+            s[..n].fill([0.0; 2]);
+        }
+        sound.render_with_taps(&mut mix[..n], opts.stems.then_some(&mut stems[..]), 0);
+        if n < block {
+            for s in &mut stems {
+                s.truncate(n);
+            }
+        }
+        sink(pos as u64, &mix[..n], &stems);
         pos += n;
     }
     out.bridges = session.bridges().to_vec();
+    out
+}
+
+/// Renders a score offline into memory. See [`render_to`].
+pub fn render(
+    score: Arc<Score>,
+    bank: Arc<SourceBank>,
+    inputs: &[TimedInput],
+    opts: &RenderOptions,
+) -> OfflineRender {
+    let total = opts.frames as usize;
+    let mut mix = Vec::with_capacity(total);
+    let mut stems: Vec<Vec<[f32; 2]>> = Vec::new();
+    let mut out = render_to(score, bank, inputs, opts, &mut |_, m, s| {
+        mix.extend_from_slice(m);
+        if stems.len() < s.len() {
+            stems.resize_with(s.len(), || Vec::with_capacity(total));
+        }
+        for (dst, src) in stems.iter_mut().zip(s) {
+            dst.extend_from_slice(src);
+        }
+    });
+    out.mix = mix;
+    out.stems = stems;
     out
 }
