@@ -11,7 +11,7 @@ use std::time::Instant;
 use criterion::{Criterion, criterion_group, criterion_main};
 use leitmotif_cli::film::{SAMPLE_RATE, score_film};
 use leitmotif_core::Score;
-use leitmotif_engine::{BankOptions, RenderOptions, SourceBank, render};
+use leitmotif_engine::{BankOptions, RenderOptions, SourceBank, render_to};
 use leitmotif_film::autospot::{Lexicon, auto_spot};
 use leitmotif_film::{Format, FrameRate, ParseOptions, parse_str};
 
@@ -92,7 +92,7 @@ fn baseline_seconds(seconds: f64) -> f64 {
         SourceBank::load(&score, &BankOptions::for_score(&score_path(), SAMPLE_RATE)).unwrap(),
     );
     let t = Instant::now();
-    render(
+    render_to(
         score,
         bank,
         &[],
@@ -101,6 +101,7 @@ fn baseline_seconds(seconds: f64) -> f64 {
             stems: true,
             ..Default::default()
         },
+        &mut |_, _, _| {},
     );
     t.elapsed().as_secs_f64()
 }
