@@ -79,7 +79,16 @@ fn film_seconds(events: u32) -> (f64, f64) {
     let score = Score::load(&score_path()).unwrap();
     let t = Instant::now();
     let sp = auto_spot(&cut, &score, &Lexicon::default());
-    let film = score_film(&cut, score, &sp, &score_path(), 1, 1.0, Some(&mut |_, _, _| {})).unwrap();
+    let film = score_film(
+        &cut,
+        score,
+        &sp,
+        &score_path(),
+        1,
+        1.0,
+        Some(&mut |_, _, _| {}),
+    )
+    .unwrap();
     (
         t.elapsed().as_secs_f64(),
         film.frames as f64 / SAMPLE_RATE as f64,

@@ -17,14 +17,11 @@
 //! `LEITMOTIF_DEMO=1` moves the sliders and fires a stinger by itself.
 
 use std::collections::{HashMap, VecDeque};
-use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use bevy::asset::AssetEvent;
 use bevy::color::Mix;
 use bevy::prelude::*;
-use bevy::render::view::screenshot::{Screenshot, ScreenshotCaptured, save_to_disk};
 use bevy::ui::RelativeCursorPosition;
 use bevy::window::WindowResolution;
 use bevy_leitmotif::prelude::*;
@@ -1214,59 +1211,5 @@ fn hover(mut buttons: Query<(&Interaction, &mut BackgroundColor), PlainButton>) 
     }
 }
 
-/// `LEITMOTIF_SCREENSHOT=path.png`: a screenshot 3 s after the music starts, then exit.
-mod screenshot {
-    use super::*;
-
-    #[derive(Resource)]
-    struct Job {
-        path: PathBuf,
-        waited: f32,
-        playing: f32,
-        taken: bool,
-        saved: Arc<AtomicBool>,
-    }
-
-    pub fn add(app: &mut App) {
-        let Some(path) = std::env::var_os("LEITMOTIF_SCREENSHOT") else {
-            return;
-        };
-        app.insert_resource(Job {
-            path: path.into(),
-            waited: 0.0,
-            playing: 0.0,
-            taken: false,
-            saved: Arc::default(),
-        })
-        .add_systems(Last, take);
-    }
-
-    fn take(
-        mut commands: Commands,
-        mut job: ResMut<Job>,
-        time: Res<Time>,
-        music: Res<Music>,
-        mut exit: MessageWriter<AppExit>,
-    ) {
-        if job.saved.load(Ordering::Acquire) {
-            exit.write(AppExit::Success);
-            return;
-        }
-        if job.taken {
-            return;
-        }
-        job.waited += time.delta_secs();
-        if music.is_playing() {
-            job.playing += time.delta_secs();
-        }
-        // 3 s of music, or 60 s if the score never loads (the screenshot then shows why).
-        if job.playing >= 3.0 || job.waited >= 60.0 {
-            job.taken = true;
-            let saved = job.saved.clone();
-            commands
-                .spawn(Screenshot::primary_window())
-                .observe(save_to_disk(job.path.clone()))
-                .observe(move |_: On<ScreenshotCaptured>| saved.store(true, Ordering::Release));
-        }
-    }
-}
+#[path = "support/screenshot.rs"]
+mod screenshot;

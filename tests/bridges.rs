@@ -2,6 +2,8 @@
 //! lands the target's bar 1 exactly after its bars, and its loudness sits between the cues it
 //! joins (EBU R128 integrated loudness on both sides and across).
 
+mod common;
+
 use std::path::Path;
 use std::sync::Arc;
 
@@ -10,13 +12,6 @@ use leitmotif_core::conductor::{EventKind, Input, TimedInput};
 use leitmotif_core::score::Bridge;
 use leitmotif_core::time::TempoMap;
 use leitmotif_engine::{BankOptions, RenderOptions, SourceBank, render};
-
-fn lufs(frames: &[[f32; 2]]) -> f64 {
-    let mut m = ebur128::EbuR128::new(2, 48_000, ebur128::Mode::I).unwrap();
-    let inter: Vec<f32> = frames.iter().flat_map(|f| [f[0], f[1]]).collect();
-    m.add_frames_f32(&inter).unwrap();
-    m.loudness_global().unwrap()
-}
 
 #[test]
 fn generated_transitions_are_in_time_and_level() {
@@ -101,9 +96,9 @@ fn generated_transitions_are_in_time_and_level() {
                     .any(|b| b.to as usize == to && b.start == start),
                 "a bridge was composed for it"
             );
-            let before = lufs(&r.mix[(start - 4 * sr) as usize..start as usize]);
-            let across = lufs(&r.mix[start as usize..arrive as usize]);
-            let after = lufs(&r.mix[arrive as usize..(arrive + 4 * sr) as usize]);
+            let before = common::lufs(&r.mix[(start - 4 * sr) as usize..start as usize]);
+            let across = common::lufs(&r.mix[start as usize..arrive as usize]);
+            let after = common::lufs(&r.mix[arrive as usize..(arrive + 4 * sr) as usize]);
             println!(
                 "{name}: {} -> {} ({bars} bar{}, {:.2} s): before {before:.1} LUFS, bridge {across:.1}, after {after:.1}",
                 score.cues[from].name,

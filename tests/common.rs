@@ -55,3 +55,11 @@ pub fn onsets(mix: &[[f32; 2]]) -> Vec<usize> {
     }
     out
 }
+
+/// EBU R128 integrated loudness of 48 kHz stereo frames, in LUFS.
+pub fn lufs(frames: &[[f32; 2]]) -> f64 {
+    let mut m = ebur128::EbuR128::new(2, 48_000, ebur128::Mode::I).unwrap();
+    let inter: Vec<f32> = frames.iter().flat_map(|f| [f[0], f[1]]).collect();
+    m.add_frames_f32(&inter).unwrap();
+    m.loudness_global().unwrap()
+}

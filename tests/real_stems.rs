@@ -1,19 +1,14 @@
 //! Composer-made stems (Debian's fretsonfire-songs-sectoid, fetched by
 //! `scripts/fetch-real-stems`) layered and switched by the engine.
 
+mod common;
+
 use std::path::Path;
 use std::sync::Arc;
 
 use leitmotif_core::Score;
 use leitmotif_core::conductor::{EventKind, Input, TimedInput};
 use leitmotif_engine::{BankOptions, RenderOptions, SourceBank, render};
-
-fn loudness(frames: &[[f32; 2]]) -> f64 {
-    let mut m = ebur128::EbuR128::new(2, 48_000, ebur128::Mode::I).unwrap();
-    let inter: Vec<f32> = frames.iter().flat_map(|f| [f[0], f[1]]).collect();
-    m.add_frames_f32(&inter).unwrap();
-    m.loudness_global().unwrap()
-}
 
 #[test]
 fn real_stems_layer_switch_and_bridge() {
@@ -82,9 +77,9 @@ fn real_stems_layer_switch_and_bridge() {
     );
     assert_eq!(r.bridges.len(), 1);
     // Loudness on both sides of the seam and across the bridge stays in one musical range.
-    let before = loudness(&r.mix[(bridge.frame - 8 * sr) as usize..bridge.frame as usize]);
-    let across = loudness(&r.mix[bridge.frame as usize..war.frame as usize]);
-    let after = loudness(&r.mix[war.frame as usize..(war.frame + 8 * sr) as usize]);
+    let before = common::lufs(&r.mix[(bridge.frame - 8 * sr) as usize..bridge.frame as usize]);
+    let across = common::lufs(&r.mix[bridge.frame as usize..war.frame as usize]);
+    let after = common::lufs(&r.mix[war.frame as usize..(war.frame + 8 * sr) as usize]);
     println!("loudness before {before:.1} LUFS, bridge {across:.1}, after {after:.1}");
     for l in [before, across, after] {
         assert!((-35.0..=-6.0).contains(&l), "{before} {across} {after}");

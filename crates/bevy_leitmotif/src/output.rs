@@ -180,16 +180,7 @@ impl Deck {
 impl Sound for Deck {
     fn process(&mut self, out: &mut [Frame], _dt: f64, _info: &Info) {
         let mut scratch = std::mem::take(&mut self.scratch);
-        for chunk in out.chunks_mut(CHUNK) {
-            let buf = &mut scratch[..chunk.len()];
-            self.render(buf);
-            for (o, s) in chunk.iter_mut().zip(buf.iter()) {
-                *o = Frame {
-                    left: s[0],
-                    right: s[1],
-                };
-            }
-        }
+        leitmotif_engine::render_into_frames(out, &mut scratch, |buf| self.render(buf));
         self.scratch = scratch;
     }
 

@@ -121,7 +121,8 @@ pub fn score_film(
     let tail_len = (tail * SAMPLE_RATE as f64) as u64;
     let fade_from = frames.saturating_sub(tail_len);
     let (mut mix, mut stems): (Vec<[f32; 2]>, Vec<Vec<[f32; 2]>>) = (Vec::new(), Vec::new());
-    let (mut faded_mix, mut faded_stems): (Vec<[f32; 2]>, Vec<Vec<[f32; 2]>>) = (Vec::new(), Vec::new());
+    let (mut faded_mix, mut faded_stems): (Vec<[f32; 2]>, Vec<Vec<[f32; 2]>>) =
+        (Vec::new(), Vec::new());
     let mut r = {
         let mut collect = |_: u64, m: &[[f32; 2]], s: &[Vec<[f32; 2]>]| {
             mix.extend_from_slice(m);
@@ -204,7 +205,11 @@ pub fn render(a: RenderArgs) -> Result<()> {
     let tmp = a.out.join(format!(".leitmotif-tmp-{}", std::process::id()));
     let out_existed = a.out.exists();
     let bext = wav::Bext {
-        description: format!("Leitmotif score \"{}\" for {}", score.name, cut.title.as_deref().unwrap_or("untitled")),
+        description: format!(
+            "Leitmotif score \"{}\" for {}",
+            score.name,
+            cut.title.as_deref().unwrap_or("untitled")
+        ),
         originator: "Leitmotif".into(),
         time_reference: sample_of(rate, origin).max(0) as u64,
     };
@@ -219,9 +224,21 @@ pub fn render(a: RenderArgs) -> Result<()> {
                 if writers.is_none() {
                     std::fs::create_dir_all(tmp.join("stems"))?;
                     std::fs::create_dir_all(tmp.join("bridges"))?;
-                    let mix = wav::WavWriter::create(&tmp.join("mix.wav"), SAMPLE_RATE, wav::WavFormat::Int24, Some(&bext))?;
+                    let mix = wav::WavWriter::create(
+                        &tmp.join("mix.wav"),
+                        SAMPLE_RATE,
+                        wav::WavFormat::Int24,
+                        Some(&bext),
+                    )?;
                     let stems = (0..s.len())
-                        .map(|i| wav::WavWriter::create(&tmp.join("stems").join(format!("{i}.part")), SAMPLE_RATE, wav::WavFormat::Int24, Some(&bext)))
+                        .map(|i| {
+                            wav::WavWriter::create(
+                                &tmp.join("stems").join(format!("{i}.part")),
+                                SAMPLE_RATE,
+                                wav::WavFormat::Int24,
+                                Some(&bext),
+                            )
+                        })
                         .collect::<std::io::Result<Vec<_>>>()?;
                     writers = Some((mix, stems));
                 }
@@ -237,7 +254,15 @@ pub fn render(a: RenderArgs) -> Result<()> {
                 io_error = Some(e);
             }
         };
-        score_film(&cut, score, &spotting, &a.score, a.seed, a.tail, Some(&mut sink))
+        score_film(
+            &cut,
+            score,
+            &spotting,
+            &a.score,
+            a.seed,
+            a.tail,
+            Some(&mut sink),
+        )
     };
     let cleanup = || {
         let _ = std::fs::remove_dir_all(&tmp);
@@ -256,7 +281,9 @@ pub fn render(a: RenderArgs) -> Result<()> {
     let (score, placed, r, frames) = (film.score, film.placed, film.render, film.frames);
     progress.set_message("writing");
     let finished = (|| -> Result<()> {
-        let Some((mix, stems)) = writers.take() else { return Err(anyhow::anyhow!("nothing was rendered")) };
+        let Some((mix, stems)) = writers.take() else {
+            return Err(anyhow::anyhow!("nothing was rendered"));
+        };
         mix.finish()?;
         for ((i, w), name) in stems.into_iter().enumerate().zip(&r.stem_names) {
             let part = tmp.join("stems").join(format!("{i}.part"));

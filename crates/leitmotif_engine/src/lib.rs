@@ -22,4 +22,4 @@ pub use bank::{BankOptions, LoadError, SourceBank, Stem};
 pub use mixer::{Mixer, Msg};
 pub use offline::{OfflineBackend, OfflineRender, RenderOptions, Sink, render, render_to};
 pub use session::Session;
-pub use sound::{MusicSound, MusicSoundData, Shared};
+pub use sound::{MusicSound, MusicSoundData, Shared, render_into_frames};

@@ -45,6 +45,25 @@ pub struct MusicSound {
     scratch: Vec<[f32; 2]>,
 }
 
+/// Called on the audio thread: fills kira's `out` by calling `render` on `scratch`-sized
+/// pieces of stereo pairs (no allocation). Shared by every kira `Sound` wrapping a mixer.
+pub fn render_into_frames(
+    out: &mut [Frame],
+    scratch: &mut [[f32; 2]],
+    mut render: impl FnMut(&mut [[f32; 2]]),
+) {
+    for chunk in out.chunks_mut(scratch.len().max(1)) {
+        let buf = &mut scratch[..chunk.len()];
+        render(buf);
+        for (o, s) in chunk.iter_mut().zip(buf.iter()) {
+            *o = Frame {
+                left: s[0],
+                right: s[1],
+            };
+        }
+    }
+}
+
 /// A [`MusicSound`] ready to be played with `AudioManager::play`.
 pub struct MusicSoundData {
     /// The sound.
@@ -109,16 +128,7 @@ impl Sound for MusicSound {
     /// Called on the audio thread: renders through the mixer into kira's frames.
     fn process(&mut self, out: &mut [Frame], _dt: f64, _info: &Info) {
         let mut scratch = std::mem::take(&mut self.scratch);
-        for chunk in out.chunks_mut(SCRATCH) {
-            let buf = &mut scratch[..chunk.len()];
-            self.render(buf);
-            for (o, s) in chunk.iter_mut().zip(buf.iter()) {
-                *o = Frame {
-                    left: s[0],
-                    right: s[1],
-                };
-            }
-        }
+        render_into_frames(out, &mut scratch, |buf| self.render(buf));
         self.scratch = scratch;
     }
 

@@ -85,18 +85,28 @@ struct Encoder {
 
 impl Encoder {
     fn new(format: WavFormat) -> Self {
-        Encoder { format, seed: 0x2545_F491 }
+        Encoder {
+            format,
+            seed: 0x2545_F491,
+        }
     }
 
     fn rnd(&mut self) -> f32 {
-        self.seed = self.seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+        self.seed = self
+            .seed
+            .wrapping_mul(1_664_525)
+            .wrapping_add(1_013_904_223);
         (self.seed >> 8) as f32 / (1u32 << 24) as f32
     }
 
     fn encode(&mut self, frames: &[[f32; 2]], data: &mut Vec<u8>) {
         for f in frames {
             for &s in f {
-                let s = if s.is_finite() { s.clamp(-1.0, 1.0) } else { 0.0 };
+                let s = if s.is_finite() {
+                    s.clamp(-1.0, 1.0)
+                } else {
+                    0.0
+                };
                 match self.format {
                     WavFormat::Int16 => {
                         let d = (self.rnd() - self.rnd()) / 32_768.0;
@@ -115,7 +125,12 @@ impl Encoder {
 }
 
 /// Encodes stereo frames as a WAV file in memory.
-pub fn encode(frames: &[[f32; 2]], sample_rate: u32, format: WavFormat, bext: Option<&Bext>) -> Vec<u8> {
+pub fn encode(
+    frames: &[[f32; 2]],
+    sample_rate: u32,
+    format: WavFormat,
+    bext: Option<&Bext>,
+) -> Vec<u8> {
     let mut data = Vec::with_capacity(frames.len() * 8);
     Encoder::new(format).encode(frames, &mut data);
     let mut out = header(sample_rate, format, bext, data.len() as u32);
@@ -138,10 +153,23 @@ pub struct WavWriter {
 
 impl WavWriter {
     /// Creates (or truncates) `path` and writes a provisional header.
-    pub fn create(path: &Path, sample_rate: u32, format: WavFormat, bext: Option<&Bext>) -> io::Result<Self> {
+    pub fn create(
+        path: &Path,
+        sample_rate: u32,
+        format: WavFormat,
+        bext: Option<&Bext>,
+    ) -> io::Result<Self> {
         let mut file = io::BufWriter::new(std::fs::File::create(path)?);
         file.write_all(&header(sample_rate, format, bext, 0))?;
-        Ok(WavWriter { file, encoder: Encoder::new(format), sample_rate, bext: bext.cloned(), data_len: 0, scratch: Vec::new(), audible: false })
+        Ok(WavWriter {
+            file,
+            encoder: Encoder::new(format),
+            sample_rate,
+            bext: bext.cloned(),
+            data_len: 0,
+            scratch: Vec::new(),
+            audible: false,
+        })
     }
 
     /// Appends frames.
@@ -156,8 +184,14 @@ impl WavWriter {
     /// Patches the header and flushes the file to disk.
     pub fn finish(mut self) -> io::Result<()> {
         use std::io::Seek;
-        let len = u32::try_from(self.data_len).map_err(|_| io::Error::other("WAV data larger than 4 GiB"))?;
-        let head = header(self.sample_rate, self.encoder.format, self.bext.as_ref(), len);
+        let len = u32::try_from(self.data_len)
+            .map_err(|_| io::Error::other("WAV data larger than 4 GiB"))?;
+        let head = header(
+            self.sample_rate,
+            self.encoder.format,
+            self.bext.as_ref(),
+            len,
+        );
         self.file.flush()?;
         let mut f = self.file.into_inner().map_err(|e| e.into_error())?;
         f.seek(io::SeekFrom::Start(0))?;
@@ -206,9 +240,15 @@ mod tests {
 
     #[test]
     fn streamed_file_equals_encoded_file() {
-        let frames: Vec<[f32; 2]> = (0..5000).map(|i| [((i as f32) * 0.01).sin() * 0.5, 0.1]).collect();
-        let bext = Bext { time_reference: 172_800_000, ..Default::default() };
-        let path = std::env::temp_dir().join(format!("leitmotif-wavwriter-{}.wav", std::process::id()));
+        let frames: Vec<[f32; 2]> = (0..5000)
+            .map(|i| [((i as f32) * 0.01).sin() * 0.5, 0.1])
+            .collect();
+        let bext = Bext {
+            time_reference: 172_800_000,
+            ..Default::default()
+        };
+        let path =
+            std::env::temp_dir().join(format!("leitmotif-wavwriter-{}.wav", std::process::id()));
         let mut w = WavWriter::create(&path, 48_000, WavFormat::Int16, Some(&bext)).unwrap();
         for chunk in frames.chunks(777) {
             w.write(chunk).unwrap();
@@ -217,7 +257,10 @@ mod tests {
         w.finish().unwrap();
         let streamed = std::fs::read(&path).unwrap();
         let _ = std::fs::remove_file(&path);
-        assert_eq!(streamed, encode(&frames, 48_000, WavFormat::Int16, Some(&bext)));
+        assert_eq!(
+            streamed,
+            encode(&frames, 48_000, WavFormat::Int16, Some(&bext))
+        );
     }
 
     #[test]

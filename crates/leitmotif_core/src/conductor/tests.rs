@@ -339,7 +339,10 @@ fn every_transition_lands_on_its_sync_grid() {
                             Sync::NextBeat => on_tick && pos.tick == 0,
                             Sync::NextBar => on_tick && pos.tick == 0 && pos.beat == 1,
                             Sync::EveryBars(n) => {
-                                on_tick && pos.tick == 0 && pos.beat == 1 && (pos.bar - 1).is_multiple_of(*n)
+                                on_tick
+                                    && pos.tick == 0
+                                    && pos.beat == 1
+                                    && (pos.bar - 1).is_multiple_of(*n)
                             }
                             Sync::EndOfLoop => {
                                 on_tick && pos.tick == 0 && pos.beat == 1 && body_bar == 1
