@@ -281,6 +281,18 @@ pub fn summed_rms(stems: &[Arc<Stem>], gains: &[f32]) -> f32 {
     (acc / (2 * len) as f64).sqrt() as f32
 }
 
+/// RMS of stereo frames (both channels).
+pub fn frames_rms(frames: &[[f32; 2]]) -> f32 {
+    if frames.is_empty() {
+        return 0.0;
+    }
+    let acc: f64 = frames
+        .iter()
+        .map(|f| (f[0] * f[0] + f[1] * f[1]) as f64)
+        .sum();
+    (acc / (2 * frames.len()) as f64).sqrt() as f32
+}
+
 /// Frames of a cue's stems: pickup + body + tail at its tempo.
 pub fn cue_frames(score: &Score, cue: &Cue, sample_rate: u32) -> usize {
     let tempo = score.cue_tempo(cue);

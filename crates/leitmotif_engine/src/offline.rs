@@ -143,6 +143,7 @@ pub fn render_to(
         sink(pos as u64, &mix[..n], &stems);
         pos += n;
     }
+    session.finish_composing();
     out.bridges = session.bridges().to_vec();
     out
 }

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use leitmotif_core::Score;
-use leitmotif_core::conductor::{Action, ActionKind, Conductor, MusicEvent, TimedInput};
+use leitmotif_core::conductor::{Action, ActionKind, Conductor, MusicEvent, SourceRef, TimedInput};
 use leitmotif_core::score::{Instrument, Source};
 
 use crate::bank::{SourceBank, Stem};
@@ -40,6 +40,8 @@ pub struct Session {
     actions: Vec<Action>,
     events: Vec<MusicEvent>,
     bridges: Vec<ComposedBridge>,
+    /// Bridges being composed on worker threads, joined when their start is planned.
+    composing: Vec<(u32, std::thread::JoinHandle<Composed>)>,
     seed: u64,
     /// Messages that did not fit in the ring yet.
     backlog: std::collections::VecDeque<Msg>,
@@ -65,6 +67,7 @@ impl Session {
             actions: Vec::with_capacity(1024),
             events: Vec::with_capacity(1024),
             bridges: Vec::new(),
+            composing: Vec::new(),
             seed,
             backlog: std::collections::VecDeque::new(),
         };
@@ -112,23 +115,39 @@ impl Session {
             .advance(frame, &mut self.actions, &mut self.events);
         for i in 0..self.actions.len() {
             let a = self.actions[i];
-            if let ActionKind::ComposeBridge {
-                id,
-                from,
-                to,
-                from_bar,
-                bars,
-                frames,
-                start,
-            } = a.kind
-            {
-                let stem = match self.compose(id, from, to, from_bar, bars, frames, start) {
-                    Ok(stem) => stem,
-                    Err(_) => Stem::silence(frames as usize),
-                };
-                self.send(Msg::Bridge(id, Arc::new(stem)));
-            } else {
-                self.send(Msg::Action(a));
+            match a.kind {
+                ActionKind::ComposeBridge {
+                    id,
+                    from,
+                    to,
+                    from_bar,
+                    bars,
+                    frames,
+                    start,
+                } => {
+                    // Composed off the control thread: the sync point usually leaves time.
+                    let (score, bank) = (self.conductor.score().clone(), self.bank.clone());
+                    let seed = self.seed ^ (id as u64).wrapping_mul(0x9E37_79B9);
+                    let job = BridgeJob {
+                        id,
+                        from,
+                        to,
+                        from_bar,
+                        bars,
+                        frames,
+                        start,
+                    };
+                    let handle = std::thread::spawn(move || job.compose(&score, &bank, seed));
+                    self.composing.push((id, handle));
+                }
+                ActionKind::Start {
+                    source: SourceRef::Bridge(id),
+                    ..
+                } => {
+                    self.join_bridge(id);
+                    self.send(Msg::Action(a));
+                }
+                _ => self.send(Msg::Action(a)),
             }
         }
         &self.events
@@ -160,35 +179,77 @@ impl Session {
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn compose(
-        &mut self,
-        id: u32,
-        from: u16,
-        to: u16,
-        from_bar: u32,
-        bars: u32,
-        frames: u64,
-        start: u64,
-    ) -> Result<Stem, leitmotif_gen::GenError> {
-        let score = self.conductor.score().clone();
-        let req = bridge_request(&score, from as usize, to as usize, from_bar, bars);
-        let composed =
-            leitmotif_gen::compose_bridge(&req, self.seed ^ (id as u64).wrapping_mul(0x9E37_79B9))?;
-        let buf = leitmotif_gen::render_bridge(&composed, self.bank.sample_rate, frames as usize);
-        self.bridges.push(ComposedBridge {
+    /// Waits for bridge `id` (if it is being composed) and sends its audio to the mixer.
+    fn join_bridge(&mut self, id: u32) {
+        let Some(k) = self.composing.iter().position(|(b, _)| *b == id) else {
+            return;
+        };
+        let (_, handle) = self.composing.swap_remove(k);
+        let Ok(Composed { stem, bridge }) = handle.join() else {
+            return;
+        };
+        if let Some(b) = bridge {
+            self.bridges.push(b);
+        }
+        self.send(Msg::Bridge(id, Arc::new(stem)));
+    }
+
+    /// Waits for every bridge still being composed (planned but never started, e.g. replaced
+    /// by a later request), so [`bridges`](Self::bridges) lists all of them.
+    pub fn finish_composing(&mut self) {
+        for (_, handle) in std::mem::take(&mut self.composing) {
+            if let Ok(Composed {
+                bridge: Some(b), ..
+            }) = handle.join()
+            {
+                self.bridges.push(b);
+            }
+        }
+        self.bridges.sort_by_key(|b| b.id);
+    }
+}
+
+/// A bridge to compose, as the plan announced it.
+struct BridgeJob {
+    id: u32,
+    from: u16,
+    to: u16,
+    from_bar: u32,
+    bars: u32,
+    frames: u64,
+    start: u64,
+}
+
+/// A composed bridge: its audio (silence if composing failed) and its score.
+struct Composed {
+    stem: Stem,
+    bridge: Option<ComposedBridge>,
+}
+
+impl BridgeJob {
+    fn compose(self, score: &Score, bank: &SourceBank, seed: u64) -> Composed {
+        let BridgeJob {
             id,
             from,
             to,
-            start,
+            from_bar,
+            bars,
             frames,
-            score: composed,
-        });
+            start,
+        } = self;
+        let req = bridge_request(score, from as usize, to as usize, from_bar, bars);
+        let Ok(composed) = leitmotif_gen::compose_bridge(&req, seed) else {
+            return Composed {
+                stem: Stem::silence(frames as usize),
+                bridge: None,
+            };
+        };
+        let buf = leitmotif_gen::render_bridge(&composed, bank.sample_rate, frames as usize);
         let mut stem = crate::bank::stem_from_buffer(&buf, frames as usize);
         // Match the bridge's level to the cues it joins (the mean of their RMS levels).
-        let rms = |c: u16| self.bank.cue_rms.get(c as usize).copied().unwrap_or(0.0);
+        let rms = |c: u16| bank.cue_rms.get(c as usize).copied().unwrap_or(0.0);
         let target = (rms(from) + rms(to)) / 2.0;
-        let own = crate::bank::summed_rms(&[Arc::new(stem.clone())], &[1.0]);
+        let own = crate::bank::frames_rms(&stem.frames);
         if target > 1e-5 && own > 1e-5 {
             let g = (target / own).clamp(0.1, 4.0);
             for f in &mut stem.frames {
@@ -196,7 +257,18 @@ impl Session {
                 f[1] *= g;
             }
         }
-        Ok(stem)
+        let bridge = ComposedBridge {
+            id,
+            from,
+            to,
+            start,
+            frames,
+            score: composed,
+        };
+        Composed {
+            stem,
+            bridge: Some(bridge),
+        }
     }
 }
 
