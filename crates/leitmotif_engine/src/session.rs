@@ -116,28 +116,11 @@ impl Session {
         for i in 0..self.actions.len() {
             let a = self.actions[i];
             match a.kind {
-                ActionKind::ComposeBridge {
-                    id,
-                    from,
-                    to,
-                    from_bar,
-                    bars,
-                    frames,
-                    start,
-                } => {
+                ActionKind::ComposeBridge { id, .. } => {
                     // Composed off the control thread: the sync point usually leaves time.
                     let (score, bank) = (self.conductor.score().clone(), self.bank.clone());
                     let seed = self.seed ^ (id as u64).wrapping_mul(0x9E37_79B9);
-                    let job = BridgeJob {
-                        id,
-                        from,
-                        to,
-                        from_bar,
-                        bars,
-                        frames,
-                        start,
-                    };
-                    let handle = std::thread::spawn(move || job.compose(&score, &bank, seed));
+                    let handle = std::thread::spawn(move || compose(a.kind, &score, &bank, seed));
                     self.composing.push((id, handle));
                 }
                 ActionKind::Start {
@@ -209,66 +192,60 @@ impl Session {
     }
 }
 
-/// A bridge to compose, as the plan announced it.
-struct BridgeJob {
-    id: u32,
-    from: u16,
-    to: u16,
-    from_bar: u32,
-    bars: u32,
-    frames: u64,
-    start: u64,
-}
-
 /// A composed bridge: its audio (silence if composing failed) and its score.
 struct Composed {
     stem: Stem,
     bridge: Option<ComposedBridge>,
 }
 
-impl BridgeJob {
-    fn compose(self, score: &Score, bank: &SourceBank, seed: u64) -> Composed {
-        let BridgeJob {
-            id,
-            from,
-            to,
-            from_bar,
-            bars,
-            frames,
-            start,
-        } = self;
-        let req = bridge_request(score, from as usize, to as usize, from_bar, bars);
-        let Ok(composed) = leitmotif_gen::compose_bridge(&req, seed) else {
-            return Composed {
-                stem: Stem::silence(frames as usize),
-                bridge: None,
-            };
+/// Composes and renders the bridge a `ComposeBridge` action announces.
+fn compose(kind: ActionKind, score: &Score, bank: &SourceBank, seed: u64) -> Composed {
+    let ActionKind::ComposeBridge {
+        id,
+        from,
+        to,
+        from_bar,
+        bars,
+        frames,
+        start,
+    } = kind
+    else {
+        return Composed {
+            stem: Stem::default(),
+            bridge: None,
         };
-        let buf = leitmotif_gen::render_bridge(&composed, bank.sample_rate, frames as usize);
-        let mut stem = crate::bank::stem_from_buffer(&buf, frames as usize);
-        // Match the bridge's level to the cues it joins (the mean of their RMS levels).
-        let rms = |c: u16| bank.cue_rms.get(c as usize).copied().unwrap_or(0.0);
-        let target = (rms(from) + rms(to)) / 2.0;
-        let own = crate::bank::frames_rms(&stem.frames);
-        if target > 1e-5 && own > 1e-5 {
-            let g = (target / own).clamp(0.1, 4.0);
-            for f in &mut stem.frames {
-                f[0] *= g;
-                f[1] *= g;
-            }
-        }
-        let bridge = ComposedBridge {
-            id,
-            from,
-            to,
-            start,
-            frames,
-            score: composed,
+    };
+    let req = bridge_request(score, from as usize, to as usize, from_bar, bars);
+    let Ok(composed) = leitmotif_gen::compose_bridge(&req, seed) else {
+        return Composed {
+            stem: Stem::silence(frames as usize),
+            bridge: None,
         };
-        Composed {
-            stem,
-            bridge: Some(bridge),
+    };
+    let buf = leitmotif_gen::render_bridge(&composed, bank.sample_rate, frames as usize);
+    let mut stem = crate::bank::stem_from_buffer(&buf, frames as usize);
+    // Match the bridge's level to the cues it joins (the mean of their RMS levels).
+    let rms = |c: u16| bank.cue_rms.get(c as usize).copied().unwrap_or(0.0);
+    let target = (rms(from) + rms(to)) / 2.0;
+    let own = crate::bank::frames_rms(&stem.frames);
+    if target > 1e-5 && own > 1e-5 {
+        let g = (target / own).clamp(0.1, 4.0);
+        for f in &mut stem.frames {
+            f[0] *= g;
+            f[1] *= g;
         }
+    }
+    let bridge = ComposedBridge {
+        id,
+        from,
+        to,
+        start,
+        frames,
+        score: composed,
+    };
+    Composed {
+        stem,
+        bridge: Some(bridge),
     }
 }
 
