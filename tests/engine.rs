@@ -251,7 +251,7 @@ fn real_stems_stay_in_phase_after_100_loops() {
     let mut starts_at_100 = Vec::new();
     while pos < 101 * pass + window {
         let n = buf.len();
-        for e in session.advance_to((pos + n) as u64) {
+        for e in session.plan((pos + n) as u64) {
             let _ = e;
         }
         sound.render(&mut buf);

@@ -51,7 +51,7 @@ fn render_path_does_not_allocate() {
     let mut pos = 0u64;
     let mut peak = 0.0f32;
     while pos < 800_000 {
-        session.advance_to(pos + 512); // control side: may allocate
+        session.plan(pos + 512); // control side: may allocate
         assert_no_alloc(|| sound.render(&mut buf)); // audio side: must not
         peak = buf.iter().fold(peak, |m, f| m.max(f[0].abs()));
         pos += 512;

@@ -67,8 +67,8 @@ pub enum ScoreLoadError {
 pub struct ScoreLoader {
     /// Folder of the default asset source on disk.
     pub(crate) root: PathBuf,
-    /// Output sample rate stems are resampled to.
-    pub(crate) sample_rate: u32,
+    /// Output sample rate stems are resampled to (the device's, once it is open).
+    pub(crate) sample_rate: Arc<std::sync::atomic::AtomicU32>,
 }
 
 impl AssetLoader for ScoreLoader {
@@ -98,7 +98,8 @@ impl AssetLoader for ScoreLoader {
         })?;
         let score = Score::from_ron(&src, Some(&asset_path))?;
         let disk_path = self.root.join(&asset_path);
-        let opts = BankOptions::for_score(&disk_path, self.sample_rate);
+        let rate = self.sample_rate.load(std::sync::atomic::Ordering::Relaxed);
+        let opts = BankOptions::for_score(&disk_path, rate);
         let bank = SourceBank::load(&score, &opts).map_err(|source| ScoreLoadError::Stems {
             path: shown,
             source,

@@ -4,7 +4,7 @@
 //! use bevy::prelude::*;
 //! use bevy_leitmotif::prelude::*;
 //!
-//! fn setup(server: Res<AssetServer>, mut music: ResMut<Music>) {
+//! fn setup(server: Res<AssetServer>, music: Res<Music>) {
 //!     music.play(server.load("music/dungeon.score.ron"));
 //! }
 //!
@@ -26,18 +26,31 @@
 //!   the score's folder); [`Music::play`] plays one. Edits are hot reloaded and take over at
 //!   the next bar; a broken edit is reported with `file:line:column` and the old score keeps
 //!   playing.
-//! * **State in**: [`Music`]'s methods set parameters, request cues, trigger stingers, duck
-//!   under dialogue; [`MusicAppExt::music_state_cue`] ties a cue to a game state;
-//!   [`TensionSource`]s near the [`MusicListener`] drive a parameter.
+//! * **State in**: [`Music`]'s methods (all `&self`: `Res<Music>` is enough) set parameters,
+//!   request cues, trigger stingers, duck under dialogue; [`MusicAppExt::music_state_cue`] ties
+//!   a cue to a game state; [`TensionSource`]s near the [`MusicListener`] drive a parameter.
+//!   [`Music::snapshot`] reads what plays: heard parameters, voice gains, the pending
+//!   transition, real levels from the audio side.
+//! * **Threads**: with a device (or the silent clock) the planner runs on its own thread and
+//!   plans a lookahead ahead of the audio clock, so a stalled game loop never starves the
+//!   music; the offline backend plans and renders inside `App::update`.
 //! * **Music out**: [`Beat`], [`Bar`], [`Marker`], [`CueStarted`], [`TransitionStarted`],
 //!   [`TransitionFinished`] and [`StingerPlayed`] are both messages and observable events,
 //!   delivered in the update in which the music clock reaches them.
 
+mod api;
 mod asset;
+mod capture;
 mod events;
-mod music;
 mod output;
+mod planner;
+mod runner;
+mod snapshot;
 mod spatial;
+mod systems;
+
+use std::sync::Arc;
+use std::sync::atomic::AtomicU32;
 
 use bevy::asset::AssetApp;
 use bevy::asset::io::file::FileAssetReader;
@@ -50,32 +63,35 @@ pub use events::{
     TransitionStarted,
 };
 pub use leitmotif_core::score::Sync as SyncPoint;
-pub use music::{ActiveBackend, Music, SessionRef};
+pub use api::{ActiveBackend, Music};
+pub use capture::MusicCapture;
+pub use snapshot::{MusicSnapshot, Pending};
 pub use spatial::{MusicListener, TensionParameter, TensionSource, falloff};
 
 /// Everything a game needs: `use bevy_leitmotif::prelude::*;`.
 pub mod prelude {
     pub use crate::{
         ActiveBackend, Backend, Bar, Beat, CueStarted, LeitmotifPlugin, LeitmotifSystems, Marker,
-        Music, MusicAppExt, MusicListener, MusicPlayer, MusicPosition, ScoreAsset, StingerPlayed,
-        TensionParameter, TensionSource, TransitionFinished, TransitionStarted,
+        Music, MusicAppExt, MusicCapture, MusicListener, MusicPlayer, MusicPosition,
+        MusicSnapshot, ScoreAsset, StingerPlayed, TensionParameter, TensionSource,
+        TransitionFinished, TransitionStarted,
     };
 }
 
 /// Where the music is rendered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Reflect)]
 pub enum Backend {
-    /// The default audio device through kira (cpal); when there is none, one warning and
-    /// [`Backend::Silent`].
+    /// The default audio device through kira (cpal), opened at startup; when there is none,
+    /// one warning and [`Backend::Silent`].
     #[default]
     Auto,
-    /// Deterministic and device-free: every `App::update` renders a fixed number of frames
-    /// (see [`LeitmotifPlugin::offline_frames_per_update`]) into a scratch buffer. The clock
-    /// starts with the first score, so frame 0 is where the music starts. For tests and
-    /// offline tools.
+    /// Deterministic and device-free: every `App::update` plans and renders a fixed number of
+    /// frames (see [`LeitmotifPlugin::offline_frames_per_update`]). The clock starts with the
+    /// first score, so frame 0 is where the music starts. For tests and offline tools; insert a
+    /// [`MusicCapture`] to keep what it rendered.
     Offline,
-    /// No device: a virtual clock advancing with `Time` renders into a scratch buffer, so the
-    /// voices and the events behave as if the music were heard.
+    /// No device: a thread renders at the pace of a real-time clock into a scratch buffer, so
+    /// the voices and the events behave as if the music were heard.
     Silent,
 }
 
@@ -84,8 +100,9 @@ pub enum Backend {
 pub struct LeitmotifPlugin {
     /// Output sample rate asked for (a device may impose its own; see [`Music::sample_rate`]).
     pub sample_rate: u32,
-    /// How far the conductor plans ahead of the music clock, in frames. Requests take effect
-    /// this far after they are made; events are still delivered when they are heard.
+    /// How far the conductor plans ahead of the music clock, in frames (on a device, plus twice
+    /// the largest step of the audio clock measured between planner wake-ups). Requests take
+    /// effect this far after they are made; events are still delivered when they are heard.
     pub buffer: usize,
     /// Master volume (linear gain).
     pub master_volume: f32,
@@ -135,53 +152,29 @@ impl Plugin for LeitmotifPlugin {
         }
         let root =
             FileAssetReader::get_base_path().join(file_path.unwrap_or_else(|| "assets".into()));
-
-        let (deck, control) = output::deck(self.master_volume);
-        let mut device_error = None;
-        let (backend, local, control, sample_rate) = match self.backend {
-            Backend::Offline => (
-                ActiveBackend::Offline,
-                Some(deck),
-                control,
-                self.sample_rate,
-            ),
-            Backend::Silent => (ActiveBackend::Silent, Some(deck), control, self.sample_rate),
-            Backend::Auto => match output::open_device(deck, self.sample_rate) {
-                Ok((live, rate)) => {
-                    app.insert_non_send(live);
-                    (ActiveBackend::Device, None, control, rate)
-                }
-                Err(reason) => {
-                    warn!(
-                        "leitmotif: no audio output ({reason}); the music runs silently on a virtual clock and its events still fire"
-                    );
-                    device_error = Some(reason);
-                    let (deck, control) = output::deck(self.master_volume);
-                    (ActiveBackend::Silent, Some(deck), control, self.sample_rate)
-                }
-            },
-        };
-        let offline_step = match self.offline_frames_per_update {
-            0 => (sample_rate / 60).max(1) as u64,
-            n => n as u64,
-        };
-        let setup = music::EngineSetup {
-            backend,
-            control,
-            local,
-            sample_rate,
-            lookahead: self.buffer as u64,
-            offline_step,
-            seed: self.seed,
-        };
+        let loader_rate = Arc::new(AtomicU32::new(self.sample_rate));
+        let (tx, rx) = std::sync::mpsc::channel();
         let player = app
             .world_mut()
             .spawn((MusicPlayer, Name::new("Leitmotif music player")))
             .id();
+        let backend = match self.backend {
+            Backend::Offline => ActiveBackend::Offline,
+            Backend::Silent => ActiveBackend::Silent,
+            Backend::Auto => ActiveBackend::Device,
+        };
 
         app.init_asset::<ScoreAsset>()
-            .register_asset_loader(ScoreLoader { root, sample_rate })
-            .insert_resource(music::Music::new(setup, player, device_error))
+            .register_asset_loader(ScoreLoader {
+                root,
+                sample_rate: loader_rate.clone(),
+            })
+            .insert_resource(Music::new(tx, player, backend, self.sample_rate))
+            .insert_resource(systems::Setup {
+                plugin: self.clone(),
+                loader_rate,
+            })
+            .insert_non_send(runner::MusicRunner::new(rx))
             .init_resource::<TensionParameter>()
             .register_type::<MusicListener>()
             .register_type::<TensionSource>()
@@ -198,12 +191,13 @@ impl Plugin for LeitmotifPlugin {
                 )
                     .chain(),
             )
+            .add_systems(PreStartup, systems::open_output)
             .add_systems(
                 Update,
                 spatial::tension_system.in_set(LeitmotifSystems::Input),
             )
-            .add_systems(Update, music::conduct.in_set(LeitmotifSystems::Conduct))
-            .add_systems(Update, music::deliver.in_set(LeitmotifSystems::Events));
+            .add_systems(Update, systems::conduct.in_set(LeitmotifSystems::Conduct))
+            .add_systems(Update, systems::deliver.in_set(LeitmotifSystems::Events));
         events::register(app);
     }
 }
@@ -217,8 +211,6 @@ pub trait MusicAppExt {
 impl MusicAppExt for App {
     fn music_state_cue<S: States>(&mut self, state: S, cue: impl Into<String>) -> &mut Self {
         let cue = cue.into();
-        self.add_systems(OnEnter(state), move |mut music: ResMut<Music>| {
-            music.request_cue(&cue)
-        })
+        self.add_systems(OnEnter(state), move |music: Res<Music>| music.request_cue(&cue))
     }
 }

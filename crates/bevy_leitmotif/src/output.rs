@@ -1,4 +1,5 @@
-//! Where the music is rendered: a kira device, or a scratch buffer on the main thread.
+//! What renders the music: the [`Deck`] (on kira's audio thread, the silent clock's thread, or
+//! inside `App::update` offline) and the device it plays on.
 //!
 //! Every backend renders the same [`Deck`]: it holds the playing [`MusicSound`] and, during a
 //! hot reload, the next one with the global frame at which it takes over, and publishes the
@@ -104,7 +105,8 @@ impl DeckControl {
 }
 
 impl Deck {
-    /// Renders the next `out.len()` global frames. Allocates nothing.
+    /// Called on the audio thread: renders the next `out.len()` global frames. Allocates
+    /// nothing, locks nothing, and cannot panic (every index is bounded by `out`).
     pub fn render(&mut self, out: &mut [[f32; 2]]) {
         let mut at = 0;
         while at < out.len() {
@@ -114,7 +116,9 @@ impl Deck {
             let mut n = out.len() - at;
             if let Some((_, start)) = &self.next {
                 if *start <= self.frame {
-                    let (sound, _) = self.next.take().expect("checked above");
+                    let Some((sound, _)) = self.next.take() else {
+                        continue;
+                    };
                     if let Some(old) = self.current.replace(sound) {
                         self.retire_fading();
                         self.fading = Some((old, 0));
@@ -123,14 +127,16 @@ impl Deck {
                 }
                 n = n.min((*start - self.frame) as usize);
             }
-            let chunk = &mut out[at..at + n];
+            let Some(chunk) = out.get_mut(at..at + n) else {
+                break;
+            };
             match self.current.as_mut() {
                 Some(sound) => sound.render(chunk),
                 None => chunk.fill([0.0; 2]),
             }
             if let Some((old, pos)) = self.fading.as_mut() {
                 let m = n.min(SWITCH_FADE - *pos);
-                let buf = &mut self.fade_buf[..m];
+                let buf = &mut self.fade_buf[..m.min(SWITCH_FADE)];
                 old.render(buf);
                 for (k, (o, s)) in chunk.iter_mut().zip(buf.iter()).enumerate() {
                     let g = 1.0 - (*pos + k) as f32 / SWITCH_FADE as f32;
@@ -163,6 +169,13 @@ impl Deck {
             // The control side is not draining; never free on the audio thread.
             std::mem::forget(old);
         }
+    }
+
+    /// Renders `frames` frames and appends them to `out` (the offline backend's capture).
+    pub fn render_into(&mut self, frames: u64, out: &mut Vec<[f32; 2]>) {
+        let at = out.len();
+        out.resize(at + frames as usize, [0.0; 2]);
+        self.render(&mut out[at..]);
     }
 
     /// Renders `frames` frames into the deck's own scratch buffer (silent backends).

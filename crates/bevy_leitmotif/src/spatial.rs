@@ -2,7 +2,7 @@
 
 use bevy::prelude::*;
 
-use crate::music::Music;
+use crate::api::Music;
 
 /// The entity whose position tension is measured at (usually the player or the camera).
 /// Only the first listener found is used.
@@ -70,7 +70,7 @@ pub(crate) fn tension_system(
     listener: Query<Placed, With<MusicListener>>,
     sources: Query<(Placed, &TensionSource)>,
     parameter: Res<TensionParameter>,
-    mut music: ResMut<Music>,
+    music: Res<Music>,
     mut last: Local<Option<f32>>,
 ) {
     let Some((t, g, p)) = listener.iter().next() else {
@@ -89,8 +89,10 @@ pub(crate) fn tension_system(
         sum += source.weight * falloff(d2.sqrt() / source.radius);
     }
     let Some((min, max)) = music.parameter_range(&parameter.0) else {
-        if music.score().is_some() {
-            music.warn_unknown("parameter", &parameter.0);
+        if music.score().is_some() && last.is_none() {
+            // The planner warns once that the score has no such parameter.
+            *last = Some(sum);
+            music.set_parameter(&parameter.0, sum);
         }
         return;
     };

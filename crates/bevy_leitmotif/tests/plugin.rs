@@ -173,12 +173,12 @@ fn start_playing(app: &mut App) {
 }
 
 fn drums_gain(app: &App) -> Option<f32> {
-    let session = music(app).session()?;
-    session
-        .conductor()
-        .voice_gains()
+    music(app)
+        .snapshot()
+        .voice_gains
+        .iter()
         .find(|(s, _)| *s == SourceRef::Layer { cue: 0, layer: 1 })
-        .map(|(_, g)| g)
+        .map(|&(_, g)| g)
 }
 
 #[test]
@@ -200,11 +200,8 @@ fn raising_a_parameter_moves_a_layer_along_its_curve_at_the_seek_speed() {
     for _ in 0..180 {
         app.update();
         let (now, heard) = {
-            let session = music(&app).session().unwrap();
-            (
-                session.conductor().now(),
-                session.conductor().parameter(0).unwrap(),
-            )
+            let snap = music(&app).snapshot();
+            (snap.horizon, snap.heard[0])
         };
         samples.push((now, heard, drums_gain(&app).unwrap()));
     }

@@ -51,7 +51,7 @@ pub enum SourceRef {
         /// Variation index.
         variation: u16,
     },
-    /// A generated bridge, announced by [`ActionKind::ComposeBridge`].
+    /// A generated bridge, announced by [`Job::ComposeBridge`].
     Bridge(u32),
 }
 
@@ -109,23 +109,35 @@ pub enum ActionKind {
         /// Release length.
         release: u32,
     },
-    /// Compose and render a generated bridge now, so it is ready to start at `start`.
-    ComposeBridge {
-        /// Bridge id, used by [`SourceRef::Bridge`].
-        id: u32,
-        /// Outgoing cue index.
-        from: u16,
-        /// Incoming cue index.
-        to: u16,
-        /// Bar number (1-based, within the outgoing cue's body) at which the bridge starts.
-        from_bar: u32,
-        /// Length in bars.
-        bars: u32,
-        /// Exact length in frames.
-        frames: u64,
-        /// Frame at which it starts.
-        start: u64,
-    },
+}
+
+/// Work the plan hands to the session rather than to the mixer: the musical decisions it
+/// needs (composing a bridge) are made by `leitmotif_gen`, off the audio path.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Job {
+    /// Compose and render a generated bridge, so it is ready to start at its `start`.
+    ComposeBridge(BridgeJob),
+}
+
+/// A generated bridge the plan will start (as [`SourceRef::Bridge`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BridgeJob {
+    /// Bridge id, used by [`SourceRef::Bridge`].
+    pub id: u32,
+    /// Outgoing cue index.
+    pub from: u16,
+    /// Incoming cue index.
+    pub to: u16,
+    /// Bar number (1-based, within the outgoing cue's body) at which the bridge starts.
+    pub from_bar: u32,
+    /// Length in bars.
+    pub bars: u32,
+    /// Exact length in frames.
+    pub frames: u64,
+    /// Frame at which it starts.
+    pub start: u64,
+    /// Frame at which the transition was planned (the job can start then).
+    pub planned_at: u64,
 }
 
 /// Something musical that happened, for the game.
@@ -238,6 +250,7 @@ pub struct Conductor {
     queued: Option<usize>,
     finish_due: Option<(i64, u16, u16)>,
     stingers_due: Vec<(i64, usize, usize)>,
+    jobs: Vec<Job>,
     grid_until: i64,
     voices: Vec<Voice>,
     next_voice: VoiceId,
@@ -269,7 +282,7 @@ impl Conductor {
         let current = Instance::new_cue(&score, initial, sample_rate, 0, 0);
         Conductor {
             stinger_last: vec![None; score.stingers.len()],
-            rng: rand_pcg::Pcg64::seed_from_u64(seed ^ score.seed),
+            rng: rand_pcg::Pcg64::seed_from_u64(crate::timing::seed::conductor(seed, score.seed)),
             score,
             sample_rate,
             now: 0,
@@ -282,6 +295,7 @@ impl Conductor {
             queued: None,
             finish_due: None,
             stingers_due: Vec::new(),
+            jobs: Vec::new(),
             grid_until: 0,
             voices: Vec::new(),
             next_voice: 0,
@@ -291,6 +305,11 @@ impl Conductor {
             dialogue: 0.0,
             started: false,
         }
+    }
+
+    /// Takes the jobs planned since the last call (bridges to compose), in plan order.
+    pub fn drain_jobs(&mut self) -> std::vec::Drain<'_, Job> {
+        self.jobs.drain(..)
     }
 
     /// The score being conducted.

@@ -11,5 +11,6 @@
 pub mod conductor;
 pub mod score;
 pub mod time;
+pub mod timing;
 
 pub use score::{Score, ScoreError};

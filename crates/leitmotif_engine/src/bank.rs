@@ -6,7 +6,7 @@ use std::sync::Arc;
 use leitmotif_core::Score;
 use leitmotif_core::conductor::SourceRef;
 use leitmotif_core::score::{Cue, Source};
-use leitmotif_core::time::{TICKS_PER_BEAT, TempoMap};
+use leitmotif_core::timing;
 
 mod generated;
 
@@ -187,10 +187,7 @@ impl SourceBank {
         for seg in &score.segments {
             let mut stems = Vec::new();
             let mut taps = Vec::new();
-            let tempo = &score.tempo;
-            let frames = (seg.bars as f64 * tempo.meter.0 as f64 * 60.0 / tempo.bpm
-                * opts.sample_rate as f64)
-                .round() as usize;
+            let frames = timing::segment_audio_frames(score, seg.bars, opts.sample_rate);
             for layer in &seg.layers {
                 let item = format!("segment \"{}\", layer \"{}\"", seg.name, layer.name);
                 stems.push(Arc::new(load_source(
@@ -210,8 +207,7 @@ impl SourceBank {
             let mut stems = Vec::new();
             for (i, v) in st.variations.iter().enumerate() {
                 let item = format!("stinger \"{}\", variation {}", st.name, i + 1);
-                let frames = (v.beats as f64 * 60.0 / score.tempo.bpm * opts.sample_rate as f64)
-                    .round() as usize;
+                let frames = timing::stinger_frames(score, v.beats, opts.sample_rate);
                 stems.push(Arc::new(load_source(
                     score, None, &v.source, &item, frames, opts,
                 )?));
@@ -293,17 +289,7 @@ pub fn frames_rms(frames: &[[f32; 2]]) -> f32 {
     (acc / (2 * frames.len()) as f64).sqrt() as f32
 }
 
-/// Frames of a cue's stems: pickup + body + tail at its tempo.
-pub fn cue_frames(score: &Score, cue: &Cue, sample_rate: u32) -> usize {
-    let tempo = score.cue_tempo(cue);
-    let map = TempoMap::from_tempo(tempo, sample_rate, 0);
-    let pickup = -map.frame_at_tick(-(cue.pickup_beats as i64) * TICKS_PER_BEAT);
-    let body_end = map.frame_at_bar(cue.bars + 1);
-    let tail = map
-        .frame_at_tick(map.tick_at_frame(body_end) + cue.tail_beats as i64 * TICKS_PER_BEAT)
-        - body_end;
-    (pickup + body_end + tail) as usize
-}
+pub use leitmotif_core::timing::cue_frames;
 
 fn check_lengths(cue: &Cue, stems: &[Arc<Stem>], opts: &BankOptions) -> Result<(), LoadError> {
     let files: Vec<(String, usize)> = cue

@@ -8,8 +8,8 @@
 //!   chunks, sum into a music bus with ducking already applied, and pass a limiter.
 //! * [`MusicSound`] wraps the mixer as a kira [`Sound`](kira::sound::Sound), fed by a
 //!   preallocated `rtrb` ring buffer; [`Session`] is its control side.
-//! * [`OfflineBackend`] is a kira backend that renders as fast as the CPU allows;
-//!   [`render`] drives a whole score offline, and [`wav`] writes the result.
+//! * [`Driver`] runs the one loop every backend runs (plan ahead → flush → render);
+//!   [`render`] drives a whole score offline with it, and [`wav`] writes the result.
 
 pub mod bank;
 pub mod mixer;
@@ -19,7 +19,7 @@ pub mod sound;
 pub mod wav;
 
 pub use bank::{BankOptions, LoadError, SourceBank, Stem};
-pub use mixer::{Mixer, Msg};
-pub use offline::{OfflineBackend, OfflineRender, RenderOptions, Sink, render, render_to};
+pub use mixer::{Mixer, Msg, Overloads};
+pub use offline::{Driver, OfflineRender, RenderOptions, Sink, render, render_to};
 pub use session::Session;
-pub use sound::{MusicSound, MusicSoundData, Shared, render_into_frames};
+pub use sound::{MusicSound, Shared, render_into_frames};

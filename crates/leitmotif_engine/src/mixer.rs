@@ -24,8 +24,23 @@ pub enum Msg {
     Action(Action),
     /// The audio of a generated bridge.
     Bridge(u32, Arc<Stem>),
-    /// The dialogue is handled by the conductor; this sets the master gain.
-    Master(f32),
+}
+
+/// What the mixer could not do, counted since it was made (published through
+/// [`Shared`](crate::Shared); never a silent drop).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Overloads {
+    /// Starts refused because every voice of the pool was playing.
+    pub voice_pool_full: u64,
+    /// Actions refused because the mixer's action queue was full.
+    pub queue_full: u64,
+    /// Starts that arrived so late (or with an offset so large) that their source had already
+    /// ended: nothing to play.
+    pub started_past_end: u64,
+    /// Starts naming audio the mixer does not have (an unknown source or a bridge not sent).
+    pub missing_source: u64,
+    /// Actions applied after their frame (the plan ran behind the audio).
+    pub late_actions: u64,
 }
 
 #[derive(Debug, Clone)]
@@ -58,7 +73,7 @@ pub struct Mixer {
     bridges: Vec<(u32, Option<Arc<Stem>>)>,
     queue: Vec<Action>,
     retired: Vec<Arc<Stem>>,
-    master: f32,
+    overloads: Overloads,
     limiter_gain: f32,
     release_coeff: f32,
 }
@@ -101,7 +116,7 @@ impl Mixer {
             bridges: vec![(u32::MAX, None); MAX_BRIDGES],
             queue: Vec::with_capacity(4096),
             retired: Vec::with_capacity(MAX_BRIDGES * 2),
-            master: 1.0,
+            overloads: Overloads::default(),
             limiter_gain: 1.0,
             release_coeff: 1.0 - (-1.0 / (0.25 * sample_rate as f32)).exp(),
         }
@@ -117,12 +132,21 @@ impl Mixer {
         self.active
     }
 
-    /// Called on the audio thread: takes a message from the control side.
+    /// What the mixer could not do so far.
+    pub fn overloads(&self) -> Overloads {
+        self.overloads
+    }
+
+    /// Called on the audio thread: takes a message from the control side. Actions are kept
+    /// in frame order (an insertion within the preallocated queue; a full queue is counted).
     pub fn receive(&mut self, msg: Msg) {
         match msg {
             Msg::Action(a) => {
                 if self.queue.len() < self.queue.capacity() {
-                    self.queue.push(a);
+                    let at = self.queue.partition_point(|q| q.frame <= a.frame);
+                    self.queue.insert(at, a);
+                } else {
+                    self.overloads.queue_full += 1;
                 }
             }
             Msg::Bridge(id, stem) => {
@@ -135,13 +159,6 @@ impl Mixer {
                     self.retire(old);
                 }
                 self.bridges[slot] = (id, Some(stem));
-            }
-            Msg::Master(g) => {
-                self.master = if g.is_finite() {
-                    g.clamp(0.0, 4.0)
-                } else {
-                    self.master
-                }
             }
         }
     }
@@ -163,6 +180,9 @@ impl Mixer {
 
     fn apply(&mut self, a: Action) {
         let late = self.frame.saturating_sub(a.frame) as usize;
+        if late > 0 {
+            self.overloads.late_actions += 1;
+        }
         match a.kind {
             ActionKind::Start {
                 voice,
@@ -180,15 +200,24 @@ impl Mixer {
                         .and_then(|b| b.1.clone()),
                     other => self.bank.get(other).cloned(),
                 };
-                let Some(stem) = stem else { return };
+                let Some(stem) = stem else {
+                    self.overloads.missing_source += 1;
+                    return;
+                };
                 if self.active >= MAX_VOICES {
+                    self.overloads.voice_pool_full += 1;
+                    return;
+                }
+                let pos = (offset as usize).saturating_add(late);
+                if pos >= stem.frames.len() {
+                    self.overloads.started_past_end += 1;
                     return;
                 }
                 let tap = self.bank.tap_of(source);
                 let v = &mut self.voices[self.active];
                 v.id = voice;
                 v.stem = Some(stem);
-                v.pos = offset as usize + late;
+                v.pos = pos;
                 v.gain = gain;
                 v.target = gain;
                 v.ramp = 0;
@@ -238,7 +267,6 @@ impl Mixer {
                     }
                 }
             }
-            ActionKind::ComposeBridge { .. } => {}
         }
     }
 
@@ -310,25 +338,27 @@ impl Mixer {
                 i += 1;
                 continue;
             };
-            let src = &stem.frames;
-            let avail = src.len().saturating_sub(v.pos);
-            let n = out.len().min(avail);
+            // Every index below is within `src` and `out`: a voice past its source's end
+            // plays nothing and is removed.
+            let src = stem.frames.get(v.pos..).unwrap_or(&[]);
+            let n = out.len().min(src.len());
+            let src = &src[..n];
             let tap = taps.as_deref_mut().and_then(|t| t.get_mut(v.tap as usize));
-            let mut tap = tap.map(|t| &mut t[at..at + n]);
+            let mut tap = tap.and_then(|t| t.get_mut(at..at + n));
             if v.cutoff.is_none() && v.ramp == 0 {
                 // The common case: constant gain, no filter.
                 let (gl, gr) = (v.gain * v.pan.0, v.gain * v.pan.1);
-                for (k, (o, s)) in out[..n].iter_mut().zip(&src[v.pos..v.pos + n]).enumerate() {
+                for (k, (o, s)) in out.iter_mut().zip(src).enumerate() {
                     let (l, r) = (s[0] * gl, s[1] * gr);
                     o[0] += l;
                     o[1] += r;
-                    if let Some(t) = tap.as_deref_mut() {
-                        t[k][0] += l;
-                        t[k][1] += r;
+                    if let Some(t) = tap.as_deref_mut().and_then(|t| t.get_mut(k)) {
+                        t[0] += l;
+                        t[1] += r;
                     }
                 }
             } else {
-                for k in 0..n {
+                for (k, (o, &x)) in out.iter_mut().zip(src).enumerate() {
                     if v.ramp > 0 {
                         v.gain += v.step;
                         v.ramp -= 1;
@@ -336,7 +366,7 @@ impl Mixer {
                             v.gain = v.target;
                         }
                     }
-                    let mut s = src[v.pos + k];
+                    let mut s = x;
                     if let Some(c) = v.cutoff.as_mut() {
                         if v.cutoff_ramp > 0 {
                             *c += v.cutoff_step;
@@ -353,11 +383,11 @@ impl Mixer {
                         s = v.lp[1];
                     }
                     let (l, r) = (s[0] * v.gain * v.pan.0, s[1] * v.gain * v.pan.1);
-                    out[k][0] += l;
-                    out[k][1] += r;
-                    if let Some(t) = tap.as_deref_mut() {
-                        t[k][0] += l;
-                        t[k][1] += r;
+                    o[0] += l;
+                    o[1] += r;
+                    if let Some(t) = tap.as_deref_mut().and_then(|t| t.get_mut(k)) {
+                        t[0] += l;
+                        t[1] += r;
                     }
                     if v.stopping && v.ramp == 0 {
                         break;
@@ -365,7 +395,7 @@ impl Mixer {
                 }
             }
             v.pos += n;
-            let done = v.pos >= src.len() || (v.stopping && v.ramp == 0);
+            let done = v.pos >= stem.frames.len() || (v.stopping && v.ramp == 0);
             if done {
                 self.remove(i);
             } else {
@@ -377,8 +407,6 @@ impl Mixer {
     /// Peak limiter on the music bus: instant attack (no overshoot), 250 ms release.
     fn limit(&mut self, out: &mut [[f32; 2]]) {
         for o in out.iter_mut() {
-            o[0] *= self.master;
-            o[1] *= self.master;
             let peak = o[0].abs().max(o[1].abs());
             let mut g = self.limiter_gain + (1.0 - self.limiter_gain) * self.release_coeff;
             if peak * g > CEILING {

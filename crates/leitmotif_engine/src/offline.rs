@@ -1,55 +1,76 @@
-//! Offline rendering: a kira backend that renders on demand, and a whole-score renderer.
+//! The one driver every backend runs — plan ahead, flush to the mixer, render — and the
+//! whole-score offline renderer built on it.
 
 use std::sync::Arc;
 
-use kira::backend::{Backend, Renderer};
 use leitmotif_core::Score;
 use leitmotif_core::conductor::{Action, MusicEvent, TimedInput};
 
 use crate::bank::SourceBank;
 use crate::session::{ComposedBridge, Session};
+use crate::sound::{MusicSound, Shared};
 
-/// A kira [`Backend`] with no device: [`OfflineBackend::render`] pulls frames as fast as the
-/// CPU allows.
-pub struct OfflineBackend {
-    renderer: Option<Renderer>,
-    sample_rate: u32,
+/// A session and its sound driven on one thread: each [`render`](Driver::render) plans the
+/// block ([`Session::plan`]) and then mixes it. The offline renderer and the benches use it;
+/// the Bevy plugin runs the same [`Session::plan`] on its planner and the same
+/// [`MusicSound`] on the audio thread (or on its own thread when there is no device).
+pub struct Driver {
+    session: Session,
+    sound: MusicSound,
+    shared: Arc<Shared>,
+    frame: u64,
 }
 
-impl Backend for OfflineBackend {
-    type Settings = u32;
-    type Error = std::convert::Infallible;
-
-    fn setup(sample_rate: u32, _internal_buffer_size: usize) -> Result<(Self, u32), Self::Error> {
-        Ok((
-            OfflineBackend {
-                renderer: None,
-                sample_rate,
-            },
-            sample_rate,
-        ))
-    }
-
-    fn start(&mut self, renderer: Renderer) -> Result<(), Self::Error> {
-        self.renderer = Some(renderer);
-        Ok(())
-    }
-}
-
-impl OfflineBackend {
-    /// The sample rate.
-    pub fn sample_rate(&self) -> u32 {
-        self.sample_rate
-    }
-
-    /// Renders interleaved stereo into `out` (length a multiple of 2).
-    pub fn render(&mut self, out: &mut [f32]) {
-        if let Some(r) = self.renderer.as_mut() {
-            r.on_start_processing();
-            r.process(out, 2);
-        } else {
-            out.fill(0.0);
+impl Driver {
+    /// A driver for `score` over `bank`, seeded `seed`.
+    pub fn new(score: Arc<Score>, bank: Arc<SourceBank>, seed: u64) -> Driver {
+        let (session, sound, shared) = Session::new(score, bank, seed);
+        Driver {
+            session,
+            sound,
+            shared,
+            frame: 0,
         }
+    }
+
+    /// The control side.
+    pub fn session(&self) -> &Session {
+        &self.session
+    }
+
+    /// Queues an input.
+    pub fn push(&mut self, input: TimedInput) {
+        self.session.push(input);
+    }
+
+    /// What the audio side publishes.
+    pub fn shared(&self) -> &Arc<Shared> {
+        &self.shared
+    }
+
+    /// The next frame to render.
+    pub fn frame(&self) -> u64 {
+        self.frame
+    }
+
+    /// Plans and renders the next `out.len()` frames (and the stems into `taps`, from 0);
+    /// returns the events planned for them.
+    pub fn render(
+        &mut self,
+        out: &mut [[f32; 2]],
+        taps: Option<&mut [Vec<[f32; 2]>]>,
+    ) -> &[MusicEvent] {
+        let end = self.frame + out.len() as u64;
+        self.session.plan(end);
+        self.sound.render_with_taps(out, taps, 0);
+        self.frame = end;
+        self.session.last_events()
+    }
+
+    /// Finishes the bridges still composing and returns the session.
+    pub fn finish(mut self) -> Session {
+        self.session.finish_composing();
+        self.session
     }
 }
 
@@ -111,9 +132,9 @@ pub fn render_to(
     opts: &RenderOptions,
     sink: &mut Sink<'_>,
 ) -> OfflineRender {
-    let (mut session, mut sound, _shared) = Session::new(score, bank.clone(), opts.seed);
+    let mut driver = Driver::new(score, bank.clone(), opts.seed);
     for i in inputs {
-        session.push(i.clone());
+        driver.push(i.clone());
     }
     let total = opts.frames as usize;
     let block = opts.block.max(1);
@@ -127,23 +148,17 @@ pub fn render_to(
     let mut pos = 0usize;
     while pos < total {
         let n = block.min(total - pos);
-        let events = session.advance_to((pos + n) as u64);
-        out.events.extend_from_slice(events);
-        out.actions.extend_from_slice(session.actions());
-        session.flush();
         for s in &mut stems {
+            s.truncate(n);
             s[..n].fill([0.0; 2]);
         }
-        sound.render_with_taps(&mut mix[..n], opts.stems.then_some(&mut stems[..]), 0);
-        if n < block {
-            for s in &mut stems {
-                s.truncate(n);
-            }
-        }
+        let events = driver.render(&mut mix[..n], opts.stems.then_some(&mut stems[..]));
+        out.events.extend_from_slice(events);
+        out.actions.extend_from_slice(driver.session().actions());
         sink(pos as u64, &mix[..n], &stems);
         pos += n;
     }
-    session.finish_composing();
+    let session = driver.finish();
     out.bridges = session.bridges().to_vec();
     out
 }

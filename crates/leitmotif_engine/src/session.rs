@@ -4,8 +4,10 @@
 use std::sync::Arc;
 
 use leitmotif_core::Score;
-use leitmotif_core::conductor::{Action, ActionKind, Conductor, MusicEvent, SourceRef, TimedInput};
-use leitmotif_core::score::{Instrument, Source};
+use leitmotif_core::conductor::{
+    Action, ActionKind, BridgeJob, Conductor, Job, MusicEvent, SourceRef, TimedInput,
+};
+use leitmotif_core::timing::seed;
 
 use crate::bank::{SourceBank, Stem};
 use crate::mixer::{Mixer, Msg};
@@ -45,6 +47,8 @@ pub struct Session {
     seed: u64,
     /// Messages that did not fit in the ring yet.
     backlog: std::collections::VecDeque<Msg>,
+    /// Jobs taken from the conductor (kept for its allocation).
+    jobs: Vec<Job>,
 }
 
 impl Session {
@@ -70,6 +74,7 @@ impl Session {
             composing: Vec::new(),
             seed,
             backlog: std::collections::VecDeque::new(),
+            jobs: Vec::new(),
         };
         (session, sound, shared)
     }
@@ -94,7 +99,7 @@ impl Session {
         &self.bridges
     }
 
-    /// The actions planned by the last [`advance_to`](Self::advance_to) call, in frame order.
+    /// The actions planned by the last [`plan`](Self::plan) call, in frame order.
     pub fn actions(&self) -> &[Action] {
         &self.actions
     }
@@ -104,45 +109,58 @@ impl Session {
         self.conductor.push(input);
     }
 
-    /// Plans up to `frame` and sends the plan to the audio side; returns the events planned
-    /// in this call (in frame order). Bridges announced by the plan are composed and sent
-    /// before the actions that start them.
-    pub fn advance_to(&mut self, frame: u64) -> &[MusicEvent] {
+    /// Plans up to `horizon` (a session frame) and hands the plan to the audio side: the
+    /// conductor advances, the jobs it planned start (bridges compose on worker threads), the
+    /// actions go into the ring (a bridge's audio first, before the action that starts it),
+    /// and what did not fit waits in a backlog flushed by the next call. Returns the events
+    /// planned in this call, in frame order. Every backend runs this one function.
+    pub fn plan(&mut self, horizon: u64) -> &[MusicEvent] {
         while self.retired.pop().is_ok() {}
+        self.flush();
         self.actions.clear();
         self.events.clear();
         self.conductor
-            .advance(frame, &mut self.actions, &mut self.events);
-        for i in 0..self.actions.len() {
-            let a = self.actions[i];
-            match a.kind {
-                ActionKind::ComposeBridge { id, .. } => {
+            .advance(horizon, &mut self.actions, &mut self.events);
+        let mut jobs = std::mem::take(&mut self.jobs);
+        jobs.extend(self.conductor.drain_jobs());
+        for job in jobs.drain(..) {
+            match job {
+                Job::ComposeBridge(job) => {
                     // Composed off the control thread: the sync point usually leaves time.
                     let (score, bank) = (self.conductor.score().clone(), self.bank.clone());
-                    let seed = self.seed ^ (id as u64).wrapping_mul(0x9E37_79B9);
-                    let handle = std::thread::spawn(move || compose(a.kind, &score, &bank, seed));
-                    self.composing.push((id, handle));
+                    let seed = seed::bridge(self.seed, job.id);
+                    let handle = std::thread::spawn(move || compose(job, &score, &bank, seed));
+                    self.composing.push((job.id, handle));
                 }
-                ActionKind::Start {
-                    source: SourceRef::Bridge(id),
-                    ..
-                } => {
-                    self.join_bridge(id);
-                    self.send(Msg::Action(a));
-                }
-                _ => self.send(Msg::Action(a)),
             }
+        }
+        self.jobs = jobs;
+        for i in 0..self.actions.len() {
+            let a = self.actions[i];
+            if let ActionKind::Start {
+                source: SourceRef::Bridge(id),
+                ..
+            } = a.kind
+            {
+                self.join_bridge(id);
+            }
+            self.send(Msg::Action(a));
         }
         &self.events
     }
 
+    /// The events planned by the last [`plan`](Self::plan) call.
+    pub fn last_events(&self) -> &[MusicEvent] {
+        &self.events
+    }
+
+    /// Messages waiting for room in the ring (the audio side has not consumed yet).
+    pub fn backlog(&self) -> usize {
+        self.backlog.len()
+    }
+
     fn send(&mut self, msg: Msg) {
-        while let Some(m) = self.backlog.pop_front() {
-            if let Err(rtrb::PushError::Full(m)) = self.producer.push(m) {
-                self.backlog.push_front(m);
-                break;
-            }
-        }
+        self.flush();
         if self.backlog.is_empty() {
             if let Err(rtrb::PushError::Full(m)) = self.producer.push(msg) {
                 self.backlog.push_back(m);
@@ -152,8 +170,8 @@ impl Session {
         }
     }
 
-    /// Flushes messages that did not fit in the ring (call after the audio side consumed).
-    pub fn flush(&mut self) {
+    /// Pushes messages that did not fit in the ring yet.
+    fn flush(&mut self) {
         while let Some(m) = self.backlog.pop_front() {
             if let Err(rtrb::PushError::Full(m)) = self.producer.push(m) {
                 self.backlog.push_front(m);
@@ -198,9 +216,9 @@ struct Composed {
     bridge: Option<ComposedBridge>,
 }
 
-/// Composes and renders the bridge a `ComposeBridge` action announces.
-fn compose(kind: ActionKind, score: &Score, bank: &SourceBank, seed: u64) -> Composed {
-    let ActionKind::ComposeBridge {
+/// Composes and renders the bridge a [`BridgeJob`] asks for.
+fn compose(job: BridgeJob, score: &Score, bank: &SourceBank, seed: u64) -> Composed {
+    let BridgeJob {
         id,
         from,
         to,
@@ -208,14 +226,9 @@ fn compose(kind: ActionKind, score: &Score, bank: &SourceBank, seed: u64) -> Com
         bars,
         frames,
         start,
-    } = kind
-    else {
-        return Composed {
-            stem: Stem::default(),
-            bridge: None,
-        };
-    };
-    let req = bridge_request(score, from as usize, to as usize, from_bar, bars);
+        ..
+    } = job;
+    let req = leitmotif_gen::bridge_request(score, from as usize, to as usize, from_bar, bars);
     let Ok(composed) = leitmotif_gen::compose_bridge(&req, seed) else {
         return Composed {
             stem: Stem::silence(frames as usize),
@@ -246,59 +259,5 @@ fn compose(kind: ActionKind, score: &Score, bank: &SourceBank, seed: u64) -> Com
     Composed {
         stem,
         bridge: Some(bridge),
-    }
-}
-
-/// What the bridge composer needs to know about two cues of a score.
-pub fn bridge_request(
-    score: &Score,
-    from: usize,
-    to: usize,
-    from_bar: u32,
-    bars: u32,
-) -> leitmotif_gen::BridgeRequest {
-    use leitmotif_core::score::Cue;
-    let (a, b) = (&score.cues[from], &score.cues[to]);
-    let chord_at = |c: &Cue, bar: u32| {
-        if c.chords.is_empty() {
-            None
-        } else {
-            Some(c.chords[(bar.max(1) as usize - 1) % c.chords.len()].clone())
-        }
-    };
-    let key_of = |c: &Cue| {
-        c.key
-            .clone()
-            .or(score.key.clone())
-            .unwrap_or_else(|| "C major".into())
-    };
-    let tension = |c: &Cue| c.mood.map_or(0.5, |(_, a)| (a + 1.0) / 2.0);
-    let instruments: Vec<Instrument> = b
-        .layers
-        .iter()
-        .chain(&a.layers)
-        .filter_map(|l| match &l.source {
-            Source::Generated(g) => Some(g.instrument.clone()),
-            _ => None,
-        })
-        .collect();
-    let to_theme = b
-        .theme
-        .as_ref()
-        .and_then(|t| score.themes.iter().find(|th| &th.name == t))
-        .map(|t| t.notes.clone());
-    leitmotif_gen::BridgeRequest {
-        from_key: Some(key_of(a)),
-        from_chord: chord_at(a, from_bar).unwrap_or_else(|| "C".into()),
-        from_bpm: score.cue_tempo(a).bpm,
-        to_key: Some(key_of(b)),
-        to_chord: chord_at(b, 1).unwrap_or_else(|| "C".into()),
-        to_bpm: score.cue_tempo(b).bpm,
-        beats_per_bar: score.cue_tempo(a).meter.0,
-        bars,
-        tension_from: tension(a),
-        tension_to: tension(b),
-        to_theme,
-        instruments,
     }
 }

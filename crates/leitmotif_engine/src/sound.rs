@@ -1,14 +1,16 @@
-//! The mixer as a kira [`Sound`], fed through lock-free ring buffers.
+//! The mixer as a kira [`Sound`], fed through lock-free ring buffers, with what it publishes
+//! for the control side ([`Shared`]).
 
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 
 use kira::Frame;
 use kira::info::Info;
-use kira::sound::{Sound, SoundData};
+use kira::sound::Sound;
 
 use crate::bank::Stem;
-use crate::mixer::{Mixer, Msg};
+use crate::mixer::{Mixer, Msg, Overloads};
 
 /// State the audio thread publishes, read by the control side without locks.
 #[derive(Debug, Default)]
@@ -19,6 +21,20 @@ pub struct Shared {
     pub voices: AtomicU32,
     /// Peak of the last block, as `f32` bits.
     pub peak: AtomicU32,
+    /// Mean square of the last block (both channels), as `f32` bits.
+    pub mean_square: AtomicU32,
+    /// Starts refused because the voice pool was full.
+    pub voice_pool_full: AtomicU64,
+    /// Actions refused because the action queue was full.
+    pub queue_full: AtomicU64,
+    /// Starts whose source had already ended when they arrived.
+    pub started_past_end: AtomicU64,
+    /// Starts naming audio the mixer does not have.
+    pub missing_source: AtomicU64,
+    /// Actions applied after their frame.
+    pub late_actions: AtomicU64,
+    /// A bug on the audio thread was caught: the sound outputs silence from then on.
+    pub failed: AtomicBool,
 }
 
 impl Shared {
@@ -30,6 +46,38 @@ impl Shared {
     /// Peak level of the last rendered block.
     pub fn peak(&self) -> f32 {
         f32::from_bits(self.peak.load(Ordering::Relaxed))
+    }
+
+    /// RMS level of the last rendered block.
+    pub fn rms(&self) -> f32 {
+        f32::from_bits(self.mean_square.load(Ordering::Relaxed)).sqrt()
+    }
+
+    /// What the mixer could not do so far.
+    pub fn overloads(&self) -> Overloads {
+        Overloads {
+            voice_pool_full: self.voice_pool_full.load(Ordering::Relaxed),
+            queue_full: self.queue_full.load(Ordering::Relaxed),
+            started_past_end: self.started_past_end.load(Ordering::Relaxed),
+            missing_source: self.missing_source.load(Ordering::Relaxed),
+            late_actions: self.late_actions.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Whether a bug on the audio thread silenced the sound.
+    pub fn failed(&self) -> bool {
+        self.failed.load(Ordering::Relaxed)
+    }
+
+    fn publish(&self, o: Overloads) {
+        self.voice_pool_full
+            .store(o.voice_pool_full, Ordering::Relaxed);
+        self.queue_full.store(o.queue_full, Ordering::Relaxed);
+        self.started_past_end
+            .store(o.started_past_end, Ordering::Relaxed);
+        self.missing_source
+            .store(o.missing_source, Ordering::Relaxed);
+        self.late_actions.store(o.late_actions, Ordering::Relaxed);
     }
 }
 
@@ -43,6 +91,8 @@ pub struct MusicSound {
     retired: rtrb::Producer<Arc<Stem>>,
     shared: Arc<Shared>,
     scratch: Vec<[f32; 2]>,
+    /// Set when a bug was caught on the audio thread; the sound stays silent.
+    failed: bool,
 }
 
 /// Called on the audio thread: fills kira's `out` by calling `render` on `scratch`-sized
@@ -64,12 +114,6 @@ pub fn render_into_frames(
     }
 }
 
-/// A [`MusicSound`] ready to be played with `AudioManager::play`.
-pub struct MusicSoundData {
-    /// The sound.
-    pub sound: MusicSound,
-}
-
 impl MusicSound {
     /// Wraps a mixer with its message queues.
     pub fn new(
@@ -84,7 +128,13 @@ impl MusicSound {
             retired,
             shared,
             scratch: vec![[0.0; 2]; SCRATCH],
+            failed: false,
         }
+    }
+
+    /// What this sound publishes.
+    pub fn shared(&self) -> &Arc<Shared> {
+        &self.shared
     }
 
     /// Called on the audio thread: renders `out.len()` frames into interleaved-by-frame
@@ -93,14 +143,32 @@ impl MusicSound {
         self.render_with_taps(out, None, 0);
     }
 
-    /// Like [`render`](Self::render), also summing each voice into `taps[tap][at..]`
-    /// (offline stem outputs).
+    /// Called on the audio thread: like [`render`](Self::render), also summing each voice into
+    /// `taps[tap][at..]` (offline stem outputs).
+    ///
+    /// The last guard of the audio thread: a panic inside the mixer (a bug: every index on
+    /// the render path is checked) is caught here, the sound goes silent for good and
+    /// [`Shared::failed`] reports it, instead of unwinding into the device callback and
+    /// ending the stream.
     pub fn render_with_taps(
         &mut self,
         out: &mut [[f32; 2]],
         taps: Option<&mut [Vec<[f32; 2]>]>,
         at: usize,
     ) {
+        if self.failed {
+            out.fill([0.0; 2]);
+            return;
+        }
+        let caught = catch_unwind(AssertUnwindSafe(|| self.render_inner(out, taps, at)));
+        if caught.is_err() {
+            self.failed = true;
+            self.shared.failed.store(true, Ordering::Relaxed);
+            out.fill([0.0; 2]);
+        }
+    }
+
+    fn render_inner(&mut self, out: &mut [[f32; 2]], taps: Option<&mut [Vec<[f32; 2]>]>, at: usize) {
         while let Ok(msg) = self.inbox.pop() {
             self.mixer.receive(msg);
         }
@@ -111,13 +179,21 @@ impl MusicSound {
                 std::mem::forget(stem);
             }
         }
-        let peak = out
-            .iter()
-            .fold(0.0f32, |m, f| m.max(f[0].abs()).max(f[1].abs()));
+        let (peak, sum) = out.iter().fold((0.0f32, 0.0f32), |(m, s), f| {
+            (
+                m.max(f[0].abs()).max(f[1].abs()),
+                s + f[0] * f[0] + f[1] * f[1],
+            )
+        });
+        let mean_square = sum / (2 * out.len().max(1)) as f32;
         self.shared.peak.store(peak.to_bits(), Ordering::Relaxed);
+        self.shared
+            .mean_square
+            .store(mean_square.to_bits(), Ordering::Relaxed);
         self.shared
             .voices
             .store(self.mixer.active_voices() as u32, Ordering::Relaxed);
+        self.shared.publish(self.mixer.overloads());
         self.shared
             .frame
             .store(self.mixer.frame(), Ordering::Release);
@@ -134,14 +210,5 @@ impl Sound for MusicSound {
 
     fn finished(&self) -> bool {
         false
-    }
-}
-
-impl SoundData for MusicSoundData {
-    type Error = std::convert::Infallible;
-    type Handle = ();
-
-    fn into_sound(self) -> Result<(Box<dyn Sound>, Self::Handle), Self::Error> {
-        Ok((Box::new(self.sound), ()))
     }
 }

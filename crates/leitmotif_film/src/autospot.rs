@@ -296,7 +296,7 @@ fn rate_scenes(
         };
         sc.valence = valence.clamp(-1.0, 1.0);
         sc.arousal = arousal.clamp(-1.0, 1.0);
-        sc.tension = (sc.arousal + 1.0) / 2.0;
+        sc.tension = leitmotif_core::timing::mood_tension(Some((sc.valence, sc.arousal)));
     }
 }
 
@@ -315,7 +315,7 @@ pub fn pick_cue(score: &Score, valence: f32, arousal: f32) -> Option<&str> {
     if n == 0 {
         return None;
     }
-    let t = ((arousal + 1.0) / 2.0).clamp(0.0, 1.0);
+    let t = leitmotif_core::timing::mood_tension(Some((valence, arousal)));
     let i = (t * (n - 1) as f32).round() as usize;
     Some(&score.cues[i.min(n - 1)].name)
 }

@@ -8,9 +8,12 @@
 //! a linear tempo ramp; [`BridgeScore::to_smf`] writes it as MIDI.
 
 mod harmony;
+mod request;
 mod voices;
 
 pub mod stem_effects;
+
+pub use request::bridge_request;
 
 use leitmotif_core::score::Instrument;
 

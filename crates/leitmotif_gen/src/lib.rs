@@ -23,7 +23,8 @@ pub mod synth;
 pub mod theory;
 
 pub use bridge::{
-    BridgeRequest, BridgeScore, Note, Voice, compose_bridge, render_bridge, stem_effects,
+    BridgeRequest, BridgeScore, Note, Voice, bridge_request, compose_bridge, render_bridge,
+    stem_effects,
 };
 pub use error::GenError;
 pub use layer::{LayerContext, render_layer, render_layer_with};

@@ -6,9 +6,10 @@ use super::state::{
     Between, Fade, Incoming, Instance, InstanceKind, LayerOf, Owner, Pending, Voice,
 };
 use super::{
-    Action, ActionKind, CONTROL_BLOCK, Conductor, EventKind, Input, MusicEvent, SourceRef,
+    Action, ActionKind, BridgeJob, CONTROL_BLOCK, Conductor, EventKind, Input, Job, MusicEvent,
+    SourceRef,
 };
-use crate::score::validate::{pattern_matches, pattern_specificity};
+use crate::timing;
 use crate::score::{Bridge, Condition, CurveShape, Layer, Length, Sync};
 use crate::time::{TICKS_PER_BEAT, TempoMap};
 
@@ -196,29 +197,15 @@ impl Conductor {
         newly_active
     }
 
-    /// The transition rule for `from` → `to`: most specific first, then first declared.
+    /// The transition rule for `from` → `to` (see [`timing::rule_for`]).
     pub fn rule_for(&self, from: usize, to: usize) -> Option<usize> {
-        let (f, t) = (&self.score.cues[from].name, &self.score.cues[to].name);
-        let mut best: Option<(u32, usize)> = None;
-        for (i, r) in self.score.transitions.iter().enumerate() {
-            if pattern_matches(&r.from, f) && pattern_matches(&r.to, t) {
-                let s = pattern_specificity(&r.from) * 4 + pattern_specificity(&r.to);
-                if best.is_none_or(|(b, _)| s > b) {
-                    best = Some((s, i));
-                }
-            }
-        }
-        best.map(|(_, i)| i)
+        timing::rule_for(&self.score, from, to)
     }
 
     fn length_frames(&self, len: Length, map: &TempoMap, at: i64) -> i64 {
         match len {
             Length::Seconds(s) => (s * self.sample_rate as f64).round() as i64,
-            Length::Beats(b) => {
-                let t = map.tick_at_frame(at);
-                map.frame_at_tick(t + (b * TICKS_PER_BEAT as f64).round() as i64)
-                    - map.frame_at_tick(t)
-            }
+            Length::Beats(b) => timing::beats_frames(map, at, b),
         }
     }
 
@@ -226,7 +213,7 @@ impl Conductor {
         self.request_synced(to, frame, None, out);
     }
 
-    fn request_synced(&mut self, to: usize, frame: i64, force: Option<Sync>, out: &mut Out<'_>) {
+    fn request_synced(&mut self, to: usize, frame: i64, force: Option<Sync>, _out: &mut Out<'_>) {
         if let Some(inc) = &self.incoming
             && inc.committed
         {
@@ -245,9 +232,7 @@ impl Conductor {
         let rule = self.rule_for(from, to);
         let tr = rule.map(|r| &self.score.transitions[r]);
         let sync = force.unwrap_or_else(|| tr.map_or(Sync::NextBar, |t| t.sync.clone()));
-        let target = &self.score.cues[to];
-        let target_map = TempoMap::from_tempo(self.score.cue_tempo(target), self.sample_rate, 0);
-        let pickup = -target_map.frame_at_tick(-(target.pickup_beats as i64) * TICKS_PER_BEAT);
+        let pickup = self.pickup_of(to);
         let between = tr.map_or(Bridge::None, |t| t.bridge.clone());
         let s = match between {
             Bridge::None => self.current.sync_frame(&self.score, &sync, frame + pickup),
@@ -270,33 +255,23 @@ impl Conductor {
                 let from_bar = self
                     .current
                     .body_bar(self.current.map.position_at_frame(s).bar);
-                out.actions.push(Action {
-                    frame: frame as u64,
-                    kind: ActionKind::ComposeBridge {
-                        id,
-                        from: from as u16,
-                        to: to as u16,
-                        from_bar,
-                        bars,
-                        frames: frames as u64,
-                        start: s as u64,
-                    },
-                });
+                self.jobs.push(Job::ComposeBridge(BridgeJob {
+                    id,
+                    from: from as u16,
+                    to: to as u16,
+                    from_bar,
+                    bars,
+                    frames: frames as u64,
+                    start: s as u64,
+                    planned_at: frame.max(0) as u64,
+                }));
                 Between::Bridge(id, bars, frames)
             }
         };
         let at = s + match between {
             Between::Nothing => 0,
             Between::Segment(seg) => {
-                let bpb = self
-                    .current
-                    .map
-                    .beats_per_bar_at_tick(self.current.map.tick_at_frame(s));
-                self.length_frames(
-                    Length::Beats((self.score.segments[seg].bars * bpb) as f64),
-                    &self.current.map,
-                    s,
-                )
+                timing::segment_frames(&self.current.map, s, self.score.segments[seg].bars)
             }
             Between::Bridge(_, _, frames) => frames,
         };
@@ -323,7 +298,7 @@ impl Conductor {
         let bpb = map.beats_per_bar_at_tick(tick);
         let from_bpm = map.bpm_at_tick(tick);
         let to_bpm = self.score.cue_tempo(&self.score.cues[to]).bpm;
-        TempoMap::ramp(self.sample_rate, start, from_bpm, to_bpm, bars * bpb, bpb)
+        timing::bridge_map(self.sample_rate, start, from_bpm, to_bpm, bars, bpb)
     }
 
     fn cancel_pending(&mut self, frame: i64) {
@@ -411,9 +386,7 @@ impl Conductor {
     }
 
     fn pickup_of(&self, cue: usize) -> i64 {
-        let c = &self.score.cues[cue];
-        let map = TempoMap::from_tempo(self.score.cue_tempo(c), self.sample_rate, 0);
-        -map.frame_at_tick(-(c.pickup_beats as i64) * TICKS_PER_BEAT)
+        timing::pickup_frames(&self.score, &self.score.cues[cue], self.sample_rate)
     }
 
     fn handle(&mut self, due: Due, frame: i64, out: &mut Out<'_>) {

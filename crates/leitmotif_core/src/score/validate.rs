@@ -1,5 +1,6 @@
 //! Semantic checks of a parsed score. Each error names the item and suggests the fix.
 
+use crate::timing::pattern_matches;
 use std::collections::HashSet;
 
 use super::load::{ScoreError, ScoreErrorKind as K};
@@ -83,27 +84,6 @@ fn unique<'a>(what: &'static str, owner: &str, names: impl Iterator<Item = &'a s
         }
     }
     Ok(())
-}
-
-/// Whether a transition pattern (`*`, `battle_*`, `*_loop`, `calm`) matches a cue name.
-pub fn pattern_matches(pattern: &str, name: &str) -> bool {
-    match pattern.split_once('*') {
-        None => pattern == name,
-        Some((pre, post)) => {
-            name.len() >= pre.len() + post.len() && name.starts_with(pre) && name.ends_with(post)
-        }
-    }
-}
-
-/// How specific a pattern is: exact names beat partial wildcards beat `*`.
-pub fn pattern_specificity(pattern: &str) -> u32 {
-    if !pattern.contains('*') {
-        2
-    } else if pattern == "*" {
-        0
-    } else {
-        1
-    }
 }
 
 impl Score {

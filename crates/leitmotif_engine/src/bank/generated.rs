@@ -56,10 +56,8 @@ pub(super) fn render(
         chords: cue.map_or(&empty[..], |c| c.chords.as_slice()),
         key: cue.and_then(|c| c.key.as_deref()).or(score.key.as_deref()),
         theme,
-        seed: score.seed ^ g.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15),
-        tension: cue
-            .and_then(|c| c.mood)
-            .map_or(0.5, |(_, arousal)| (arousal + 1.0) / 2.0),
+        seed: leitmotif_core::timing::seed::layer(score.seed, g.seed),
+        tension: leitmotif_core::timing::mood_tension(cue.and_then(|c| c.mood)),
     };
     let buf = render_layer(g, &ctx).map_err(|e| LoadError::Generate {
         item: item.into(),

@@ -1,0 +1,66 @@
+//! What game code reads about the music: a snapshot the planner publishes after every plan,
+//! and the levels the audio side publishes through atomics.
+
+use std::sync::Arc;
+
+use leitmotif_core::Score;
+use leitmotif_core::conductor::SourceRef;
+use leitmotif_core::time::Position;
+use leitmotif_engine::{Overloads, Shared};
+
+/// A transition waiting for its sync point.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Pending {
+    /// The cue it goes to (index into the score's cues).
+    pub cue: usize,
+    /// The musical position of the sync point.
+    pub at: Position,
+    /// The global frame of the sync point.
+    pub frame: u64,
+}
+
+/// The state of the music as last planned (read-only; see [`Music::snapshot`](crate::Music::snapshot)).
+#[derive(Debug, Clone, Default)]
+pub struct MusicSnapshot {
+    /// The next frame the output will render when this was taken.
+    pub clock: u64,
+    /// How far the plan reached (global frame).
+    pub horizon: u64,
+    /// The output sample rate.
+    pub sample_rate: u32,
+    /// The score playing.
+    pub score: Option<Arc<Score>>,
+    /// The cue playing (or being bridged from).
+    pub current_cue: Option<usize>,
+    /// Each parameter's heard value (after its seek speed), in score order.
+    pub heard: Vec<f32>,
+    /// The planned gain of every playing voice.
+    pub voice_gains: Vec<(SourceRef, f32)>,
+    /// The transition waiting for its sync point.
+    pub pending: Option<Pending>,
+    pub(crate) shared: Option<Arc<Shared>>,
+}
+
+impl MusicSnapshot {
+    /// Peak level of the last block the output rendered (before the master volume).
+    pub fn peak(&self) -> f32 {
+        self.shared.as_ref().map_or(0.0, |s| s.peak())
+    }
+
+    /// RMS level of the last block the output rendered.
+    pub fn rms(&self) -> f32 {
+        self.shared.as_ref().map_or(0.0, |s| s.rms())
+    }
+
+    /// What the mixer could not do so far (a full voice pool, late actions, …).
+    pub fn overloads(&self) -> Overloads {
+        self.shared
+            .as_ref()
+            .map_or_else(Overloads::default, |s| s.overloads())
+    }
+
+    /// Whether a bug on the audio thread silenced the music (reported, never a dead stream).
+    pub fn failed(&self) -> bool {
+        self.shared.as_ref().is_some_and(|s| s.failed())
+    }
+}

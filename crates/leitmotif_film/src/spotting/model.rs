@@ -1,0 +1,111 @@
+//! The spotting model: the list and its cues, hits, parameter moves and
+//! tempo changes.
+
+use serde::Serialize;
+
+/// A spotting list: cues, hits, parameter moves and tempo changes, all in
+/// frames relative to the timeline's frame 0 (see the module docs).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct SpottingList {
+    /// Cues in start order.
+    pub cues: Vec<Spot>,
+    /// Hits in time order.
+    pub hits: Vec<Hit>,
+    /// Parameter moves in time order.
+    pub params: Vec<ParamPoint>,
+    /// Tempo changes in time order.
+    pub tempo: Vec<TempoPoint>,
+}
+
+/// A cue placed on the timeline.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Spot {
+    /// Name of the score cue (not validated here).
+    pub cue: String,
+    /// First frame.
+    pub start: i64,
+    /// Frame after the last one; `None` plays until the next cue (or the end).
+    pub end: Option<i64>,
+    /// Title for cue sheets, e.g. "1M1 Opening".
+    pub title: Option<String>,
+    /// 1-based source line (0 for generated entries).
+    pub line: usize,
+}
+
+/// A moment the music should catch.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Hit {
+    /// Frame.
+    pub at: i64,
+    /// How much it matters, 0..1.
+    pub importance: f32,
+    /// Name, e.g. "door slam".
+    pub name: String,
+    /// 1-based source line (0 for generated entries).
+    pub line: usize,
+}
+
+/// A parameter move.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ParamPoint {
+    /// Frame at which the move starts.
+    pub at: i64,
+    /// Parameter name (not validated here).
+    pub param: String,
+    /// Target value.
+    pub value: f32,
+    /// Length of the ramp to `value` in frames; 0 is a step.
+    pub ramp_frames: i64,
+    /// 1-based source line (0 for generated entries).
+    pub line: usize,
+}
+
+/// A tempo change.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TempoPoint {
+    /// Frame.
+    pub at: i64,
+    /// New tempo in beats per minute.
+    pub bpm: f64,
+    /// 1-based source line (0 for generated entries).
+    pub line: usize,
+}
+
+impl SpottingList {
+    /// Shift every time by `-start_frame`, e.g. to make a list parsed with
+    /// origin 0 and written in absolute timecode relative to a cut starting
+    /// at `start_frame`. Do not use it on lists parsed with
+    /// [`parse_spotting_at`](super::parse_spotting_at) (already relative) or written in seconds.
+    pub fn to_frames_relative(mut self, start_frame: i64) -> SpottingList {
+        for c in &mut self.cues {
+            c.start -= start_frame;
+            c.end = c.end.map(|e| e - start_frame);
+        }
+        for h in &mut self.hits {
+            h.at -= start_frame;
+        }
+        for p in &mut self.params {
+            p.at -= start_frame;
+        }
+        for t in &mut self.tempo {
+            t.at -= start_frame;
+        }
+        self
+    }
+
+    /// Whether the list has no entries at all.
+    pub fn is_empty(&self) -> bool {
+        self.cues.is_empty()
+            && self.hits.is_empty()
+            && self.params.is_empty()
+            && self.tempo.is_empty()
+    }
+
+    /// Sort every list by time (stable).
+    pub fn sort(&mut self) {
+        self.cues.sort_by_key(|c| c.start);
+        self.hits.sort_by_key(|h| h.at);
+        self.params.sort_by_key(|p| p.at);
+        self.tempo.sort_by_key(|t| t.at);
+    }
+}
