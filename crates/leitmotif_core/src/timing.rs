@@ -83,6 +83,41 @@ pub fn bridge_map(
     )
 }
 
+/// Frames the bridge or segment of transition rule `rule` plays before the target's bar 1,
+/// when cue `from` is left on one of its bar lines (its own constant-tempo grid): what a fitter
+/// starts early so that the target's bar 1 still lands on its frame.
+pub fn between_frames(
+    score: &Score,
+    rule: Option<usize>,
+    from: usize,
+    to: usize,
+    sample_rate: u32,
+) -> i64 {
+    use crate::score::Bridge;
+    let Some(rule) = rule.and_then(|r| score.transitions.get(r)) else {
+        return 0;
+    };
+    let from_cue = &score.cues[from];
+    let map = cue_map(score, from_cue, sample_rate);
+    match &rule.bridge {
+        Bridge::None => 0,
+        Bridge::Segment(name) => {
+            let bars = score
+                .segments
+                .iter()
+                .find(|s| &s.name == name)
+                .map_or(0, |s| s.bars);
+            segment_frames(&map, 0, bars)
+        }
+        Bridge::Generated(bars) => {
+            let from_tempo = score.cue_tempo(from_cue);
+            let to_bpm = score.cue_tempo(&score.cues[to]).bpm;
+            let bpb = from_tempo.meter.0;
+            bridge_map(sample_rate, 0, from_tempo.bpm, to_bpm, *bars, bpb).frame_at_bar(bars + 1)
+        }
+    }
+}
+
 /// Whether a transition pattern (`*`, `battle_*`, `*_loop`, `calm`) matches a cue name.
 pub fn pattern_matches(pattern: &str, name: &str) -> bool {
     match pattern.split_once('*') {

@@ -382,7 +382,9 @@ impl Mixer {
                         }
                         s = v.lp[1];
                     }
-                    let (l, r) = (s[0] * v.gain * v.pan.0, s[1] * v.gain * v.pan.1);
+                    // The same arithmetic as the constant-gain path (s·(g·pan)), so where a ramp
+                    // ends relative to a block boundary never changes a bit of the output.
+                    let (l, r) = (s[0] * (v.gain * v.pan.0), s[1] * (v.gain * v.pan.1));
                     o[0] += l;
                     o[1] += r;
                     if let Some(t) = tap.as_deref_mut().and_then(|t| t.get_mut(k)) {

@@ -1,0 +1,154 @@
+//! Inputs into the plan: requests and parameters taken at their frame, rules latched, stingers queued.
+
+use rand::Rng;
+
+use super::super::{CONTROL_BLOCK, Conductor, EventKind, Input};
+use super::Out;
+use crate::score::{Condition, Sync};
+use crate::timing;
+
+impl Conductor {
+    pub(super) fn take_inputs(&mut self, b0: i64, b1: i64, out: &mut Out<'_>) {
+        let n = self.inputs.partition_point(|i| (i.frame as i64) < b1);
+        // Inputs are few per block; draining keeps the queue's allocation for later.
+        for k in 0..n {
+            let input = self.inputs[k].clone();
+            self.apply(input.input, (input.frame as i64).max(b0), out);
+        }
+        self.inputs.drain(..n);
+    }
+
+    pub(super) fn apply(&mut self, input: Input, frame: i64, out: &mut Out<'_>) {
+        match input {
+            Input::SetParameter(i, v) => {
+                match (self.params.get_mut(i), self.score.parameters.get(i)) {
+                    (Some(state), Some(p)) => {
+                        if !v.is_nan() {
+                            state.set = v.clamp(p.min, p.max);
+                            if p.seek_speed == 0.0 {
+                                state.heard = state.set;
+                            }
+                        }
+                    }
+                    _ => self.event(out, frame, EventKind::InvalidRequest),
+                }
+            }
+            Input::RequestCue(c) if c < self.score.cues.len() => self.request(c, frame, out),
+            Input::StartCue(c) if c < self.score.cues.len() => {
+                self.request_synced(c, frame, Some(Sync::Immediate), out)
+            }
+            Input::Stinger(s) if s < self.score.stingers.len() => self.trigger_stinger(s, frame),
+            Input::RequestCue(_) | Input::StartCue(_) | Input::Stinger(_) => {
+                self.event(out, frame, EventKind::InvalidRequest)
+            }
+            Input::TempoCue { bpm, sync: _ } => {
+                let variant = self
+                    .current
+                    .cue()
+                    .and_then(|c| {
+                        self.score.cues[c]
+                            .tempo_variants
+                            .iter()
+                            .find(|v| (v.bpm - bpm).abs() < 0.01)
+                    })
+                    .and_then(|v| self.score.cue_index(&v.cue));
+                match variant {
+                    Some(c) => self.request(c, frame, out),
+                    None => self.event(out, frame, EventKind::TempoCueRefused),
+                }
+            }
+            Input::SetDialogue(level) => {
+                if !level.is_nan() {
+                    self.dialogue = level.clamp(0.0, 1.0);
+                }
+            }
+        }
+    }
+
+    pub(super) fn seek_parameters(&mut self) {
+        let dt = CONTROL_BLOCK as f32 / self.sample_rate as f32;
+        for (state, p) in self.params.iter_mut().zip(&self.score.parameters) {
+            let step = p.seek_speed * dt;
+            let d = state.set - state.heard;
+            state.heard = if p.seek_speed == 0.0 || d.abs() <= step {
+                state.set
+            } else {
+                state.heard + step * d.signum()
+            };
+        }
+    }
+
+    /// Updates the rules' latches; returns the cue of the first rule that became active.
+    pub(super) fn evaluate_rules(&mut self) -> Option<usize> {
+        let score = self.score.clone();
+        let mut newly_active = None;
+        for (ri, rule) in score.rules.iter().enumerate() {
+            let state = &mut self.rules[ri];
+            for (ci, cond) in rule.when.iter().enumerate() {
+                let (Condition::AtLeast(p, t) | Condition::Below(p, t)) = cond;
+                let x = score
+                    .parameter_index(p)
+                    .map_or(0.0, |i| self.params[i].heard);
+                let h = rule.hysteresis;
+                let latch = &mut state.latched[ci];
+                *latch = match cond {
+                    Condition::AtLeast(..) => {
+                        if *latch {
+                            x >= t - h
+                        } else {
+                            x >= *t
+                        }
+                    }
+                    Condition::Below(..) => {
+                        if *latch {
+                            x < t + h
+                        } else {
+                            x < *t
+                        }
+                    }
+                };
+            }
+            let active = state.latched.iter().all(|&l| l);
+            if active && !state.active && newly_active.is_none() {
+                newly_active = score.cue_index(&rule.cue);
+            }
+            state.active = active;
+        }
+        newly_active
+    }
+
+    /// The transition rule for `from` → `to` (see [`timing::rule_for`]).
+    pub fn rule_for(&self, from: usize, to: usize) -> Option<usize> {
+        timing::rule_for(&self.score, from, to)
+    }
+
+    /// Queues stinger `s` at its sync point after `frame`. A trigger landing on the frame where
+    /// the same stinger is already due is the same hit: it is merged, so a burst of triggers
+    /// cannot stack copies of one stinger (and fill the engine's voice pool).
+    pub(super) fn trigger_stinger(&mut self, s: usize, frame: i64) {
+        let st = &self.score.stingers[s];
+        if let Some(last) = self.stinger_last[s]
+            && ((frame as u64).saturating_sub(last) as f32)
+                < st.no_repeat_seconds * self.sample_rate as f32
+        {
+            return;
+        }
+        let at = self.current.sync_frame(&self.score, &st.sync, frame);
+        if self.stingers_due.iter().any(|d| d.0 == at && d.1 == s) {
+            return;
+        }
+        let total: f32 = st.variations.iter().map(|v| v.weight).sum();
+        let mut pick = self.rng.random::<f32>() * total;
+        let mut variation = st.variations.len() - 1;
+        for (i, v) in st.variations.iter().enumerate() {
+            if pick < v.weight {
+                variation = i;
+                break;
+            }
+            pick -= v.weight;
+        }
+        self.stinger_last[s] = Some(at as u64);
+        let pos = self.stingers_due.partition_point(|d| d.0 <= at);
+        self.stingers_due.insert(pos, (at, s, variation));
+    }
+}

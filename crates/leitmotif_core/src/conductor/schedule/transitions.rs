@@ -1,0 +1,341 @@
+//! Transitions: a request becomes a pending transition at its sync point, the outgoing cue leaves
+//! (fades, bridges, segments), the target arrives, loops start their next pass.
+
+use super::super::state::{
+    Between, Fade, Incoming, Instance, InstanceKind, LayerOf, Owner, Pending, Voice,
+};
+use super::super::{Action, ActionKind, BridgeJob, Conductor, EventKind, Job, SourceRef};
+use super::{DECLICK_FRAMES, Out};
+use crate::score::{Bridge, CurveShape, Length, Sync};
+use crate::time::TempoMap;
+use crate::timing;
+
+impl Conductor {
+    pub(super) fn length_frames(&self, len: Length, map: &TempoMap, at: i64) -> i64 {
+        match len {
+            Length::Seconds(s) => (s * self.sample_rate as f64).round() as i64,
+            Length::Beats(b) => timing::beats_frames(map, at, b),
+        }
+    }
+
+    pub(super) fn request(&mut self, to: usize, frame: i64, out: &mut Out<'_>) {
+        self.request_synced(to, frame, None, out);
+    }
+
+    pub(super) fn request_synced(
+        &mut self,
+        to: usize,
+        frame: i64,
+        force: Option<Sync>,
+        _out: &mut Out<'_>,
+    ) {
+        if let Some(inc) = &self.incoming
+            && inc.committed
+        {
+            // A transition is under way: make this request when its target has started.
+            self.queued = (inc.to != to).then_some(to);
+            return;
+        }
+        if self.pending.as_ref().is_some_and(|p| p.to == to) {
+            return;
+        }
+        self.cancel_pending(frame);
+        let from = self.current.cue().unwrap_or(0);
+        if from == to && matches!(self.current.kind, InstanceKind::Cue(_)) {
+            return;
+        }
+        let rule = self.rule_for(from, to);
+        let tr = rule.map(|r| &self.score.transitions[r]);
+        let sync = force.unwrap_or_else(|| tr.map_or(Sync::NextBar, |t| t.sync.clone()));
+        let pickup = self.pickup_of(to);
+        let between = tr.map_or(Bridge::None, |t| t.bridge.clone());
+        let s = match between {
+            Bridge::None => self.current.sync_frame(&self.score, &sync, frame + pickup),
+            _ => self.current.sync_frame(&self.score, &sync, frame),
+        };
+        let between = match between {
+            Bridge::None => Between::Nothing,
+            Bridge::Segment(name) => Between::Segment(
+                self.score
+                    .segments
+                    .iter()
+                    .position(|x| x.name == name)
+                    .unwrap_or(0),
+            ),
+            Bridge::Generated(bars) => {
+                let map = self.bridge_map(to, s, bars);
+                let frames = map.frame_at_bar(bars + 1) - s;
+                let id = self.next_bridge;
+                self.next_bridge += 1;
+                let from_bar = self
+                    .current
+                    .body_bar(self.current.map.position_at_frame(s).bar);
+                self.jobs.push(Job::ComposeBridge(BridgeJob {
+                    id,
+                    from: from as u16,
+                    to: to as u16,
+                    from_bar,
+                    bars,
+                    frames: frames as u64,
+                    start: s as u64,
+                    planned_at: frame.max(0) as u64,
+                }));
+                Between::Bridge(id, bars, frames)
+            }
+        };
+        let at = s + match between {
+            Between::Nothing => 0,
+            Between::Segment(seg) => {
+                timing::segment_frames(&self.current.map, s, self.score.segments[seg].bars)
+            }
+            Between::Bridge(_, _, frames) => frames,
+        };
+        self.pending = Some(Pending {
+            to,
+            rule,
+            sync: s,
+            between,
+        });
+        self.incoming = Some(Incoming {
+            to,
+            from,
+            rule,
+            at,
+            started: false,
+            committed: false,
+        });
+    }
+
+    /// The grid of a generated bridge: a ramp from the outgoing tempo to the target's.
+    pub(super) fn bridge_map(&self, to: usize, start: i64, bars: u32) -> TempoMap {
+        let map = &self.current.map;
+        let tick = map.tick_at_frame(start);
+        let bpb = map.beats_per_bar_at_tick(tick);
+        let from_bpm = map.bpm_at_tick(tick);
+        let to_bpm = self.score.cue_tempo(&self.score.cues[to]).bpm;
+        timing::bridge_map(self.sample_rate, start, from_bpm, to_bpm, bars, bpb)
+    }
+
+    pub(super) fn cancel_pending(&mut self, frame: i64) {
+        if self.pending.take().is_none() {
+            return;
+        }
+        if let Some(inc) = self.incoming.take()
+            && inc.started
+        {
+            // The incoming cue's pickup already sounds: release it.
+            for v in self
+                .voices
+                .iter_mut()
+                .filter(|v| !v.current && v.stop_at.is_none())
+            {
+                v.stop_at = Some((frame, DECLICK_FRAMES));
+            }
+        }
+    }
+
+    /// The sync point: the outgoing cue fades (or rings out), a bridge or segment may start.
+    pub(super) fn leave_current(&mut self, frame: i64, out: &mut Out<'_>) {
+        let Some(p) = self.pending.take() else { return };
+        let from = self.current.cue().unwrap_or(0);
+        if let Some(inc) = self.incoming.as_mut() {
+            inc.committed = true;
+        }
+        let tr = p.rule.map(|r| self.score.transitions[r].clone());
+        let fo = tr.as_ref().map_or(0, |t| {
+            self.length_frames(t.fade_out, &self.current.map, frame)
+        });
+        let shape = tr.as_ref().map_or(CurveShape::Linear, |t| t.shape);
+        let cue = &self.score.cues[from];
+        let at_loop_end =
+            matches!(self.current.kind, InstanceKind::Cue(_)) && frame == self.current.pass_end;
+        let tail = if at_loop_end && fo == 0 && cue.tail_beats > 0 {
+            self.length_frames(
+                Length::Beats(cue.tail_beats as f64),
+                &self.current.map,
+                frame,
+            )
+        } else {
+            0
+        };
+        for v in self.voices.iter_mut().filter(|v| v.current) {
+            v.current = false;
+            if tail > 0 {
+                v.stop_at = Some((frame + tail, DECLICK_FRAMES));
+            } else if fo > 0 {
+                let now = v.fade.at(frame);
+                v.fade = Fade {
+                    start: frame,
+                    len: fo,
+                    from: now,
+                    to: 0.0,
+                    shape,
+                };
+                v.stop_at = Some((frame + fo, 0));
+            } else {
+                v.stop_at = Some((frame, DECLICK_FRAMES));
+            }
+        }
+        self.event(
+            out,
+            frame,
+            EventKind::TransitionStarted {
+                from: from as u16,
+                to: p.to as u16,
+            },
+        );
+        let offset = self.bar_offset_at(frame);
+        match p.between {
+            Between::Nothing => {}
+            Between::Segment(seg) => {
+                let map = &self.current.map;
+                let tick = map.tick_at_frame(frame);
+                let bpm = map.bpm_at_tick(tick);
+                let bpb = map.beats_per_bar_at_tick(tick);
+                let bars = self.score.segments[seg].bars;
+                let map = TempoMap::constant(self.sample_rate, frame, bpm, bpb);
+                self.current = Instance {
+                    kind: InstanceKind::Segment {
+                        segment: seg,
+                        from,
+                        to: p.to,
+                    },
+                    pass_end: map.frame_at_bar(bars + 1),
+                    map,
+                    bar_offset: offset,
+                    bars,
+                    looping: false,
+                    pass: 0,
+                };
+                let score = self.score.clone();
+                for (li, layer) in score.segments[seg].layers.iter().enumerate() {
+                    let source = SourceRef::SegmentLayer {
+                        segment: seg as u16,
+                        layer: li as u16,
+                    };
+                    let owner = Owner::Music {
+                        layer_of: LayerOf::Segment(seg, li),
+                    };
+                    self.start_voice(source, owner, layer, frame, 0, Fade::hold(1.0), true, out);
+                }
+            }
+            Between::Bridge(id, bars, _) => {
+                let map = self.bridge_map(p.to, frame, bars);
+                self.current = Instance {
+                    kind: InstanceKind::Bridge { id, from, to: p.to },
+                    pass_end: map.frame_at_bar(bars + 1),
+                    map,
+                    bar_offset: offset,
+                    bars,
+                    looping: false,
+                    pass: 0,
+                };
+                let vid = self.alloc_voice();
+                let mut v = Voice {
+                    id: vid,
+                    source: SourceRef::Bridge(id),
+                    owner: Owner::Bridge,
+                    fade: Fade::hold(1.0),
+                    stop_at: None,
+                    started: frame,
+                    last_gain: 0.0,
+                    last_cutoff: None,
+                    current: true,
+                };
+                v.last_gain = self.voice_gain(&v, frame);
+                out.actions.push(Action {
+                    frame: frame as u64,
+                    kind: ActionKind::Start {
+                        voice: vid,
+                        source: v.source,
+                        offset: 0,
+                        gain: v.last_gain,
+                        cutoff: None,
+                        pan: 0.0,
+                    },
+                });
+                self.voices.push(v);
+            }
+        }
+        let end = frame + fo;
+        self.finish_due = Some((end, from as u16, p.to as u16));
+    }
+
+    /// Global bars before a new instance starting at `frame` (a partial bar counts as one).
+    pub(super) fn bar_offset_at(&self, frame: i64) -> u32 {
+        let map = &self.current.map;
+        let tick = map.tick_at_frame(frame);
+        let pos = map.position_of_tick(tick);
+        let on_bar = pos.beat == 1 && pos.tick == 0 && map.frame_at_tick(tick) == frame;
+        self.current.bar_offset + if on_bar { pos.bar - 1 } else { pos.bar }
+    }
+
+    /// The target cue's bar 1.
+    pub(super) fn arrive(&mut self, frame: i64, out: &mut Out<'_>) {
+        let Some(inc) = self.incoming.take() else {
+            return;
+        };
+        if !inc.committed {
+            // The sync point and bar 1 coincide: leave first.
+            self.incoming = Some(inc.clone());
+            self.leave_current(frame, out);
+            self.incoming = None;
+        }
+        let offset = self.bar_offset_at(frame);
+        // Bridge and segment voices end where the cue begins.
+        for v in self.voices.iter_mut().filter(|v| v.current) {
+            v.current = false;
+            v.stop_at.get_or_insert((frame, DECLICK_FRAMES));
+        }
+        for v in self
+            .voices
+            .iter_mut()
+            .filter(|v| !v.current && v.stop_at.is_none())
+        {
+            v.current = true;
+        }
+        self.current = Instance::new_cue(&self.score, inc.to, self.sample_rate, frame, offset);
+        self.event(out, frame, EventKind::CueStarted { cue: inc.to as u16 });
+        let fade_in = inc
+            .rule
+            .map_or(Length::Beats(0.0), |r| self.score.transitions[r].fade_in);
+        let fi = self.length_frames(fade_in, &self.current.map.clone(), frame);
+        let end = (frame + fi).max(self.finish_due.map_or(0, |f| f.0));
+        self.finish_due = Some((end, inc.from as u16, inc.to as u16));
+        if let Some(q) = self.queued.take() {
+            self.request(q, frame, out);
+        }
+    }
+
+    /// A loop seam: the next pass starts (with its pickup), the ending pass stops or rings out.
+    pub(super) fn next_pass(&mut self, frame: i64, out: &mut Out<'_>) {
+        let InstanceKind::Cue(cue) = self.current.kind else {
+            return;
+        };
+        let seam = self.current.pass_end;
+        let c = &self.score.cues[cue];
+        let tail = self.length_frames(Length::Beats(c.tail_beats as f64), &self.current.map, seam);
+        let ending: Vec<usize> = (0..self.voices.len())
+            .filter(|&i| self.voices[i].current && self.voices[i].stop_at.is_none())
+            .collect();
+        let fades: Vec<Fade> = ending.iter().map(|&i| self.voices[i].fade).collect();
+        for &i in &ending {
+            self.voices[i].current = false;
+            self.voices[i].stop_at = Some((seam + tail, 0));
+        }
+        let fade = fades.first().copied().unwrap_or(Fade::hold(1.0));
+        self.start_cue_voices(
+            cue,
+            frame,
+            (frame - (seam - self.pickup_of(cue))).max(0) as u64,
+            fade,
+            true,
+            out,
+        );
+        self.current.pass += 1;
+        self.current.pass_end = self
+            .current
+            .map
+            .frame_at_bar((self.current.pass + 1) * self.current.bars + 1);
+    }
+}

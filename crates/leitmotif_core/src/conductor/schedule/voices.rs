@@ -1,0 +1,172 @@
+//! Voices: starting a cue's layers (with their pickups), gains from parameter curves and fades.
+
+use super::super::state::{Fade, LayerOf, Owner, Voice};
+use super::super::{Action, ActionKind, CONTROL_BLOCK, Conductor, SourceRef};
+use super::{Out, db};
+use crate::score::Layer;
+use crate::timing;
+
+impl Conductor {
+    pub(super) fn pickup_of(&self, cue: usize) -> i64 {
+        timing::pickup_frames(&self.score, &self.score.cues[cue], self.sample_rate)
+    }
+
+    pub(super) fn alloc_voice(&mut self) -> u32 {
+        let id = self.next_voice;
+        self.next_voice = self.next_voice.wrapping_add(1);
+        id
+    }
+
+    /// Starts the voices of a cue's pass at `frame`, `offset` frames into the stems.
+    pub(super) fn start_cue_voices(
+        &mut self,
+        cue: usize,
+        frame: i64,
+        offset: u64,
+        fade: Fade,
+        current: bool,
+        out: &mut Out<'_>,
+    ) {
+        let score = self.score.clone();
+        for (li, layer) in score.cues[cue].layers.iter().enumerate() {
+            let source = SourceRef::Layer {
+                cue: cue as u16,
+                layer: li as u16,
+            };
+            self.start_voice(
+                source,
+                Owner::Music {
+                    layer_of: LayerOf::Cue(cue, li),
+                },
+                layer,
+                frame,
+                offset,
+                fade,
+                current,
+                out,
+            );
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn start_voice(
+        &mut self,
+        source: SourceRef,
+        owner: Owner,
+        layer: &Layer,
+        frame: i64,
+        offset: u64,
+        fade: Fade,
+        current: bool,
+        out: &mut Out<'_>,
+    ) {
+        let id = self.alloc_voice();
+        let mut v = Voice {
+            id,
+            source,
+            owner,
+            fade,
+            stop_at: None,
+            started: frame,
+            last_gain: 0.0,
+            last_cutoff: None,
+            current,
+        };
+        v.last_gain = self.voice_gain(&v, frame);
+        v.last_cutoff = layer
+            .cutoff_curve
+            .as_ref()
+            .map(|c| c.eval(self.param_value(&c.parameter)));
+        out.actions.push(Action {
+            frame: frame as u64,
+            kind: ActionKind::Start {
+                voice: id,
+                source,
+                offset,
+                gain: v.last_gain,
+                cutoff: v.last_cutoff,
+                pan: layer.pan,
+            },
+        });
+        self.voices.push(v);
+    }
+
+    pub(super) fn param_value(&self, name: &str) -> f32 {
+        self.score
+            .parameter_index(name)
+            .map_or(0.0, |i| self.params[i].heard)
+    }
+
+    pub(super) fn layer(&self, of: LayerOf) -> &Layer {
+        match of {
+            LayerOf::Cue(c, l) => &self.score.cues[c].layers[l],
+            LayerOf::Segment(s, l) => &self.score.segments[s].layers[l],
+        }
+    }
+
+    pub(super) fn voice_gain(&self, v: &Voice, frame: i64) -> f32 {
+        let base = match v.owner {
+            Owner::Music { layer_of } => {
+                let layer = self.layer(layer_of);
+                let curve = layer
+                    .gain_curve
+                    .as_ref()
+                    .map_or(1.0, |c| c.eval(self.param_value(&c.parameter)));
+                db(layer.gain_db) * curve
+            }
+            Owner::Bridge => 1.0,
+        };
+        base * v.fade.at(frame) * self.duck
+    }
+
+    pub(super) fn update_gains(&mut self, b0: i64, b1: i64, out: &mut Out<'_>) {
+        let dialogue = db(self.score.ducking.dialogue_db * self.dialogue);
+        let stinger = if (b1 as u64) < self.stinger_until {
+            db(self.score.ducking.stinger_db)
+        } else {
+            1.0
+        };
+        let target = dialogue.min(stinger);
+        let step = CONTROL_BLOCK as f32
+            / (self.score.ducking.seconds.max(0.001) * self.sample_rate as f32);
+        let d = target - self.duck;
+        self.duck = if d.abs() <= step {
+            target
+        } else {
+            self.duck + step * d.signum()
+        };
+        for i in 0..self.voices.len() {
+            let g = self.voice_gain(&self.voices[i], b1);
+            let v = &mut self.voices[i];
+            let at = b0.max(v.started);
+            if (g - v.last_gain).abs() > 1e-6 && at < b1 {
+                out.actions.push(Action {
+                    frame: at as u64,
+                    kind: ActionKind::Gain {
+                        voice: v.id,
+                        target: g,
+                        frames: (b1 - at) as u32,
+                    },
+                });
+                v.last_gain = g;
+            }
+            if let Owner::Music { layer_of } = v.owner
+                && let Some(c) = &self.layer(layer_of).cutoff_curve
+            {
+                let hz = c.eval(self.param_value(&c.parameter));
+                let v = &mut self.voices[i];
+                if v.last_cutoff.is_none_or(|old| (old - hz).abs() > 0.5) && at < b1 {
+                    v.last_cutoff = Some(hz);
+                    out.actions.push(Action {
+                        frame: at as u64,
+                        kind: ActionKind::Cutoff {
+                            voice: v.id,
+                            hz,
+                            frames: (b1 - at) as u32,
+                        },
+                    });
+                }
+            }
+        }
+    }
+}
