@@ -210,10 +210,25 @@ impl BridgeScore {
     }
 }
 
+/// Parses a Standard MIDI File. A header whose division is SMPTE with a frame rate of −128 (the
+/// byte 0x80) is refused here: midly 0.5 negates it as an `i8` and panics with overflow checks
+/// on (found by `cargo fuzz`, target `midi`).
+pub fn parse_smf(bytes: &[u8]) -> Result<Smf<'_>, GenError> {
+    let bad_division = bytes
+        .windows(14)
+        .any(|w| &w[..4] == b"MThd" && w[12] == 0x80);
+    if bad_division {
+        return Err(GenError::Midi(
+            "the header's SMPTE frame rate is -128, which no MIDI file uses".into(),
+        ));
+    }
+    Smf::parse(bytes).map_err(|e| GenError::Midi(e.to_string()))
+}
+
 /// Reads a theme from a Standard MIDI File: the first track with notes, made monophonic (the
 /// highest of simultaneous notes wins; a note is cut by the next onset), gaps as rests (−1).
 pub fn read_theme(smf: &[u8]) -> Result<Vec<(i32, f32)>, GenError> {
-    let smf = Smf::parse(smf).map_err(|e| GenError::Midi(e.to_string()))?;
+    let smf = parse_smf(smf)?;
     let ppq = match smf.header.timing {
         Timing::Metrical(t) => t.as_int() as f64,
         Timing::Timecode(..) => {
@@ -269,6 +284,15 @@ pub fn read_theme(smf: &[u8]) -> Result<Vec<(i32, f32)>, GenError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_smpte_division_of_minus_128_is_an_error_not_a_panic() {
+        // Found by `cargo fuzz` (target `midi`): midly negates the byte as an i8.
+        let smf = b"MThd\0\0\0\x06\0\0\0\x01\x80\x00";
+        assert!(matches!(read_theme(smf), Err(GenError::Midi(_))));
+        let minimised = [0x4d, 0x54, 0x68, 0x64, 0, 3, 0, 6, 0, 1, 0, 2, 0x80, 0xff];
+        assert!(read_theme(&minimised).is_err());
+    }
 
     #[test]
     fn theme_round_trips_through_a_written_file() {

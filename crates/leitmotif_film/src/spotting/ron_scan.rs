@@ -113,6 +113,23 @@ fn tokenize(text: &str) -> Vec<T> {
                 line: l0,
                 col: c0,
             });
+        } else if ch == 'r'
+            && c.get(i + 1) == Some(&'#')
+            && c.get(i + 2).is_some_and(|n| n.is_alphabetic() || *n == '_')
+        {
+            // A raw identifier `r#name` (RON accepts it where a name goes): the name.
+            step(&mut i, &mut line, &mut col);
+            step(&mut i, &mut line, &mut col);
+            let mut s = String::new();
+            while i < c.len() && (c[i].is_alphanumeric() || c[i] == '_') {
+                s.push(c[i]);
+                step(&mut i, &mut line, &mut col);
+            }
+            out.push(T {
+                tok: Tok::Ident(s),
+                line: l0,
+                col: c0,
+            });
         } else if ch == 'r' && matches!(c.get(i + 1), Some('#') | Some('"')) {
             // Raw string r#"..."#.
             step(&mut i, &mut line, &mut col);

@@ -384,3 +384,12 @@ fn file_extension_detection() {
     assert!(e.to_string().contains("s.ron:1:"), "{e}");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn ron_raw_identifiers_keep_their_locations() {
+    // Found by `cargo fuzz` (target `spotting_ron`): `r#cues` was taken for a raw string and
+    // swallowed the file, so the error had line 0.
+    let e = ron_err("(\n  r#cues: [\n    (cue: \"a\", at: \"\"),\n  ],\n)");
+    assert!(matches!(&e, SpotError::BadTime { field, .. } if field == "at"));
+    assert_eq!(e.line(), 3);
+}
