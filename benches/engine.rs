@@ -6,11 +6,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use kira::backend::mock::{MockBackend, MockBackendSettings};
 use kira::sound::static_sound::StaticSoundData;
 use kira::track::TrackBuilder;
 use kira::{AudioManager, AudioManagerSettings, Frame};
 use leitmotif_core::Score;
-use kira::backend::mock::{MockBackend, MockBackendSettings};
 use leitmotif_engine::{Session, SourceBank, Stem};
 
 const SR: u32 = 48_000;

@@ -9,11 +9,11 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use leitmotif_cli::film::{SAMPLE_RATE, score_film};
 use leitmotif_core::Score;
 use leitmotif_engine::{BankOptions, RenderOptions, SourceBank, render_to};
 use leitmotif_film::autospot::{Lexicon, auto_spot};
 use leitmotif_film::{Format, FrameRate, ParseOptions, parse_str};
+use leitmotif_scoring::{DEFAULT_SAMPLE_RATE as SAMPLE_RATE, FilmOptions, score_film};
 
 const WORDS: [&str; 8] = [
     "quiet dawn",
@@ -84,8 +84,10 @@ fn film_seconds(events: u32) -> (f64, f64) {
         score,
         &sp,
         &score_path(),
-        1,
-        1.0,
+        &FilmOptions {
+            tail_seconds: 1.0,
+            ..FilmOptions::default()
+        },
         Some(&mut |_, _, _| {}),
     )
     .unwrap();

@@ -5,7 +5,7 @@
 //! `bevy_kira_audio` next to the music (Leitmotif runs its own kira manager).
 //!
 //! ```text
-//! cargo run --example stealth
+//! cargo run -p leitmotif_examples --example stealth
 //! ```
 //!
 //! Arrows/WASD move, Space knocks out a guard from close by when it is not looking at you
@@ -22,7 +22,7 @@ use bevy_kira_audio::prelude::{
 use bevy_leitmotif::prelude::*;
 
 /// Folder the score is read from.
-const SCORES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/scores");
+const SCORES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../scores");
 
 const PLAYER_SPEED: f32 = 170.0;
 const PLAYER_RADIUS: f32 = 12.0;
@@ -210,7 +210,7 @@ fn text(value: impl Into<String>, size: f32, color: Color) -> impl Bundle {
 fn setup(
     mut commands: Commands,
     server: Res<AssetServer>,
-    mut music: ResMut<Music>,
+    music: Res<Music>,
     mut meshes: ResMut<Assets<Mesh>>,
     mut materials: ResMut<Assets<ColorMaterial>>,
 ) {
@@ -500,7 +500,7 @@ fn restart(
     keys: Res<ButtonInput<KeyCode>>,
     mut commands: Commands,
     mut alert: ResMut<Alert>,
-    mut music: ResMut<Music>,
+    music: Res<Music>,
     audio: Res<Audio>,
     sfx: Res<Sfx>,
     mut player: Single<&mut Transform, (With<Player>, Without<Guard>)>,
@@ -628,7 +628,7 @@ fn look(
 fn takedown(
     keys: Res<ButtonInput<KeyCode>>,
     mut commands: Commands,
-    mut music: ResMut<Music>,
+    music: Res<Music>,
     audio: Res<Audio>,
     sfx: Res<Sfx>,
     player: Single<&Transform, With<Player>>,
@@ -689,7 +689,7 @@ fn footsteps(
 fn alert(
     time: Res<Time>,
     mut alert: ResMut<Alert>,
-    mut music: ResMut<Music>,
+    music: Res<Music>,
     audio: Res<Audio>,
     sfx: Res<Sfx>,
     player: Single<&Transform, With<Player>>,
@@ -742,7 +742,7 @@ fn alert(
 
 /// While the game wants `combat` or `victory`, cancels what the score's tension rules ask for
 /// (they request `suspicion`/`explore` when tension crosses a threshold).
-fn hold_cue(alert: Res<Alert>, mut music: ResMut<Music>) {
+fn hold_cue(alert: Res<Alert>, music: Res<Music>) {
     let want = match *alert {
         Alert::Spotted { .. } => "combat",
         Alert::Escaped => "victory",
@@ -751,11 +751,11 @@ fn hold_cue(alert: Res<Alert>, mut music: ResMut<Music>) {
     let Some(score) = music.score().cloned() else {
         return;
     };
-    let pending = music.session().and_then(|s| {
-        s.conductor()
-            .pending()
-            .map(|(to, _)| score.cues[to].name.clone())
-    });
+    let pending = music
+        .snapshot()
+        .pending
+        .and_then(|p| score.cues.get(p.cue))
+        .map(|c| c.name.clone());
     let drifting = match pending {
         Some(to) => to != want,
         None => music.current_cue() != Some(want),
@@ -863,17 +863,14 @@ fn hud(
     let heard = |name: &str| {
         let score = music.score()?;
         let i = score.parameters.iter().position(|p| p.name == name)?;
-        music.session()?.conductor().parameter(i)
+        music.snapshot().heard.get(i).copied()
     };
     for (fill, mut node) in &mut fills {
         node.width = Val::Percent(heard(fill.0).unwrap_or(0.0).clamp(0.0, 1.0) * 100.0);
     }
     let pending = music.score().and_then(|score| {
-        music.session().and_then(|s| {
-            s.conductor()
-                .pending()
-                .map(|(to, _)| score.cues[to].name.clone())
-        })
+        let p = music.snapshot().pending?;
+        score.cues.get(p.cue).map(|c| c.name.clone())
     });
     let info = if !music.is_playing() {
         "music loading...".into()

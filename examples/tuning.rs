@@ -1,10 +1,11 @@
 //! Demonstrates tuning a score live: a slider per parameter, a button per cue and stinger, a
-//! meter per layer, the bar and beat as heard, the pending transition, and hot reload of the
-//! score file.
+//! master level meter (the real output level, peak and RMS in dBFS, and the mixer's overload
+//! counters), a meter per layer (its planned gain), the bar and beat as heard, the pending
+//! transition, and hot reload of the score file.
 //!
 //! ```text
-//! cargo run --example tuning                      # scores/stealth.score.ron
-//! cargo run --example tuning -- noir.score.ron    # any score in scores/
+//! cargo run -p leitmotif_examples --example tuning                      # scores/stealth.score.ron
+//! cargo run -p leitmotif_examples --example tuning -- noir.score.ron    # any score in scores/
 //! ```
 //!
 //! Edit the score file while it plays: the new version takes over at the next bar (a broken
@@ -29,7 +30,7 @@ use leitmotif_core::Score;
 use leitmotif_core::conductor::SourceRef;
 
 /// Folder the scores are read (and watched) from.
-const SCORES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/scores");
+const SCORES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../scores");
 
 const BACKGROUND: Color = Color::srgb(0.055, 0.063, 0.082);
 const PANEL: Color = Color::srgb(0.09, 0.102, 0.133);
@@ -43,9 +44,24 @@ const RED: Color = Color::srgb(0.96, 0.4, 0.4);
 const BUTTON: Color = Color::srgb(0.15, 0.17, 0.22);
 const BUTTON_HOVER: Color = Color::srgb(0.2, 0.23, 0.3);
 
-/// Meter scale: -36 dB at the left end, +6 dB at the right.
+/// Planned-gain meter scale: -36 dB at the left end, +6 dB at the right.
 const METER_FLOOR_DB: f32 = -36.0;
 const METER_CEIL_DB: f32 = 6.0;
+
+/// Master level meter scale: -60 dBFS at the left end, +6 dBFS at the right (so an over
+/// shows past the 0 dBFS tick).
+const MASTER_FLOOR_DB: f32 = -60.0;
+const MASTER_CEIL_DB: f32 = 6.0;
+/// The ticks of the master scale, in dBFS.
+const MASTER_TICKS: [f32; 7] = [-48.0, -36.0, -24.0, -18.0, -12.0, -6.0, 0.0];
+/// The captions of the two kinds of meters, so nobody takes a planned gain for a level.
+const LAYERS_NOTE: &str = "planned gain (dB) of each voice, as the conductor set it: not a measured level (see master output)";
+const MASTER_NOTE: &str = "measured: peak and RMS of the last block the audio side rendered (dBFS, before the master volume)";
+/// How fast the shown peak falls back (dB per second) and how long its hold line stays.
+const PEAK_FALL_DB_PER_S: f32 = 20.0;
+const PEAK_HOLD_S: f32 = 1.5;
+/// Time constant of the shown RMS (seconds).
+const RMS_TAU_S: f32 = 0.3;
 
 fn main() {
     let file = std::env::args()
@@ -89,6 +105,7 @@ fn main() {
             read_events,
             show_parameters,
             show_meters,
+            show_master,
             show_transport,
             show_error,
             show_cue_buttons,
@@ -191,6 +208,24 @@ struct MeterDb(Meter);
 #[derive(Component)]
 struct MeterName(Meter);
 
+/// The two bars of the master level meter.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Level {
+    Peak,
+    Rms,
+}
+
+#[derive(Component)]
+struct MasterFill(Level);
+#[derive(Component)]
+struct MasterDb(Level);
+/// The peak hold line of the master meter.
+#[derive(Component)]
+struct MasterHold;
+/// The overload counters (shown while one is non-zero) and the audio thread's failure.
+#[derive(Component)]
+struct OverloadLine;
+
 #[derive(Component)]
 struct BeatDot(u32);
 /// The transport and status texts.
@@ -260,7 +295,7 @@ fn setup(
     mut commands: Commands,
     server: Res<AssetServer>,
     file: Res<ScoreFile>,
-    mut music: ResMut<Music>,
+    music: Res<Music>,
 ) {
     music.play(server.load(file.0.clone()));
     commands.spawn(Camera2d);
@@ -525,52 +560,196 @@ fn rebuild(
             });
         });
 
-        // Right: a card of meters per cue, and one for stingers, segments and bridges.
-        c.spawn(panel("Layers", true)).with_children(|p| {
-            p.spawn(Node {
-                flex_wrap: FlexWrap::Wrap,
-                column_gap: Val::Px(10.0),
-                row_gap: Val::Px(10.0),
-                align_items: AlignItems::Start,
-                ..default()
-            })
-            .with_children(|grid| {
-                for (ci, cue) in score.cues.iter().enumerate() {
-                    let tempo = cue.tempo.as_ref().unwrap_or(&score.tempo);
-                    let info = format!(
-                        "{} bars  {} bpm  {}/{}{}",
-                        cue.bars,
-                        tempo.bpm,
-                        tempo.meter.0,
-                        tempo.meter.1,
-                        if cue.looping { "" } else { "  one-shot" }
-                    );
-                    let rows: Vec<(String, Meter)> = cue
-                        .layers
-                        .iter()
-                        .enumerate()
-                        .map(|(li, l)| (l.name.clone(), Meter::Layer(ci as u16, li as u16)))
-                        .collect();
-                    card(grid, &cue.name, &info, rows, Some(ci));
-                }
-                let mut rows: Vec<(String, Meter)> = score
-                    .stingers
-                    .iter()
-                    .enumerate()
-                    .map(|(i, s)| (s.name.clone(), Meter::Stinger(i as u16)))
-                    .collect();
-                rows.extend(
-                    score
-                        .segments
-                        .iter()
-                        .enumerate()
-                        .map(|(i, s)| (s.name.clone(), Meter::Segment(i as u16))),
-                );
-                rows.push(("bridges".into(), Meter::Bridges));
-                card(grid, "one-shots", "stingers  segments  bridges", rows, None);
-            });
+        // Right: the measured master level, then a card of planned-gain meters per cue, and
+        // one for stingers, segments and bridges.
+        c.spawn(Node {
+            flex_grow: 1.0,
+            flex_direction: FlexDirection::Column,
+            row_gap: Val::Px(10.0),
+            min_width: Val::Px(0.0),
+            ..default()
+        })
+        .with_children(|right| {
+            right
+                .spawn(panel("Master output", false))
+                .with_children(master_meter);
+            right
+                .spawn(panel("Layers  -  planned gain", true))
+                .with_children(|p| {
+                    p.spawn(text(LAYERS_NOTE, 12.0, DIM));
+                    p.spawn(Node {
+                        flex_wrap: FlexWrap::Wrap,
+                        column_gap: Val::Px(10.0),
+                        row_gap: Val::Px(10.0),
+                        align_items: AlignItems::Start,
+                        ..default()
+                    })
+                    .with_children(|grid| {
+                        for (ci, cue) in score.cues.iter().enumerate() {
+                            let tempo = cue.tempo.as_ref().unwrap_or(&score.tempo);
+                            let info = format!(
+                                "{} bars  {} bpm  {}/{}{}",
+                                cue.bars,
+                                tempo.bpm,
+                                tempo.meter.0,
+                                tempo.meter.1,
+                                if cue.looping { "" } else { "  one-shot" }
+                            );
+                            let rows: Vec<(String, Meter)> = cue
+                                .layers
+                                .iter()
+                                .enumerate()
+                                .map(|(li, l)| (l.name.clone(), Meter::Layer(ci as u16, li as u16)))
+                                .collect();
+                            card(grid, &cue.name, &info, rows, Some(ci));
+                        }
+                        let mut rows: Vec<(String, Meter)> = score
+                            .stingers
+                            .iter()
+                            .enumerate()
+                            .map(|(i, s)| (s.name.clone(), Meter::Stinger(i as u16)))
+                            .collect();
+                        rows.extend(
+                            score
+                                .segments
+                                .iter()
+                                .enumerate()
+                                .map(|(i, s)| (s.name.clone(), Meter::Segment(i as u16))),
+                        );
+                        rows.push(("bridges".into(), Meter::Bridges));
+                        card(grid, "one-shots", "stingers  segments  bridges", rows, None);
+                    });
+                });
         });
     });
+}
+
+/// Where `db` sits on the master scale, 0..1.
+fn master_x(db: f32) -> f32 {
+    ((db - MASTER_FLOOR_DB) / (MASTER_CEIL_DB - MASTER_FLOOR_DB)).clamp(0.0, 1.0)
+}
+
+/// The master level meter: peak and RMS bars in dBFS with a scale, and the overload line.
+fn master_meter(p: &mut ChildSpawnerCommands) {
+    for (name, level) in [("peak", Level::Peak), ("rms", Level::Rms)] {
+        p.spawn(Node {
+            align_items: AlignItems::Center,
+            column_gap: Val::Px(8.0),
+            ..default()
+        })
+        .with_children(|row| {
+            row.spawn((
+                Node {
+                    width: Val::Px(40.0),
+                    ..default()
+                },
+                children![text(name, 13.0, TEXT)],
+            ));
+            row.spawn((
+                Node {
+                    flex_grow: 1.0,
+                    height: Val::Px(12.0),
+                    border_radius: BorderRadius::all(Val::Px(2.0)),
+                    ..default()
+                },
+                BackgroundColor(TRACK),
+            ))
+            .with_children(|track| {
+                track.spawn((
+                    Node {
+                        width: Val::Percent(0.0),
+                        height: Val::Percent(100.0),
+                        border_radius: BorderRadius::all(Val::Px(2.0)),
+                        ..default()
+                    },
+                    BackgroundColor(ACCENT),
+                    MasterFill(level),
+                ));
+                // Tick lines over the bar.
+                for db in MASTER_TICKS {
+                    track.spawn((
+                        Node {
+                            position_type: PositionType::Absolute,
+                            left: Val::Percent(master_x(db) * 100.0),
+                            width: Val::Px(1.0),
+                            height: Val::Percent(100.0),
+                            ..default()
+                        },
+                        BackgroundColor(if db == 0.0 {
+                            RED.with_alpha(0.7)
+                        } else {
+                            BACKGROUND.with_alpha(0.6)
+                        }),
+                    ));
+                }
+                if level == Level::Peak {
+                    track.spawn((
+                        Node {
+                            position_type: PositionType::Absolute,
+                            left: Val::Percent(0.0),
+                            width: Val::Px(2.0),
+                            top: Val::Px(-2.0),
+                            bottom: Val::Px(-2.0),
+                            display: Display::None,
+                            ..default()
+                        },
+                        BackgroundColor(TEXT),
+                        MasterHold,
+                    ));
+                }
+            });
+            row.spawn((
+                Node {
+                    width: Val::Px(96.0),
+                    justify_content: JustifyContent::End,
+                    ..default()
+                },
+                children![(text("-inf dBFS", 13.0, TEXT), MasterDb(level))],
+            ));
+        });
+    }
+    // The scale, under the bars.
+    p.spawn(Node {
+        column_gap: Val::Px(8.0),
+        ..default()
+    })
+    .with_children(|row| {
+        row.spawn(Node {
+            width: Val::Px(40.0),
+            ..default()
+        });
+        row.spawn(Node {
+            flex_grow: 1.0,
+            height: Val::Px(14.0),
+            ..default()
+        })
+        .with_children(|scale| {
+            for db in MASTER_TICKS {
+                scale.spawn((
+                    Node {
+                        position_type: PositionType::Absolute,
+                        left: Val::Percent(master_x(db) * 100.0),
+                        margin: UiRect::left(Val::Px(-8.0)),
+                        ..default()
+                    },
+                    children![text(format!("{db:.0}"), 11.0, DIM)],
+                ));
+            }
+        });
+        row.spawn(Node {
+            width: Val::Px(96.0),
+            ..default()
+        });
+    });
+    p.spawn((
+        Node {
+            display: Display::None,
+            ..default()
+        },
+        text("", 13.0, AMBER),
+        OverloadLine,
+    ));
+    p.spawn(text(MASTER_NOTE, 12.0, DIM));
 }
 
 /// A card of meters.
@@ -658,7 +837,7 @@ fn card(
 }
 
 /// Sets a parameter, clamped to its range.
-fn set(music: &mut Music, score: &Score, index: usize, value: f32) {
+fn set(music: &Music, score: &Score, index: usize, value: f32) {
     if let Some(p) = score.parameters.get(index) {
         music.set_parameter(&p.name, value.clamp(p.min, p.max));
     }
@@ -672,7 +851,7 @@ fn value_of(music: &Music, score: &Score, index: usize) -> f32 {
 
 fn keyboard(
     keys: Res<ButtonInput<KeyCode>>,
-    mut music: ResMut<Music>,
+    music: Res<Music>,
     mut selected: ResMut<Selected>,
     mut exit: MessageWriter<AppExit>,
 ) {
@@ -698,7 +877,7 @@ fn keyboard(
             let i = selected.0.min(n - 1);
             let p = &score.parameters[i];
             let v = value_of(&music, &score, i) + dir as f32 * step * (p.max - p.min);
-            set(&mut music, &score, i, v);
+            set(&music, &score, i, v);
         }
     }
     const DIGITS: [KeyCode; 9] = [
@@ -741,7 +920,7 @@ fn keyboard(
 
 /// Cue, stinger and +/- buttons.
 fn buttons(
-    mut music: ResMut<Music>,
+    music: Res<Music>,
     mut selected: ResMut<Selected>,
     cues: Query<(&Interaction, &CueButton), Changed<Interaction>>,
     stingers: Query<(&Interaction, &StingerButton), Changed<Interaction>>,
@@ -764,7 +943,7 @@ fn buttons(
         if *interaction == Interaction::Pressed {
             let p = &score.parameters[step.0];
             let v = value_of(&music, &score, step.0) + step.1 * 0.05 * (p.max - p.min);
-            set(&mut music, &score, step.0, v);
+            set(&music, &score, step.0, v);
             selected.0 = step.0;
         }
     }
@@ -772,7 +951,7 @@ fn buttons(
 
 /// Click or drag a slider to set its parameter.
 fn sliders(
-    mut music: ResMut<Music>,
+    music: Res<Music>,
     mut selected: ResMut<Selected>,
     sliders: Query<(&Interaction, &RelativeCursorPosition, &ParamSlider)>,
 ) {
@@ -790,7 +969,7 @@ fn sliders(
         let x = (at.x + 0.5).clamp(0.0, 1.0);
         let v = p.min + x * (p.max - p.min);
         if music.parameter(&p.name) != Some(v) {
-            set(&mut music, &score, slider.0, v);
+            set(&music, &score, slider.0, v);
         }
         selected.0 = slider.0;
     }
@@ -798,12 +977,7 @@ fn sliders(
 
 /// `LEITMOTIF_DEMO=1`: turns the first parameter up, the second halfway, and fires the first
 /// stinger, so a screenshot shows the music moving.
-fn demo(
-    mut music: ResMut<Music>,
-    time: Res<Time>,
-    mut started: Local<Option<f32>>,
-    mut done: Local<u8>,
-) {
+fn demo(music: Res<Music>, time: Res<Time>, mut started: Local<Option<f32>>, mut done: Local<u8>) {
     if std::env::var_os("LEITMOTIF_DEMO").is_none() {
         return;
     }
@@ -815,10 +989,10 @@ fn demo(
     if *done == 0 && t > 0.3 {
         *done = 1;
         if !score.parameters.is_empty() {
-            set(&mut music, &score, 0, 0.7);
+            set(&music, &score, 0, 0.7);
         }
         if score.parameters.len() > 1 {
-            set(&mut music, &score, 1, 0.45);
+            set(&music, &score, 1, 0.45);
         }
     }
     if *done == 1 && t > 2.6 {
@@ -937,7 +1111,7 @@ fn show_parameters(
     let Some(score) = built.0.as_ref() else {
         return;
     };
-    let session = music.session();
+    let snapshot = music.snapshot();
     let fraction = |i: usize, v: f32| {
         let p = &score.parameters[i];
         ((v - p.min) / (p.max - p.min).max(f32::EPSILON)).clamp(0.0, 1.0) * 100.0
@@ -946,9 +1120,10 @@ fn show_parameters(
         node.width = Val::Percent(fraction(fill.0, value_of(&music, score, fill.0)));
     }
     for (h, mut node) in &mut heard {
-        let v = session
-            .as_ref()
-            .and_then(|s| s.conductor().parameter(h.0))
+        let v = snapshot
+            .heard
+            .get(h.0)
+            .copied()
             .unwrap_or(score.parameters[h.0].default);
         node.left = Val::Percent(fraction(h.0, v));
     }
@@ -964,20 +1139,19 @@ fn show_parameters(
     }
 }
 
-/// Gains of the live voices, the loudest per meter.
-fn gains(music: &Music) -> HashMap<Meter, f32> {
+/// Planned gains of the live voices (what the conductor asked the mixer for, not a measured
+/// level), the loudest per meter.
+fn gains(snapshot: &MusicSnapshot) -> HashMap<Meter, f32> {
     let mut out = HashMap::new();
-    if let Some(session) = music.session() {
-        for (source, gain) in session.conductor().voice_gains() {
-            let meter = match source {
-                SourceRef::Layer { cue, layer } => Meter::Layer(cue, layer),
-                SourceRef::Stinger { stinger, .. } => Meter::Stinger(stinger),
-                SourceRef::SegmentLayer { segment, .. } => Meter::Segment(segment),
-                SourceRef::Bridge(_) => Meter::Bridges,
-            };
-            let g = out.entry(meter).or_insert(0.0f32);
-            *g = g.max(gain);
-        }
+    for &(source, gain) in &snapshot.voice_gains {
+        let meter = match source {
+            SourceRef::Layer { cue, layer } => Meter::Layer(cue, layer),
+            SourceRef::Stinger { stinger, .. } => Meter::Stinger(stinger),
+            SourceRef::SegmentLayer { segment, .. } => Meter::Segment(segment),
+            SourceRef::Bridge(_) => Meter::Bridges,
+        };
+        let g = out.entry(meter).or_insert(0.0f32);
+        *g = g.max(gain);
     }
     out
 }
@@ -990,7 +1164,7 @@ fn show_meters(
     mut dbs: Query<(&MeterDb, &mut Text)>,
     mut names: Query<(&MeterName, &mut TextColor)>,
 ) {
-    let gains = gains(&music);
+    let gains = gains(music.snapshot());
     let now = time.elapsed_secs();
     // Level 0..1 and its label, or `None` when silent.
     let level = |m: &Meter| -> Option<(f32, String)> {
@@ -1025,6 +1199,165 @@ fn show_meters(
     }
 }
 
+/// The master meter's ballistics: what the bars show between two blocks of the audio side.
+struct MasterState {
+    /// Shown peak (dBFS): jumps up, falls at [`PEAK_FALL_DB_PER_S`].
+    peak_db: f32,
+    /// Peak hold (dBFS) and the seconds it has been held.
+    hold_db: f32,
+    held: f32,
+    /// Smoothed mean square (linear).
+    mean_square: f32,
+}
+
+impl Default for MasterState {
+    fn default() -> Self {
+        MasterState {
+            peak_db: f32::NEG_INFINITY,
+            hold_db: f32::NEG_INFINITY,
+            held: 0.0,
+            mean_square: 0.0,
+        }
+    }
+}
+
+/// Linear amplitude to dBFS (`-inf` for silence).
+fn dbfs(amplitude: f32) -> f32 {
+    if amplitude > 0.0 {
+        20.0 * amplitude.log10()
+    } else {
+        f32::NEG_INFINITY
+    }
+}
+
+fn dbfs_label(db: f32) -> String {
+    if db > MASTER_FLOOR_DB - 20.0 {
+        format!("{db:+.1} dBFS")
+    } else {
+        "-inf dBFS".into()
+    }
+}
+
+/// Type of the master meter's bar query.
+type MasterFills<'w, 's> = Query<
+    'w,
+    's,
+    (
+        &'static MasterFill,
+        &'static mut Node,
+        &'static mut BackgroundColor,
+    ),
+    Without<MasterHold>,
+>;
+/// Type of the overload line's query.
+type OverloadText<'w, 's> = Query<
+    'w,
+    's,
+    (&'static mut Text, &'static mut TextColor, &'static mut Node),
+    (
+        With<OverloadLine>,
+        Without<MasterFill>,
+        Without<MasterHold>,
+        Without<MasterDb>,
+    ),
+>;
+
+/// The real output level (peak and RMS of the last block the audio side rendered, read from
+/// its atomics), and what the mixer could not do.
+fn show_master(
+    music: Res<Music>,
+    time: Res<Time>,
+    mut state: Local<MasterState>,
+    mut fills: MasterFills,
+    mut hold: Query<&mut Node, (With<MasterHold>, Without<MasterFill>)>,
+    mut dbs: Query<(&MasterDb, &mut Text), Without<OverloadLine>>,
+    mut overload: OverloadText,
+) {
+    let snapshot = music.snapshot();
+    let dt = time.delta_secs();
+    let peak = dbfs(snapshot.peak());
+    let rms = snapshot.rms();
+
+    state.peak_db = peak.max(state.peak_db - PEAK_FALL_DB_PER_S * dt);
+    state.held += dt;
+    if peak >= state.hold_db || state.held > PEAK_HOLD_S {
+        state.hold_db = peak.max(state.peak_db);
+        state.held = 0.0;
+    }
+    let k = 1.0 - (-dt / RMS_TAU_S).exp();
+    state.mean_square += (rms * rms - state.mean_square) * k;
+    let rms_db = 10.0 * state.mean_square.max(1e-12).log10();
+
+    let shown = |level: Level| match level {
+        Level::Peak => state.peak_db,
+        Level::Rms => rms_db,
+    };
+    for (fill, mut node, mut bg) in &mut fills {
+        let db = shown(fill.0);
+        node.width = Val::Percent(master_x(db) * 100.0);
+        bg.0 = if db >= 0.0 {
+            RED
+        } else if db >= -6.0 {
+            AMBER
+        } else {
+            ACCENT
+        };
+    }
+    for mut node in &mut hold {
+        if state.hold_db > MASTER_FLOOR_DB {
+            node.display = Display::Flex;
+            node.left = Val::Percent(master_x(state.hold_db) * 100.0);
+        } else {
+            node.display = Display::None;
+        }
+    }
+    for (db, mut text) in &mut dbs {
+        let label = match db.0 {
+            // The peak readout shows the hold, the loudest of the last moments.
+            Level::Peak => dbfs_label(state.hold_db),
+            Level::Rms => dbfs_label(rms_db),
+        };
+        if text.0 != label {
+            text.0 = label;
+        }
+    }
+
+    let o = snapshot.overloads();
+    let mut lines = Vec::new();
+    if snapshot.failed() {
+        lines.push("audio thread failed: the music is silenced".to_string());
+    }
+    let counters = [
+        ("voice pool full", o.voice_pool_full),
+        ("queue full", o.queue_full),
+        ("started past end", o.started_past_end),
+        ("missing source", o.missing_source),
+        ("late actions", o.late_actions),
+    ];
+    if counters.iter().any(|(_, n)| *n > 0) {
+        lines.push(format!(
+            "overloads   {}",
+            counters
+                .iter()
+                .map(|(name, n)| format!("{name} {n}"))
+                .collect::<Vec<_>>()
+                .join("   ")
+        ));
+    }
+    for (mut text, mut color, mut node) in &mut overload {
+        if lines.is_empty() {
+            node.display = Display::None;
+        } else {
+            node.display = Display::Flex;
+            let shown = lines.join("\n");
+            if text.0 != shown {
+                text.0 = shown;
+            }
+            color.0 = if snapshot.failed() { RED } else { AMBER };
+        }
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 fn show_transport(
     music: Res<Music>,
@@ -1046,13 +1379,9 @@ fn show_transport(
     let position =
         (transport.bar > 0).then(|| format!("bar {:>3}  beat {}", transport.bar, transport.beat));
     let cue = format!("playing  {}", music.current_cue().unwrap_or("-"));
-    let pending = music.session().and_then(|s| {
-        let c = s.conductor();
-        c.pending().map(|(to, sync)| {
-            let at = c.position_at(sync);
-            let secs = sync.saturating_sub(c.now()) as f64 / c.sample_rate() as f64;
-            (score.cues[to].name.clone(), at, secs)
-        })
+    let pending = music.snapshot().pending.and_then(|p| {
+        let secs = p.frame.saturating_sub(music.clock()) as f64 / music.sample_rate() as f64;
+        Some((score.cues.get(p.cue)?.name.clone(), p.at, secs))
     });
     let busy = pending.is_some() || transport.moving.is_some();
     let pending = match pending {
@@ -1148,9 +1477,7 @@ fn show_cue_buttons(
         return;
     };
     let current = music.current_cue().and_then(|c| score.cue_index(c));
-    let pending = music
-        .session()
-        .and_then(|s| s.conductor().pending().map(|(to, _)| to));
+    let pending = music.snapshot().pending.map(|p| p.cue);
     let incoming = transport
         .moving
         .as_ref()

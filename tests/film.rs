@@ -4,12 +4,12 @@ mod common;
 
 use std::path::Path;
 
-use leitmotif_cli::film::{SAMPLE_RATE, score_film};
 use leitmotif_core::Score;
 use leitmotif_core::conductor::EventKind;
 use leitmotif_film::autospot::timeline_start;
 use leitmotif_film::spotting::parse_spotting_str_at;
 use leitmotif_film::{Format, FrameRate, ParseOptions, parse_str};
+use leitmotif_scoring::{DEFAULT_SAMPLE_RATE, FilmOptions, score_film};
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -71,9 +71,17 @@ fn spotted_cues_start_on_their_frame_and_hits_land_on_the_frame() {
     let sp = parse_spotting_str_at(spotting, false, rate, None, timeline_start(&cut)).unwrap();
     let score_path = root().join("scores/noir.score.ron");
     let score = Score::load(&score_path).unwrap();
-    let film = score_film(&cut, score, &sp, &score_path, 1, 1.0, None).unwrap();
+    let opts = FilmOptions {
+        tail_seconds: 1.0,
+        ..FilmOptions::default()
+    };
+    let film = score_film(&cut, score, &sp, &score_path, &opts, None).unwrap();
     let r = &film.render;
-    assert_eq!(SAMPLE_RATE / 24, 2000, "24 fps is 2000 samples a frame");
+    assert_eq!(
+        DEFAULT_SAMPLE_RATE / 24,
+        2000,
+        "24 fps is 2000 samples a frame"
+    );
     // Every cue's bar 1 on its frame, 0 samples off.
     let starts: Vec<(String, u64)> = r
         .events

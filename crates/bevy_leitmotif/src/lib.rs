@@ -57,14 +57,14 @@ use bevy::asset::io::file::FileAssetReader;
 use bevy::prelude::*;
 use bevy::state::state::{OnEnter, States};
 
+pub use api::{ActiveBackend, Music};
 pub use asset::{ScoreAsset, ScoreLoadError, ScoreLoader};
+pub use capture::MusicCapture;
 pub use events::{
     Bar, Beat, CueStarted, Marker, MusicPlayer, MusicPosition, StingerPlayed, TransitionFinished,
     TransitionStarted,
 };
 pub use leitmotif_core::score::Sync as SyncPoint;
-pub use api::{ActiveBackend, Music};
-pub use capture::MusicCapture;
 pub use snapshot::{MusicSnapshot, Pending};
 pub use spatial::{MusicListener, TensionParameter, TensionSource, falloff};
 
@@ -72,9 +72,9 @@ pub use spatial::{MusicListener, TensionParameter, TensionSource, falloff};
 pub mod prelude {
     pub use crate::{
         ActiveBackend, Backend, Bar, Beat, CueStarted, LeitmotifPlugin, LeitmotifSystems, Marker,
-        Music, MusicAppExt, MusicCapture, MusicListener, MusicPlayer, MusicPosition,
-        MusicSnapshot, ScoreAsset, StingerPlayed, TensionParameter, TensionSource,
-        TransitionFinished, TransitionStarted,
+        Music, MusicAppExt, MusicCapture, MusicListener, MusicPlayer, MusicPosition, MusicSnapshot,
+        ScoreAsset, StingerPlayed, TensionParameter, TensionSource, TransitionFinished,
+        TransitionStarted,
     };
 }
 
@@ -211,6 +211,8 @@ pub trait MusicAppExt {
 impl MusicAppExt for App {
     fn music_state_cue<S: States>(&mut self, state: S, cue: impl Into<String>) -> &mut Self {
         let cue = cue.into();
-        self.add_systems(OnEnter(state), move |music: Res<Music>| music.request_cue(&cue))
+        self.add_systems(OnEnter(state), move |music: Res<Music>| {
+            music.request_cue(&cue)
+        })
     }
 }

@@ -199,9 +199,13 @@ impl Planner {
             match c {
                 Command::Cue(name) => self.first_cue = Some(name),
                 Command::Stinger(name) => {
-                    debug!("leitmotif: stinger \"{name}\" requested before the score loaded; dropped")
+                    debug!(
+                        "leitmotif: stinger \"{name}\" requested before the score loaded; dropped"
+                    )
                 }
-                Command::Tempo(..) => debug!("leitmotif: tempo cue before the score loaded; dropped"),
+                Command::Tempo(..) => {
+                    debug!("leitmotif: tempo cue before the score loaded; dropped")
+                }
                 _ => {} // parameters and dialogue are kept above
             }
             return;

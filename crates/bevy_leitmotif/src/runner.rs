@@ -54,7 +54,11 @@ impl Lookahead {
     }
 }
 
-/// Where things run.
+/// Where things run (one value per app, so the size of the local variant does not matter).
+#[allow(
+    clippy::large_enum_variant,
+    reason = "one per app; boxing would only add an indirection to every update"
+)]
 pub(crate) enum Mode {
     /// Not opened yet (the startup system opens it).
     Unopened,

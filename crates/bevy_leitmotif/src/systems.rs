@@ -34,7 +34,8 @@ pub(crate) fn open_output(
     let p = &setup.plugin;
     let (deck, control) = output::deck(p.master_volume);
     runner.deck = Some(control.shared.clone());
-    let planner = |control, rate, remote| Planner::new(control, rate, p.buffer as u64, remote, p.seed);
+    let planner =
+        |control, rate, remote| Planner::new(control, rate, p.buffer as u64, remote, p.seed);
     match p.backend {
         Backend::Offline => {
             let step = match p.offline_frames_per_update {
@@ -79,7 +80,9 @@ pub(crate) fn open_output(
             }
         },
     }
-    setup.loader_rate.store(music.sample_rate, Ordering::Relaxed);
+    setup
+        .loader_rate
+        .store(music.sample_rate, Ordering::Relaxed);
 }
 
 /// Text of a failed score load: the loader's own message (`file:line:column: …`) when it is
@@ -214,4 +217,3 @@ pub(crate) fn deliver(world: &mut World, mut ready: Local<Vec<(MusicPosition, Pl
         planned.deliver(world, player, position);
     }
 }
-

@@ -1,6 +1,6 @@
 //! The live path on real devices (the plugin's `Auto` backend through kira → cpal → ALSA).
 //!
-//! * **PulseAudio's null sink** as a paced sound card: 60 s of music while a busy thread loads
+//! * **`PulseAudio`'s null sink** as a paced sound card: 60 s of music while a busy thread loads
 //!   the CPU and the game thread stalls twice for 500 ms, recorded from the sink's monitor with
 //!   `parec`. Checked: no gap over 5 ms inside the music, no click at any loop seam (the sample
 //!   step there within 2× the local median), the bar grid of the recording locked to an
@@ -9,7 +9,7 @@
 //! * **ALSA's `null` PCM** as an audio thread that outruns the game (it takes audio as fast
 //!   as it is made): the music must keep going without a panic.
 //!
-//! `.ci/run` starts PulseAudio with the null sink. Without a server, `parec` or an ALSA
+//! `.ci/run` starts `PulseAudio` with the null sink. Without a server, `parec` or an ALSA
 //! device, each test says SKIPPED loudly and passes; set `LEITMOTIF_REQUIRE_DEVICE=1` (CI does)
 //! to make a missing device a failure instead.
 
@@ -27,7 +27,7 @@ use leitmotif_engine::{RenderOptions, wav};
 const SR: u32 = 48_000;
 
 /// The device tests take turns: the ALSA `null` child renders as fast as a core allows, which
-/// would starve the paced PulseAudio test of CPU if they ran side by side.
+/// would starve the paced `PulseAudio` test of CPU if they ran side by side.
 static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
 /// One bar at 120 bpm in 4/4: the loop.
 const BAR: usize = 96_000;
@@ -46,7 +46,8 @@ fn loop_stem() -> Vec<[f32; 2]> {
     (0..BAR)
         .map(|i| {
             let in_beat = (i % (BAR / 4)) as f32 / SR as f32;
-            let ramp = |t: f32| 0.5 - 0.5 * (std::f32::consts::PI * (t / 0.01).clamp(0.0, 1.0)).cos();
+            let ramp =
+                |t: f32| 0.5 - 0.5 * (std::f32::consts::PI * (t / 0.01).clamp(0.0, 1.0)).cos();
             let accent = ramp(in_beat - 0.01) * (1.0 - ramp(in_beat - 0.11));
             let amp = 0.2 + 0.3 * accent;
             let s = amp * (std::f32::consts::TAU * 440.0 * i as f32 / SR as f32).sin();
@@ -67,8 +68,14 @@ fn score_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("bevy-leitmotif-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    wav::write_wav(&dir.join("tone.wav"), &loop_stem(), SR, wav::WavFormat::Float32, None)
-        .unwrap();
+    wav::write_wav(
+        &dir.join("tone.wav"),
+        &loop_stem(),
+        SR,
+        wav::WavFormat::Float32,
+        None,
+    )
+    .unwrap();
     std::fs::write(dir.join("device.score.ron"), SCORE).unwrap();
     dir
 }
@@ -183,7 +190,10 @@ fn sixty_seconds_on_pulseaudio_through_cpu_load_and_two_game_stalls() {
     );
     assert_eq!(music.sample_rate(), SR, "the device runs at 48 kHz");
     let started = Instant::now();
-    let stalls = [Duration::from_secs(seconds / 4), Duration::from_secs(seconds / 2)];
+    let stalls = [
+        Duration::from_secs(seconds / 4),
+        Duration::from_secs(seconds / 2),
+    ];
     let mut stalled = 0;
     while started.elapsed() < Duration::from_secs(seconds) {
         app.update();
@@ -217,11 +227,17 @@ fn sixty_seconds_on_pulseaudio_through_cpu_load_and_two_game_stalls() {
         .collect();
     let o = snap.overloads();
     assert!(!snap.failed(), "no panic on the audio thread");
-    assert_eq!(o.late_actions, 0, "the plan stayed ahead of the device: {o:?}");
+    assert_eq!(
+        o.late_actions, 0,
+        "the plan stayed ahead of the device: {o:?}"
+    );
 
     // The music inside the recording: from the first to the last audible sample.
     let audible = |f: &[f32; 2]| f[0].abs() > 1e-3;
-    let first = rec.iter().position(audible).expect("the recording holds music");
+    let first = rec
+        .iter()
+        .position(audible)
+        .expect("the recording holds music");
     let last = rec.iter().rposition(audible).unwrap();
     let music = &rec[first..=last];
     let heard_s = music.len() as f64 / SR as f64;
@@ -230,7 +246,10 @@ fn sixty_seconds_on_pulseaudio_through_cpu_load_and_two_game_stalls() {
         rec.len() as f64 / SR as f64,
         first as f64 / SR as f64
     );
-    assert!(heard_s > seconds as f64 - 3.0, "music heard for {heard_s:.1} s");
+    assert!(
+        heard_s > seconds as f64 - 3.0,
+        "music heard for {heard_s:.1} s"
+    );
     // Gaps: the tone never drops below 0.15 in amplitude for long, so a run of near-silence
     // over 5 ms is a dropout.
     let mut run = 0usize;
@@ -347,7 +366,12 @@ fn alsa_null_child() {
         snap.failed(),
         snap.overloads()
     );
-    assert_eq!(music.backend(), ActiveBackend::Device, "{:?}", music.device_error());
+    assert_eq!(
+        music.backend(),
+        ActiveBackend::Device,
+        "{:?}",
+        music.device_error()
+    );
     assert!(!snap.failed(), "the audio thread did not fail");
     assert!(
         music.clock() > 5 * SR as u64,
@@ -382,5 +406,8 @@ fn alsa_null_device_that_outruns_the_game_keeps_the_music_going() {
         !stderr.contains("panicked"),
         "a panic in the child: {stderr}"
     );
-    assert!(out.status.success(), "the child failed:\n{stdout}\n{stderr}");
+    assert!(
+        out.status.success(),
+        "the child failed:\n{stdout}\n{stderr}"
+    );
 }

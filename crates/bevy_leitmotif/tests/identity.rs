@@ -98,7 +98,11 @@ fn the_plugins_offline_backend_renders_what_the_offline_renderer_renders() {
         .filter(|(session, _)| *session == 0)
         .map(|(_, i)| i.clone())
         .collect();
-    assert_eq!(inputs.len(), 4, "every request reached the session: {inputs:?}");
+    assert_eq!(
+        inputs.len(),
+        4,
+        "every request reached the session: {inputs:?}"
+    );
     let frames = capture.frames.len() as u64;
     assert!(frames > 10 * 48_000, "ten seconds rendered, got {frames}");
     let offline = leitmotif_engine::render(
@@ -117,11 +121,10 @@ fn the_plugins_offline_backend_renders_what_the_offline_renderer_renders() {
     );
     let peak = offline.mix.iter().fold(0.0f32, |m, f| m.max(f[0].abs()));
     assert!(peak > 0.05, "music played (peak {peak})");
-    let first_difference = offline
-        .mix
-        .iter()
-        .zip(&capture.frames)
-        .position(|(a, b)| a[0].to_bits() != b[0].to_bits() || a[1].to_bits() != b[1].to_bits());
+    let first_difference =
+        offline.mix.iter().zip(&capture.frames).position(|(a, b)| {
+            a[0].to_bits() != b[0].to_bits() || a[1].to_bits() != b[1].to_bits()
+        });
     assert_eq!(
         first_difference, None,
         "plugin and offline renderer differ (first at frame {first_difference:?})"

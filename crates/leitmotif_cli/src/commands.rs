@@ -2,15 +2,14 @@
 
 use std::io::Write;
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use anyhow::Result;
 use clap::Args;
 use leitmotif_core::Score;
-use leitmotif_engine::{BankOptions, SourceBank, wav};
+use leitmotif_engine::{SourceBank, wav};
 use leitmotif_film::{FrameRate, ParseOptions, parse_cut_list};
 
-use crate::user;
+use crate::{Out, bank_options, user};
 
 /// Arguments of `leitmotif cues`.
 #[derive(Args, Debug)]
@@ -63,9 +62,10 @@ pub fn cues(a: CuesArgs) -> Result<()> {
         rate: parse_rate(a.fps.as_deref())?,
     };
     let cut = read_cut_list(&a.file, &opts)?;
-    let mut out = std::io::stdout().lock();
+    let mut out = Out::new();
     if a.json {
-        serde_json::to_writer_pretty(&mut out, &cut)?;
+        // Its I/O errors as `io::Error`, so a closed pipe is one.
+        serde_json::to_writer_pretty(&mut out, &cut).map_err(std::io::Error::from)?;
         writeln!(out)?;
         return Ok(());
     }
@@ -130,20 +130,22 @@ pub struct CheckArgs {
 
 /// `leitmotif check`.
 pub fn check(a: CheckArgs) -> Result<()> {
+    let mut out = Out::new();
     for path in &a.scores {
         let score = Score::load(path).map_err(user)?;
         if a.stems {
-            SourceBank::load(&score, &BankOptions::for_score(path, 48_000))
+            SourceBank::load(&score, &bank_options(path, 48_000))
                 .map_err(|e| user(format!("{}: {e}", path.display())))?;
         }
-        println!(
+        writeln!(
+            out,
             "{}: ok — \"{}\", {} cues, {} transitions, {} stingers",
             path.display(),
             score.name,
             score.cues.len(),
             score.transitions.len(),
             score.stingers.len()
-        );
+        )?;
     }
     Ok(())
 }
@@ -164,13 +166,14 @@ pub struct StemsArgs {
 /// `leitmotif stems`: every cue layer as `cue-layer.wav`.
 pub fn stems(a: StemsArgs) -> Result<()> {
     let score = Score::load(&a.score).map_err(user)?;
-    let bank = SourceBank::load(&score, &BankOptions::for_score(&a.score, a.rate)).map_err(user)?;
+    let bank = SourceBank::load(&score, &bank_options(&a.score, a.rate)).map_err(user)?;
     std::fs::create_dir_all(&a.out)?;
+    let mut out = Out::new();
     for (cue, stems) in score.cues.iter().zip(&bank.layers) {
         for (layer, stem) in cue.layers.iter().zip(stems) {
             let path = a.out.join(format!("{}-{}.wav", cue.name, layer.name));
             wav::write_wav(&path, &stem.frames, a.rate, wav::WavFormat::Int24, None)?;
-            println!("{}", path.display());
+            writeln!(out, "{}", path.display())?;
         }
     }
     Ok(())
@@ -217,14 +220,15 @@ pub fn bridge(a: BridgeArgs) -> Result<()> {
         })
     };
     let (from, to) = (idx(&a.from)?, idx(&a.to)?);
-    let bridge = crate::film::compose_bridge(&score, from, to, a.bars, a.seed).map_err(user)?;
+    let bridge =
+        leitmotif_scoring::compose_bridge(&score, from, to, a.bars, a.seed).map_err(user)?;
     wav::write_atomic(&a.out, &bridge.to_smf())?;
-    println!(
+    writeln!(
+        Out::new(),
         "{} — {} bars, {} voices",
         a.out.display(),
         a.bars,
         bridge.voices.len()
-    );
-    let _ = Arc::new(());
+    )?;
     Ok(())
 }

@@ -1,6 +1,6 @@
 //! `leitmotif`: score a cut list offline, check scores, write stems and bridges.
 
-use leitmotif_cli::{UserError, commands, film};
+use leitmotif_cli::{UserError, commands, render};
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -22,7 +22,7 @@ enum Command {
     /// Validate scores.
     Check(commands::CheckArgs),
     /// Score a cut list: write mix.wav, stems/, cuesheet.csv, timeline.png, report.json.
-    Render(film::RenderArgs),
+    Render(render::RenderArgs),
     /// Write the generated stems of a score as WAV files.
     Stems(commands::StemsArgs),
     /// Compose a bridge between two cues and write it as a Standard MIDI File.
@@ -34,16 +34,16 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Cues(a) => commands::cues(a),
         Command::Check(a) => commands::check(a),
-        Command::Render(a) => film::render(a),
+        Command::Render(a) => render::render(a),
         Command::Stems(a) => commands::stems(a),
         Command::Bridge(a) => commands::bridge(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            if let Some(io) = e.downcast_ref::<std::io::Error>()
-                && io.kind() == std::io::ErrorKind::BrokenPipe
-            {
+            // A closed pipe is no error (stdout goes quiet instead, see `Out`; this catches
+            // one arriving any other way, however wrapped).
+            if is_broken_pipe(&e) {
                 return ExitCode::SUCCESS;
             }
             let mut err = std::io::stderr().lock();
@@ -56,4 +56,11 @@ fn main() -> ExitCode {
             }
         }
     }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }

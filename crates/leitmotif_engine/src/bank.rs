@@ -67,7 +67,7 @@ pub enum LoadError {
     },
     /// A path leaving the score's folder.
     #[error(
-        "{item}: \"{asked}\" points outside the score's folder (hint: keep stems beside the score, or allow outside paths explicitly)"
+        "{item}: \"{asked}\" points outside the score's folder (hint: keep stems beside the score, or load the bank with `BankOptions {{ allow_outside: true, .. }}`)"
     )]
     OutsideScore {
         /// Which layer or stinger.

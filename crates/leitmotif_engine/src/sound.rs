@@ -168,7 +168,12 @@ impl MusicSound {
         }
     }
 
-    fn render_inner(&mut self, out: &mut [[f32; 2]], taps: Option<&mut [Vec<[f32; 2]>]>, at: usize) {
+    fn render_inner(
+        &mut self,
+        out: &mut [[f32; 2]],
+        taps: Option<&mut [Vec<[f32; 2]>]>,
+        at: usize,
+    ) {
         while let Ok(msg) = self.inbox.pop() {
             self.mixer.receive(msg);
         }

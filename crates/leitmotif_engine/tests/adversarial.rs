@@ -56,17 +56,29 @@ fn bank() -> Arc<SourceBank> {
 
 fn hostile(rng: &mut Rng, now: u64) -> Action {
     let frame = match rng.next() % 6 {
-        0 => 0,                             // long past
+        0 => 0,                                        // long past
         1 => now.saturating_sub(rng.next() % 100_000), // late
-        2 => u64::MAX - rng.next() % 10,    // never
-        _ => now + rng.next() % 2_000,      // soon
+        2 => u64::MAX - rng.next() % 10,               // never
+        _ => now + rng.next() % 2_000,                 // soon
     };
     let voice = (rng.next() % 300) as u32;
     let source = match rng.next() % 6 {
-        0 => SourceRef::Layer { cue: 0, layer: (rng.next() % 3) as u16 },
-        1 => SourceRef::Layer { cue: (rng.next() % 3) as u16, layer: 9 },
-        2 => SourceRef::SegmentLayer { segment: 4, layer: 0 },
-        3 => SourceRef::Stinger { stinger: (rng.next() % 2) as u16, variation: (rng.next() % 2) as u16 },
+        0 => SourceRef::Layer {
+            cue: 0,
+            layer: (rng.next() % 3) as u16,
+        },
+        1 => SourceRef::Layer {
+            cue: (rng.next() % 3) as u16,
+            layer: 9,
+        },
+        2 => SourceRef::SegmentLayer {
+            segment: 4,
+            layer: 0,
+        },
+        3 => SourceRef::Stinger {
+            stinger: (rng.next() % 2) as u16,
+            variation: (rng.next() % 2) as u16,
+        },
         4 => SourceRef::Bridge(rng.next() as u32),
         _ => SourceRef::Layer { cue: 0, layer: 0 },
     };
@@ -80,7 +92,7 @@ fn hostile(rng: &mut Rng, now: u64) -> Action {
                 _ => 0,
             },
             gain: rng.f32(),
-            cutoff: (rng.next() % 2 == 0).then(|| rng.f32()),
+            cutoff: rng.next().is_multiple_of(2).then(|| rng.f32()),
             pan: rng.f32(),
         },
         1 => ActionKind::Gain {
@@ -132,7 +144,11 @@ fn a_hostile_plan_never_panics_allocates_or_clips_and_is_counted() {
     for block in 0..2_000u64 {
         let now = mixer.frame();
         // Bursts far larger than the queue, then quiet blocks.
-        let n = if block % 50 == 0 { 6_000 } else { rng.next() % 40 };
+        let n = if block.is_multiple_of(50) {
+            6_000
+        } else {
+            rng.next() % 40
+        };
         let actions: Vec<Action> = (0..n).map(|_| hostile(&mut rng, now)).collect();
         let len = [1usize, 7, 128, 512][(block % 4) as usize];
         assert_no_alloc(|| {

@@ -1,0 +1,118 @@
+//! `leitmotif render`: score a cut list offline and write the deliverables (the pipeline is
+//! [`leitmotif_scoring::render_to_dir`]).
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::Result;
+use clap::Args;
+use leitmotif_core::Score;
+use leitmotif_film::ParseOptions;
+use leitmotif_film::autospot::{Lexicon, auto_spot, timeline_start};
+use leitmotif_film::spotting::parse_spotting_at;
+use leitmotif_scoring::{
+    DEFAULT_SAMPLE_RATE, FilmOptions, Stage, WriteOptions, check_spotting, existing_output,
+    render_to_dir,
+};
+
+use crate::commands::{parse_rate, read_cut_list};
+use crate::{Out, scoring, user};
+
+/// Arguments of `leitmotif render`.
+#[derive(Args, Debug)]
+pub struct RenderArgs {
+    /// The score (`*.score.ron`).
+    #[arg(long)]
+    pub score: PathBuf,
+    /// The cut list (EDL, OTIO, FCP7 XML, FCPXML).
+    #[arg(long)]
+    pub cues: PathBuf,
+    /// A spotting list (RON or CSV); without one, the film is spotted automatically.
+    #[arg(long)]
+    pub spotting: Option<PathBuf>,
+    /// Frame rate of the cut list (EDLs do not state it), e.g. 24, 25, 29.97df.
+    #[arg(long)]
+    pub fps: Option<String>,
+    /// Output folder.
+    #[arg(short, long)]
+    pub out: PathBuf,
+    /// Replace existing outputs.
+    #[arg(long)]
+    pub force: bool,
+    /// Accept record/source duration mismatches in the cut list.
+    #[arg(long)]
+    pub lenient: bool,
+    /// Seed for everything random.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Seconds of music after the last picture frame (ring-out, faded).
+    #[arg(long, default_value_t = 3.0)]
+    pub tail: f64,
+}
+
+/// `leitmotif render`.
+pub fn render(a: RenderArgs) -> Result<()> {
+    let started = std::time::Instant::now();
+    let opts = ParseOptions {
+        lenient: a.lenient,
+        rate: parse_rate(a.fps.as_deref())?,
+    };
+    let cut = read_cut_list(&a.cues, &opts)?;
+    let score = Score::load(&a.score).map_err(user)?;
+    // Spotting frames count from the timeline's first frame; `origin` is its record timecode.
+    let origin = timeline_start(&cut);
+    let spotting = match &a.spotting {
+        Some(p) => parse_spotting_at(p, cut.rate, origin).map_err(user)?,
+        None => auto_spot(&cut, &score, &Lexicon::default()),
+    };
+    check_spotting(&spotting, &score, a.spotting.as_deref().unwrap_or(&a.cues)).map_err(scoring)?;
+    if !a.force
+        && let Some(existing) = existing_output(&a.out)
+    {
+        return Err(user(format!(
+            "{} exists (hint: pass --force to replace the outputs)",
+            existing.display()
+        )));
+    }
+    let film = FilmOptions {
+        sample_rate: DEFAULT_SAMPLE_RATE,
+        seed: a.seed,
+        tail_seconds: a.tail,
+        allow_outside_stems: true,
+    };
+    let write = WriteOptions {
+        out_dir: a.out.clone(),
+        cut_list_name: a.cues.display().to_string(),
+    };
+    let progress = indicatif::ProgressBar::new_spinner();
+    let summary = render_to_dir(
+        &cut,
+        score,
+        &spotting,
+        &a.score,
+        &film,
+        &write,
+        &mut |stage| {
+            progress.set_message(match stage {
+                Stage::Rendering => "fitting cues to picture and rendering",
+                _ => "writing",
+            })
+        },
+    )
+    .map_err(scoring)?;
+    progress.finish_and_clear();
+    let secs_audio = summary.seconds();
+    let took = started.elapsed().as_secs_f64();
+    writeln!(
+        Out::new(),
+        "{}: {} cues, {} hits (worst {} frames off the beat), {:.1} s of music in {:.2} s ({:.0}× realtime)",
+        a.out.display(),
+        summary.cues,
+        summary.hits,
+        summary.worst_hit_frames,
+        secs_audio,
+        took,
+        secs_audio / took.max(1e-9)
+    )?;
+    Ok(())
+}

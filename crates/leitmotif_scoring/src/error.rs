@@ -1,0 +1,83 @@
+//! What can go wrong scoring a film.
+
+use std::path::PathBuf;
+
+use leitmotif_engine::LoadError;
+
+/// An error of the film pipeline. Each message names the file it is about and carries the
+/// cause's text, so the cause is not repeated as [`std::error::Error::source`];
+/// [`ScoringError::is_input_error`] tells mistakes in the inputs from failures to write.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ScoringError {
+    /// A stem or other source of the score could not be loaded or made.
+    #[error("{}: {error}", score.display())]
+    Bank {
+        /// The score file.
+        score: PathBuf,
+        /// Why.
+        error: LoadError,
+    },
+    /// The spotting list names a cue the score does not have.
+    #[error("{}:{line}: unknown cue \"{cue}\" (hint: the score has {})", file.display(), known.join(", "))]
+    UnknownCue {
+        /// The spotting list (or the cut list it was spotted from).
+        file: PathBuf,
+        /// 1-based line of the entry.
+        line: usize,
+        /// The name it gave.
+        cue: String,
+        /// The score's cues.
+        known: Vec<String>,
+    },
+    /// The spotting list names a parameter the score does not have.
+    #[error("{}:{line}: unknown parameter \"{param}\" (hint: {})", file.display(), parameter_hint(known))]
+    UnknownParameter {
+        /// The spotting list.
+        file: PathBuf,
+        /// 1-based line of the entry.
+        line: usize,
+        /// The name it gave.
+        param: String,
+        /// The score's parameters.
+        known: Vec<String>,
+    },
+    /// Reading or writing a file failed.
+    #[error("{}: {error}", path.display())]
+    Io {
+        /// The file or folder.
+        path: PathBuf,
+        /// The OS error.
+        error: std::io::Error,
+    },
+    /// The render produced no audio at all: the picture is 0 frames long and there is no tail.
+    #[error("nothing was rendered: the picture is 0 frames long and the tail is 0 s")]
+    NothingRendered,
+}
+
+impl ScoringError {
+    /// Whether this is a mistake in the inputs (score, stems, spotting list) the user can
+    /// fix, rather than a failure to write the outputs.
+    pub fn is_input_error(&self) -> bool {
+        matches!(
+            self,
+            ScoringError::Bank { .. }
+                | ScoringError::UnknownCue { .. }
+                | ScoringError::UnknownParameter { .. }
+        )
+    }
+
+    /// An [`ScoringError::Io`] error about `path`.
+    pub(crate) fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> ScoringError {
+        let path = path.into();
+        move |error| ScoringError::Io { path, error }
+    }
+}
+
+fn parameter_hint(known: &[String]) -> String {
+    if known.is_empty() {
+        "the score has no parameters".to_string()
+    } else {
+        format!("the score has {}", known.join(", "))
+    }
+}

@@ -1,0 +1,114 @@
+//! The spotting list as conductor inputs, and the check that it names only what the score has.
+
+use std::path::Path;
+
+use leitmotif_core::Score;
+use leitmotif_core::conductor::{Input, TimedInput};
+use leitmotif_core::score::Sync as SyncPoint;
+use leitmotif_core::timing;
+use leitmotif_film::FrameRate;
+use leitmotif_film::spotting::SpottingList;
+
+use crate::place::Placed;
+use crate::{ScoringError, sample_of};
+
+/// Refuses a spotting list naming a cue or parameter that `score` lacks; `file` is the
+/// spotting list (or the cut list it was spotted from) for the message.
+pub fn check_spotting(sp: &SpottingList, score: &Score, file: &Path) -> Result<(), ScoringError> {
+    if let Some(s) = sp.cues.iter().find(|s| score.cue(&s.cue).is_none()) {
+        return Err(ScoringError::UnknownCue {
+            file: file.to_path_buf(),
+            line: s.line,
+            cue: s.cue.clone(),
+            known: score.cues.iter().map(|c| c.name.clone()).collect(),
+        });
+    }
+    if let Some(p) = sp
+        .params
+        .iter()
+        .find(|p| score.parameter_index(&p.param).is_none())
+    {
+        return Err(ScoringError::UnknownParameter {
+            file: file.to_path_buf(),
+            line: p.line,
+            param: p.param.clone(),
+            known: score.parameters.iter().map(|p| p.name.clone()).collect(),
+        });
+    }
+    Ok(())
+}
+
+/// The conductor inputs for placed cues (started early by their pickup and any bridge before
+/// bar 1, so bar 1 lands on the spotted frame), parameter changes (ramps stepped every
+/// 100 ms) and hits (the score's first `Immediate` stinger on each), in frame order.
+pub(crate) fn inputs(
+    score: &Score,
+    sp: &SpottingList,
+    placed: &[Placed],
+    rate: FrameRate,
+    sr: u32,
+) -> Vec<TimedInput> {
+    let mut v = Vec::new();
+    let pickup = |cue: usize| timing::pickup_frames(score, &score.cues[cue], sr);
+    let mut prev: Option<usize> = Some(score.cue_index(&score.initial_cue).unwrap_or(0));
+    for p in placed
+        .iter()
+        .filter(|p| !(p.start == 0 && p.cue == score.initial_cue))
+    {
+        let ci = score.cue_index(&p.cue).unwrap_or(0);
+        // A bridge or segment plays before the cue's bar 1: start the transition that much
+        // earlier so bar 1 still lands on the spotted frame.
+        let between = prev.filter(|&f| f != ci).map_or(0, |f| {
+            timing::between_frames(score, timing::rule_for(score, f, ci), f, ci, sr)
+        });
+        let at = (sample_of(rate, p.start, sr) - pickup(ci) - between).max(0) as u64;
+        v.push(TimedInput {
+            frame: at,
+            input: Input::StartCue(ci),
+        });
+        prev = Some(ci);
+    }
+    for pp in &sp.params {
+        let Some(pi) = score.parameter_index(&pp.param) else {
+            continue;
+        };
+        let at = sample_of(rate, pp.at, sr).max(0);
+        if pp.ramp_frames <= 0 {
+            v.push(TimedInput {
+                frame: at as u64,
+                input: Input::SetParameter(pi, pp.value),
+            });
+        } else {
+            // A ramp: the value before it, stepped every 100 ms towards the target.
+            let len = sample_of(rate, pp.ramp_frames, sr);
+            let steps = (len / (sr as i64 / 10)).max(1);
+            let before = sp
+                .params
+                .iter()
+                .filter(|q| q.param == pp.param && q.at < pp.at)
+                .max_by_key(|q| q.at)
+                .map_or(score.parameters[pi].default, |q| q.value);
+            for k in 1..=steps {
+                let value = before + (pp.value - before) * k as f32 / steps as f32;
+                v.push(TimedInput {
+                    frame: (at + len * k / steps) as u64,
+                    input: Input::SetParameter(pi, value),
+                });
+            }
+        }
+    }
+    if let Some(si) = score
+        .stingers
+        .iter()
+        .position(|s| s.sync == SyncPoint::Immediate)
+    {
+        for h in &sp.hits {
+            v.push(TimedInput {
+                frame: sample_of(rate, h.at, sr).max(0) as u64,
+                input: Input::Stinger(si),
+            });
+        }
+    }
+    v.sort_by_key(|i| i.frame);
+    v
+}
