@@ -1,1 +1,0 @@
-//! Leitmotif workspace umbrella: re-exports for integration tests, benches and examples.
