@@ -81,6 +81,8 @@ impl Names {
 /// A session and where it sits on the music clock.
 struct Playing {
     id: u32,
+    /// Report every input (for [`MusicCapture`](crate::MusicCapture), offline only).
+    record: bool,
     session: Session,
     shared: Arc<Shared>,
     names: Names,
@@ -97,7 +99,9 @@ impl Playing {
         // A late input takes effect at the next frame the conductor has not planned yet.
         let frame = frame.max(self.session.conductor().now());
         let timed = TimedInput { frame, input };
-        out(FromPlanner::Input(self.id, timed.clone()));
+        if self.record {
+            out(FromPlanner::Input(self.id, timed.clone()));
+        }
         self.session.push(timed);
     }
 }
@@ -307,6 +311,7 @@ impl Planner {
         self.sessions += 1;
         Playing {
             id,
+            record: !self.remote,
             session,
             shared,
             names,
@@ -325,8 +330,9 @@ impl Planner {
         }
     }
 
-    /// Plans every session up to global frame `horizon`, sending their events to `out`.
-    pub(crate) fn plan(&mut self, horizon: u64, out: &mut impl FnMut(FromPlanner)) {
+    /// Plans every session up to global frame `horizon`, sending their events to `out`, and a
+    /// snapshot of the music when `snapshot` is set.
+    pub(crate) fn plan(&mut self, horizon: u64, snapshot: bool, out: &mut impl FnMut(FromPlanner)) {
         if self.next.is_none()
             && let Some(asset) = self.waiting.take()
         {
@@ -366,7 +372,9 @@ impl Planner {
             }
         }
         self.control.collect();
-        out(FromPlanner::Snapshot(Box::new(self.snapshot())));
+        if snapshot {
+            out(FromPlanner::Snapshot(Box::new(self.snapshot())));
+        }
     }
 
     /// Hands the next session to the deck (to start at `sw`) and plans it.

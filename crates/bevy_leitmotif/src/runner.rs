@@ -73,6 +73,8 @@ pub(crate) enum Mode {
     Threaded {
         to_planner: Sender<ToPlanner>,
         from_planner: Receiver<FromPlanner>,
+        /// Set by the game side once per update: the planner sends one snapshot for it.
+        snapshot_wanted: Arc<AtomicBool>,
         threads: Vec<JoinHandle<()>>,
         stop: Arc<AtomicBool>,
         _device: Option<LiveOutput>,
@@ -117,11 +119,15 @@ impl MusicRunner {
         let (to_planner, planner_rx) = channel::<ToPlanner>();
         let (planner_tx, from_planner) = channel::<FromPlanner>();
         let stop = Arc::new(AtomicBool::new(false));
+        let snapshot_wanted = Arc::new(AtomicBool::new(true));
         let mut threads = Vec::new();
-        let s = stop.clone();
+        let (s, wanted) = (stop.clone(), snapshot_wanted.clone());
         let spawned = std::thread::Builder::new()
             .name("leitmotif-planner".into())
-            .spawn(move || planner_loop(&mut planner, lookahead, &planner_rx, &planner_tx, &s));
+            .spawn(move || {
+                let channels = (&planner_rx, &planner_tx);
+                planner_loop(&mut planner, lookahead, channels, &wanted, &s)
+            });
         match spawned {
             Ok(t) => threads.push(t),
             Err(e) => error!("leitmotif: cannot start the planner thread: {e}"),
@@ -139,6 +145,7 @@ impl MusicRunner {
         self.mode = Mode::Threaded {
             to_planner,
             from_planner,
+            snapshot_wanted,
             threads,
             stop,
             _device: device,
@@ -168,8 +175,8 @@ impl Drop for MusicRunner {
 fn planner_loop(
     planner: &mut Planner,
     mut lookahead: Lookahead,
-    rx: &Receiver<ToPlanner>,
-    tx: &Sender<FromPlanner>,
+    (rx, tx): (&Receiver<ToPlanner>, &Sender<FromPlanner>),
+    snapshot_wanted: &AtomicBool,
     stop: &AtomicBool,
 ) {
     let mut last_clock = planner.clock();
@@ -188,7 +195,9 @@ fn planner_loop(
         let ahead = lookahead.observe(clock.saturating_sub(last_clock));
         last_clock = clock;
         if planner.is_playing() {
-            planner.plan(clock + ahead, &mut send);
+            // One snapshot per game update, not per wake-up.
+            let snapshot = snapshot_wanted.swap(false, Ordering::AcqRel);
+            planner.plan(clock + ahead, snapshot, &mut send);
         }
         std::thread::sleep(PLANNER_PERIOD);
     }

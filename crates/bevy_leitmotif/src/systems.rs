@@ -170,7 +170,7 @@ pub(crate) fn conduct(
             // Offline, the clock waits for the first score: frame 0 is where the music starts.
             if planner.is_playing() {
                 let clock = planner.clock();
-                planner.plan(clock + *step + *lookahead, &mut |m| out.push(m));
+                planner.plan(clock + *step + *lookahead, true, &mut |m| out.push(m));
                 match rendered.as_mut() {
                     Some(frames) => deck.render_into(*step, frames),
                     None => deck.render_silently(*step),
@@ -183,8 +183,10 @@ pub(crate) fn conduct(
         Mode::Threaded {
             to_planner: tx,
             from_planner,
+            snapshot_wanted,
             ..
         } => {
+            snapshot_wanted.store(true, Ordering::Release);
             for msg in to_planner {
                 let _ = tx.send(msg);
             }

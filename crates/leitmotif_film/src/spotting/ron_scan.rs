@@ -70,6 +70,12 @@ fn tokenize(text: &str) -> Vec<T> {
         }
         *i += 1;
     };
+    // `r#` followed by a name is a raw identifier, not a raw string.
+    let raw_ident = |i: usize| {
+        c[i] == 'r'
+            && c.get(i + 1) == Some(&'#')
+            && c.get(i + 2).is_some_and(|n| n.is_alphabetic() || *n == '_')
+    };
     while i < c.len() {
         let ch = c[i];
         let (l0, c0) = (line, col);
@@ -113,24 +119,7 @@ fn tokenize(text: &str) -> Vec<T> {
                 line: l0,
                 col: c0,
             });
-        } else if ch == 'r'
-            && c.get(i + 1) == Some(&'#')
-            && c.get(i + 2).is_some_and(|n| n.is_alphabetic() || *n == '_')
-        {
-            // A raw identifier `r#name` (RON accepts it where a name goes): the name.
-            step(&mut i, &mut line, &mut col);
-            step(&mut i, &mut line, &mut col);
-            let mut s = String::new();
-            while i < c.len() && (c[i].is_alphanumeric() || c[i] == '_') {
-                s.push(c[i]);
-                step(&mut i, &mut line, &mut col);
-            }
-            out.push(T {
-                tok: Tok::Ident(s),
-                line: l0,
-                col: c0,
-            });
-        } else if ch == 'r' && matches!(c.get(i + 1), Some('#') | Some('"')) {
+        } else if ch == 'r' && matches!(c.get(i + 1), Some('#') | Some('"')) && !raw_ident(i) {
             // Raw string r#"..."#.
             step(&mut i, &mut line, &mut col);
             let mut hashes = 0;
@@ -172,6 +161,11 @@ fn tokenize(text: &str) -> Vec<T> {
                 col: c0,
             });
         } else if ch.is_alphabetic() || ch == '_' {
+            if raw_ident(i) {
+                // A raw identifier `r#name` (RON accepts it where a name goes): the name.
+                step(&mut i, &mut line, &mut col);
+                step(&mut i, &mut line, &mut col);
+            }
             let mut s = String::new();
             while i < c.len() && (c[i].is_alphanumeric() || c[i] == '_') {
                 s.push(c[i]);
