@@ -45,14 +45,15 @@ fn session(layers: usize) -> (Session, leitmotif_engine::MusicSound) {
             base_dir: ".".into(),
             allow_outside: false,
             length_tolerance_ms: 20.0,
+            stream_longer_than_s: 10.0,
         },
     )
     .unwrap();
     bank.layers[0] = (0..layers)
         .map(|i| {
-            Arc::new(Stem {
+            leitmotif_engine::Clip::Memory(Arc::new(Stem {
                 frames: noise(i as u32),
-            })
+            }))
         })
         .collect();
     let (s, sound, _) = Session::new(score, Arc::new(bank), 0);

@@ -306,7 +306,10 @@ impl Planner {
         }
         let score = Arc::new(score);
         let names = Names::of(&score);
-        let (session, sound, shared) = Session::new(score, asset.bank.clone(), self.seed);
+        let (session, mut sound, shared) = Session::new(score, asset.bank.clone(), self.seed);
+        // Offline (rendered inside `App::update`), wait for streamed stems like `render_to`
+        // does; on a device or the silent clock, a late disk plays silence and is reported.
+        sound.set_wait_for_streams(!self.remote);
         let id = self.sessions;
         self.sessions += 1;
         Playing {

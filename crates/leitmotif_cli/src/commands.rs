@@ -172,6 +172,9 @@ pub fn stems(a: StemsArgs) -> Result<()> {
     for (cue, stems) in score.cues.iter().zip(&bank.layers) {
         for (layer, stem) in cue.layers.iter().zip(stems) {
             let path = a.out.join(format!("{}-{}.wav", cue.name, layer.name));
+            let stem = stem
+                .to_stem()
+                .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
             wav::write_wav(&path, &stem.frames, a.rate, wav::WavFormat::Int24, None)?;
             writeln!(out, "{}", path.display())?;
         }

@@ -205,6 +205,23 @@ pub struct Layer {
     /// Stereo pan, -1 (left) to 1 (right).
     #[serde(default)]
     pub pan: f32,
+    /// How a `File` source is held: streamed from disk or decoded into memory.
+    #[serde(default)]
+    pub load: Load,
+}
+
+/// How an audio file is held while it plays.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Load {
+    /// Streamed when the file is longer than the bank's threshold (10 s by default), held in
+    /// memory otherwise.
+    #[default]
+    Auto,
+    /// Read from disk while it plays: instant load and bounded memory; its first half second
+    /// is kept in memory so starts from the top are sample-exact.
+    Stream,
+    /// Decoded whole at load (short stingers, loops that must start anywhere).
+    Memory,
 }
 
 /// Where a layer's or stinger's audio comes from.
@@ -448,6 +465,9 @@ pub struct Variation {
     /// Length in beats (generated stingers).
     #[serde(default = "two_beats")]
     pub beats: u32,
+    /// How a `File` source is held (see [`Load`]).
+    #[serde(default)]
+    pub load: Load,
 }
 
 fn two_beats() -> u32 {

@@ -1,17 +1,74 @@
-//! Decoded, resampled audio for every source a score names.
+//! Every source a score names, at the output rate: files streamed from disk or decoded into
+//! memory (the score's `load`, see [`Load`]), generated material synthesised at load.
 
 use std::path::{Component, Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use leitmotif_core::Score;
 use leitmotif_core::conductor::SourceRef;
-use leitmotif_core::score::{Cue, Source};
+use leitmotif_core::score::{Cue, Load, Source};
 use leitmotif_core::timing;
 
+use crate::stream::StreamClip;
+
+mod cache;
+pub mod decode;
 mod generated;
+pub mod resample;
 
 pub use generated::to_stem as stem_from_buffer;
-mod resample;
+
+/// Seconds of a cue's file layers measured for its level (bridges are matched to it): the
+/// same frames whether a stem streams or sits in memory.
+pub const LEVEL_WINDOW_SECONDS: f64 = 8.0;
+
+/// The audio of one source: in memory, or streamed from disk.
+#[derive(Debug, Clone)]
+pub enum Clip {
+    /// Decoded whole (or generated) at load.
+    Memory(Arc<Stem>),
+    /// Played from disk through the [`Streamer`](crate::stream::Streamer).
+    Stream(Arc<StreamClip>),
+}
+
+impl Clip {
+    /// Length in output frames.
+    pub fn len(&self) -> usize {
+        match self {
+            Clip::Memory(s) => s.len(),
+            Clip::Stream(c) => c.len as usize,
+        }
+    }
+
+    /// Whether the clip has no frames.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Whether the clip plays from disk.
+    pub fn is_streamed(&self) -> bool {
+        matches!(self, Clip::Stream(_))
+    }
+
+    /// The first `frames` frames (decoded from disk for a streamed clip; never on the audio
+    /// thread).
+    pub fn head(&self, frames: usize) -> Result<Vec<[f32; 2]>, String> {
+        match self {
+            Clip::Memory(s) => Ok(s.frames[..frames.min(s.len())].to_vec()),
+            Clip::Stream(c) => c.read_head(frames as u64),
+        }
+    }
+
+    /// The whole clip in memory (decoded from disk for a streamed clip).
+    pub fn to_stem(&self) -> Result<Arc<Stem>, String> {
+        match self {
+            Clip::Memory(s) => Ok(s.clone()),
+            Clip::Stream(c) => Ok(Arc::new(Stem {
+                frames: c.read_head(c.len)?,
+            })),
+        }
+    }
+}
 
 /// Stereo audio at the output rate.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -118,6 +175,9 @@ pub struct BankOptions {
     pub allow_outside: bool,
     /// Allowed difference between the stems of one cue, in milliseconds.
     pub length_tolerance_ms: f64,
+    /// Files with `load: Auto` longer than this (seconds) stream; shorter ones are decoded
+    /// into memory.
+    pub stream_longer_than_s: f64,
 }
 
 impl BankOptions {
@@ -131,6 +191,7 @@ impl BankOptions {
                 .unwrap_or_default(),
             allow_outside: false,
             length_tolerance_ms: 20.0,
+            stream_longer_than_s: 10.0,
         }
     }
 }
@@ -141,20 +202,24 @@ pub struct SourceBank {
     /// Output sample rate.
     pub sample_rate: u32,
     /// `layers[cue][layer]`.
-    pub layers: Vec<Vec<Arc<Stem>>>,
+    pub layers: Vec<Vec<Clip>>,
     /// `segments[segment][layer]`.
-    pub segments: Vec<Vec<Arc<Stem>>>,
+    pub segments: Vec<Vec<Clip>>,
     /// `stingers[stinger][variation]`.
-    pub stingers: Vec<Vec<Arc<Stem>>>,
+    pub stingers: Vec<Vec<Clip>>,
     /// Layer names, for stem outputs: `tap_names[tap]`; `taps` maps sources to them.
     pub tap_names: Vec<String>,
     /// `layer_taps[cue][layer]` (segments and stingers use `segment_taps`, `stinger_tap`).
     pub layer_taps: Vec<Vec<u16>>,
     /// `segment_taps[segment][layer]`.
     pub segment_taps: Vec<Vec<u16>>,
-    /// RMS level of each cue's layers summed at their base gains (loudness matching of
-    /// generated bridges).
-    pub cue_rms: Vec<f32>,
+    /// Base gain (linear) of each cue's layers, for [`cue_rms`](Self::cue_rms).
+    pub cue_gains: Vec<Vec<f32>>,
+    /// Whether a cue has file layers (its level is measured over
+    /// [`LEVEL_WINDOW_SECONDS`], not its whole length).
+    pub cue_has_files: Vec<bool>,
+    /// Levels measured so far (one cell per cue; an empty list measures nothing).
+    pub levels: Vec<OnceLock<f32>>,
 }
 
 impl SourceBank {
@@ -170,8 +235,16 @@ impl SourceBank {
             let frames = cue_frames(score, cue, opts.sample_rate);
             for layer in &cue.layers {
                 let item = format!("cue \"{}\", layer \"{}\"", cue.name, layer.name);
-                let stem = load_source(score, Some(cue), &layer.source, &item, frames, opts)?;
-                stems.push(Arc::new(stem));
+                let clip = load_source(
+                    score,
+                    Some(cue),
+                    &layer.source,
+                    layer.load,
+                    &item,
+                    frames,
+                    opts,
+                )?;
+                stems.push(clip);
                 taps.push(bank.tap(&layer.name));
             }
             check_lengths(cue, &stems, opts)?;
@@ -180,7 +253,13 @@ impl SourceBank {
                 .iter()
                 .map(|l| 10f32.powf(l.gain_db / 20.0))
                 .collect();
-            bank.cue_rms.push(summed_rms(&stems, &gains));
+            bank.cue_gains.push(gains);
+            bank.cue_has_files.push(
+                cue.layers
+                    .iter()
+                    .any(|l| matches!(l.source, Source::File(_))),
+            );
+            bank.levels.push(OnceLock::new());
             bank.layers.push(stems);
             bank.layer_taps.push(taps);
         }
@@ -190,14 +269,15 @@ impl SourceBank {
             let frames = timing::segment_audio_frames(score, seg.bars, opts.sample_rate);
             for layer in &seg.layers {
                 let item = format!("segment \"{}\", layer \"{}\"", seg.name, layer.name);
-                stems.push(Arc::new(load_source(
+                stems.push(load_source(
                     score,
                     None,
                     &layer.source,
+                    layer.load,
                     &item,
                     frames,
                     opts,
-                )?));
+                )?);
                 taps.push(bank.tap(&layer.name));
             }
             bank.segments.push(stems);
@@ -208,9 +288,9 @@ impl SourceBank {
             for (i, v) in st.variations.iter().enumerate() {
                 let item = format!("stinger \"{}\", variation {}", st.name, i + 1);
                 let frames = timing::stinger_frames(score, v.beats, opts.sample_rate);
-                stems.push(Arc::new(load_source(
-                    score, None, &v.source, &item, frames, opts,
-                )?));
+                stems.push(load_source(
+                    score, None, &v.source, v.load, &item, frames, opts,
+                )?);
             }
             bank.stingers.push(stems);
         }
@@ -229,8 +309,53 @@ impl SourceBank {
         }
     }
 
+    /// The RMS level of cue `cue`'s layers summed at their base gains (loudness matching of
+    /// generated bridges): over the whole cue when it is all generated, over its first
+    /// [`LEVEL_WINDOW_SECONDS`] when it has files (so it costs little to measure, and is the
+    /// same whether they stream). Measured on first use (off the audio thread), then kept.
+    pub fn cue_rms(&self, cue: usize) -> f32 {
+        let (Some(level), Some(clips), Some(gains)) = (
+            self.levels.get(cue),
+            self.layers.get(cue),
+            self.cue_gains.get(cue),
+        ) else {
+            return 0.0;
+        };
+        *level.get_or_init(|| {
+            let len = clips.iter().map(Clip::len).max().unwrap_or(0);
+            let window = if self.cue_has_files.get(cue).copied().unwrap_or(false) {
+                len.min((LEVEL_WINDOW_SECONDS * self.sample_rate as f64) as usize)
+            } else {
+                len
+            };
+            let heads: Vec<Vec<[f32; 2]>> = clips
+                .iter()
+                .map(|c| c.head(window).unwrap_or_default())
+                .collect();
+            summed_rms(&heads, gains)
+        })
+    }
+
+    /// Measures every cue's level now (e.g. on a helper thread right after load), so a
+    /// bridge composed later does not wait for it.
+    pub fn measure_levels(&self) {
+        for cue in 0..self.layers.len() {
+            self.cue_rms(cue);
+        }
+    }
+
+    /// Whether any source streams from disk.
+    pub fn streams(&self) -> bool {
+        self.layers
+            .iter()
+            .chain(&self.segments)
+            .chain(&self.stingers)
+            .flatten()
+            .any(Clip::is_streamed)
+    }
+
     /// The audio of a source (bridges are not in the bank: they arrive at run time).
-    pub fn get(&self, source: SourceRef) -> Option<&Arc<Stem>> {
+    pub fn get(&self, source: SourceRef) -> Option<&Clip> {
         match source {
             SourceRef::Layer { cue, layer } => self.layers.get(cue as usize)?.get(layer as usize),
             SourceRef::SegmentLayer { segment, layer } => {
@@ -258,7 +383,7 @@ impl SourceBank {
 }
 
 /// RMS of stems summed with gains (both channels).
-pub fn summed_rms(stems: &[Arc<Stem>], gains: &[f32]) -> f32 {
+pub fn summed_rms(stems: &[Vec<[f32; 2]>], gains: &[f32]) -> f32 {
     let len = stems.iter().map(|s| s.len()).max().unwrap_or(0);
     if len == 0 {
         return 0.0;
@@ -267,7 +392,7 @@ pub fn summed_rms(stems: &[Arc<Stem>], gains: &[f32]) -> f32 {
     for i in 0..len {
         let (mut l, mut r) = (0.0f32, 0.0f32);
         for (s, g) in stems.iter().zip(gains) {
-            if let Some(f) = s.frames.get(i) {
+            if let Some(f) = s.get(i) {
                 l += f[0] * g;
                 r += f[1] * g;
             }
@@ -291,7 +416,7 @@ pub fn frames_rms(frames: &[[f32; 2]]) -> f32 {
 
 pub use leitmotif_core::timing::cue_frames;
 
-fn check_lengths(cue: &Cue, stems: &[Arc<Stem>], opts: &BankOptions) -> Result<(), LoadError> {
+fn check_lengths(cue: &Cue, stems: &[Clip], opts: &BankOptions) -> Result<(), LoadError> {
     let files: Vec<(String, usize)> = cue
         .layers
         .iter()
@@ -327,13 +452,15 @@ fn load_source(
     score: &Score,
     cue: Option<&Cue>,
     source: &Source,
+    load: Load,
     item: &str,
     frames: usize,
     opts: &BankOptions,
-) -> Result<Stem, LoadError> {
+) -> Result<Clip, LoadError> {
     match source {
-        Source::Silence => Ok(Stem::silence(frames)),
-        Source::Generated(g) => generated::render(score, cue, g, item, frames, opts.sample_rate),
+        Source::Silence => Ok(Clip::Memory(Arc::new(Stem::silence(frames)))),
+        Source::Generated(g) => generated::render(score, cue, g, item, frames, opts.sample_rate)
+            .map(|s| Clip::Memory(Arc::new(s))),
         Source::File(asked) => {
             let rel = Path::new(asked);
             let escapes =
@@ -345,44 +472,76 @@ fn load_source(
                 });
             }
             let path = opts.base_dir.join(rel);
-            decode(&path, asked, item, opts.sample_rate)
+            open_file(&path, asked, item, load, opts)
         }
     }
 }
 
-/// Decodes an audio file and resamples it to `sample_rate`.
-pub fn decode(path: &Path, asked: &str, item: &str, sample_rate: u32) -> Result<Stem, LoadError> {
-    if let Err(e) = std::fs::metadata(path) {
-        return Err(LoadError::Missing {
-            item: item.into(),
-            asked: asked.into(),
-            looked: path.into(),
-            reason: e.to_string(),
-        });
-    }
-    let data = kira::sound::static_sound::StaticSoundData::from_file(path).map_err(|e| {
-        LoadError::Decode {
-            item: item.into(),
-            path: path.into(),
-            reason: e.to_string(),
-        }
+/// Opens an audio file as a clip: streamed or decoded as `load` and its length ask.
+pub fn open_file(
+    path: &Path,
+    asked: &str,
+    item: &str,
+    load: Load,
+    opts: &BankOptions,
+) -> Result<Clip, LoadError> {
+    let meta = std::fs::metadata(path).map_err(|e| LoadError::Missing {
+        item: item.into(),
+        asked: asked.into(),
+        looked: path.into(),
+        reason: e.to_string(),
     })?;
-    if !(8_000..=192_000).contains(&data.sample_rate) {
-        return Err(LoadError::SampleRate {
-            item: item.into(),
-            path: path.into(),
-            rate: data.sample_rate,
-        });
+    let decode_err = |reason: String| LoadError::Decode {
+        item: item.into(),
+        path: path.into(),
+        reason,
+    };
+    let key = cache::Key::new(path, &meta, opts.sample_rate, load);
+    if let Some(clip) = cache::find(&key) {
+        return Ok(clip);
     }
-    let frames: Vec<[f32; 2]> = data.frames.iter().map(|f| [f.left, f.right]).collect();
-    if frames.is_empty() {
-        return Err(LoadError::Decode {
-            item: item.into(),
-            path: path.into(),
-            reason: "the file holds no audio".into(),
-        });
+    let mut seg =
+        resample::Segments::open_checked(path, opts.sample_rate).map_err(|e| match e {
+            resample::OpenError::Rate(rate) => LoadError::SampleRate {
+                item: item.into(),
+                path: path.into(),
+                rate,
+            },
+            resample::OpenError::Other(reason) => decode_err(reason),
+        })?;
+    if seg.is_empty() {
+        return Err(decode_err("the file holds no audio".into()));
     }
-    Ok(Stem {
-        frames: resample::resample(&frames, data.sample_rate, sample_rate),
-    })
+    let long = seg.len() as f64 > opts.stream_longer_than_s * opts.sample_rate as f64;
+    let clip = match load {
+        Load::Stream => Clip::Stream(Arc::new(
+            StreamClip::from_segments(path, seg).map_err(decode_err)?,
+        )),
+        Load::Auto if long => Clip::Stream(Arc::new(
+            StreamClip::from_segments(path, seg).map_err(decode_err)?,
+        )),
+        Load::Auto | Load::Memory => Clip::Memory(Arc::new(Stem {
+            frames: seg.read_all().map_err(decode_err)?,
+        })),
+    };
+    cache::keep(key, &clip);
+    Ok(clip)
+}
+
+/// Decodes a whole audio file and resamples it to `sample_rate` (in memory).
+pub fn decode(path: &Path, asked: &str, item: &str, sample_rate: u32) -> Result<Stem, LoadError> {
+    let opts = BankOptions {
+        sample_rate,
+        ..BankOptions::for_score(path, sample_rate)
+    };
+    match open_file(path, asked, item, Load::Memory, &opts)? {
+        Clip::Memory(s) => Ok(Arc::unwrap_or_clone(s)),
+        Clip::Stream(c) => Ok(Stem {
+            frames: c.read_head(c.len).map_err(|reason| LoadError::Decode {
+                item: item.into(),
+                path: path.into(),
+                reason,
+            })?,
+        }),
+    }
 }

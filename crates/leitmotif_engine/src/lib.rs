@@ -16,9 +16,10 @@ pub mod mixer;
 pub mod offline;
 pub mod session;
 pub mod sound;
+pub mod stream;
 pub mod wav;
 
-pub use bank::{BankOptions, LoadError, SourceBank, Stem};
+pub use bank::{BankOptions, Clip, LoadError, SourceBank, Stem};
 pub use mixer::{Mixer, Msg, Overloads};
 pub use offline::{Driver, OfflineRender, RenderOptions, Sink, render, render_to};
 pub use session::Session;

@@ -1,14 +1,18 @@
 //! The realtime mixer: voices started, ramped and stopped on exact frames.
 //!
 //! Everything here runs on the audio thread: no allocation, deallocation, lock or I/O after
-//! [`Mixer::new`]. Bridge audio arrives as `Arc<Stem>` messages and is handed back through the
-//! retire queue, so the last reference is never dropped here.
+//! [`Mixer::new`]. Bridge audio and stream rings arrive as messages and are handed back
+//! through the retire queue, so the last reference is never dropped here. A streamed voice
+//! reads its preload, then its ring; frames the ring does not have yet are played as silence
+//! and counted ([`Overloads::underruns`]), and the voice stays on the grid.
 
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 use leitmotif_core::conductor::{Action, ActionKind, SourceRef, VoiceId};
 
-use crate::bank::{SourceBank, Stem};
+use crate::bank::{Clip, SourceBank, Stem};
+use crate::stream::{StreamClip, StreamReader};
 
 /// Voices the mixer can play at once.
 pub const MAX_VOICES: usize = 256;
@@ -24,6 +28,19 @@ pub enum Msg {
     Action(Action),
     /// The audio of a generated bridge.
     Bridge(u32, Arc<Stem>),
+    /// The ring of a streamed voice, sent before the action that starts it.
+    Stream(StreamReader),
+}
+
+/// What the audio thread is done with, handed back to the control side to drop there.
+#[derive(Debug)]
+pub enum Retired {
+    /// A bridge's audio (or a memory stem whose bank was replaced).
+    Stem(Arc<Stem>),
+    /// A streamed clip whose bank was replaced.
+    Clip(Arc<StreamClip>),
+    /// A stream's ring: its worker stops decoding once this is dropped.
+    Reader(StreamReader),
 }
 
 /// What the mixer could not do, counted since it was made (published through
@@ -41,13 +58,28 @@ pub struct Overloads {
     pub missing_source: u64,
     /// Actions applied after their frame (the plan ran behind the audio).
     pub late_actions: u64,
+    /// Times a streamed voice's ring ran dry while its stream was still reading (the disk
+    /// fell behind): silence was played for the missing frames.
+    pub underruns: u64,
+    /// Frames of silence played in place of streamed audio that was not there in time.
+    pub underrun_frames: u64,
+    /// Streamed voices whose file could not be read to the end (unreadable, truncated).
+    pub stream_errors: u64,
 }
 
-#[derive(Debug, Clone)]
-struct Voice {
-    id: VoiceId,
-    stem: Option<Arc<Stem>>,
-    pos: usize,
+/// Where a voice's frames come from.
+enum Audio {
+    None,
+    Memory(Arc<Stem>),
+    Stream {
+        clip: Arc<StreamClip>,
+        reader: Option<StreamReader>,
+    },
+}
+
+/// Gain, pan and filter state of a voice (what mixing one frame needs).
+#[derive(Debug, Clone, Copy)]
+struct Ctl {
     gain: f32,
     target: f32,
     step: f32,
@@ -60,8 +92,50 @@ struct Voice {
     cutoff_step: f32,
     cutoff_ramp: u32,
     lp: [[f32; 2]; 2],
+}
+
+struct Voice {
+    id: VoiceId,
+    audio: Audio,
+    pos: usize,
+    ctl: Ctl,
     tap: u16,
 }
+
+impl Voice {
+    fn idle() -> Voice {
+        Voice {
+            id: 0,
+            audio: Audio::None,
+            pos: 0,
+            ctl: Ctl {
+                gain: 0.0,
+                target: 0.0,
+                step: 0.0,
+                ramp: 0,
+                stopping: false,
+                pan: (1.0, 1.0),
+                cutoff: None,
+                cutoff_target: 0.0,
+                cutoff_step: 0.0,
+                cutoff_ramp: 0,
+                lp: [[0.0; 2]; 2],
+            },
+            tap: 0,
+        }
+    }
+
+    fn len(&self) -> usize {
+        match &self.audio {
+            Audio::None => 0,
+            Audio::Memory(s) => s.len(),
+            Audio::Stream { clip, .. } => clip.len as usize,
+        }
+    }
+}
+
+/// Silence mixed in place of frames a stream did not deliver (so ramps keep time).
+static ZEROS: [[f32; 2]; 256] = [[0.0; 2]; 256];
 
 /// The mixer. See the [module docs](self).
 pub struct Mixer {
@@ -71,11 +145,14 @@ pub struct Mixer {
     voices: Vec<Voice>,
     active: usize,
     bridges: Vec<(u32, Option<Arc<Stem>>)>,
+    /// Rings sent ahead of the starts that use them.
+    streams: Vec<Option<StreamReader>>,
     queue: Vec<Action>,
-    retired: Vec<Arc<Stem>>,
+    retired: Vec<Retired>,
     overloads: Overloads,
     limiter_gain: f32,
     release_coeff: f32,
+    wait_for_streams: bool,
 }
 
 fn pan_gains(pan: f32) -> (f32, f32) {
@@ -90,36 +167,27 @@ impl Mixer {
     /// A mixer over `bank`; all memory it will use is allocated here.
     pub fn new(bank: Arc<SourceBank>) -> Self {
         let sample_rate = bank.sample_rate;
-        let idle = Voice {
-            id: 0,
-            stem: None,
-            pos: 0,
-            gain: 0.0,
-            target: 0.0,
-            step: 0.0,
-            ramp: 0,
-            stopping: false,
-            pan: (1.0, 1.0),
-            cutoff: None,
-            cutoff_target: 0.0,
-            cutoff_step: 0.0,
-            cutoff_ramp: 0,
-            lp: [[0.0; 2]; 2],
-            tap: 0,
-        };
         Mixer {
             bank,
             sample_rate,
             frame: 0,
-            voices: vec![idle; MAX_VOICES],
+            voices: (0..MAX_VOICES).map(|_| Voice::idle()).collect(),
             active: 0,
             bridges: vec![(u32::MAX, None); MAX_BRIDGES],
+            streams: (0..MAX_VOICES).map(|_| None).collect(),
             queue: Vec::with_capacity(4096),
-            retired: Vec::with_capacity(MAX_BRIDGES * 2),
+            retired: Vec::with_capacity(MAX_BRIDGES + 3 * MAX_VOICES),
             overloads: Overloads::default(),
             limiter_gain: 1.0,
             release_coeff: 1.0 - (-1.0 / (0.25 * sample_rate as f32)).exp(),
+            wait_for_streams: false,
         }
+    }
+
+    /// Offline: wait for the stream worker instead of playing silence when a ring is short,
+    /// so a render never depends on disk speed. Never set this on a real-time audio thread.
+    pub fn set_wait_for_streams(&mut self, wait: bool) {
+        self.wait_for_streams = wait;
     }
 
     /// The next frame to be rendered.
@@ -147,6 +215,9 @@ impl Mixer {
                     self.queue.insert(at, a);
                 } else {
                     self.overloads.queue_full += 1;
+                    if let ActionKind::Start { voice, .. } = a.kind {
+                        self.drop_stream(voice);
+                    }
                 }
             }
             Msg::Bridge(id, stem) => {
@@ -156,25 +227,46 @@ impl Mixer {
                     .position(|b| b.1.is_none())
                     .unwrap_or(id as usize % MAX_BRIDGES);
                 if let Some(old) = self.bridges[slot].1.take() {
-                    self.retire(old);
+                    self.retire(Retired::Stem(old));
                 }
                 self.bridges[slot] = (id, Some(stem));
             }
+            Msg::Stream(reader) => match self.streams.iter().position(Option::is_none) {
+                Some(slot) => self.streams[slot] = Some(reader),
+                None => {
+                    self.overloads.voice_pool_full += 1;
+                    self.retire(Retired::Reader(reader));
+                }
+            },
         }
     }
 
-    /// Called on the control side: stems the audio thread is done with, to drop there.
-    pub fn take_retired(&mut self) -> impl Iterator<Item = Arc<Stem>> + '_ {
+    /// Called on the control side: what the audio thread is done with, to drop there.
+    pub fn take_retired(&mut self) -> impl Iterator<Item = Retired> + '_ {
         self.retired.drain(..)
     }
 
-    fn retire(&mut self, stem: Arc<Stem>) {
+    fn retire(&mut self, r: Retired) {
         if self.retired.len() < self.retired.capacity() {
-            self.retired.push(stem);
+            self.retired.push(r);
         } else {
             // Never expected: the control side drains this every block. Keep it alive rather
             // than free on the audio thread.
-            std::mem::forget(stem);
+            std::mem::forget(r);
+        }
+    }
+
+    fn take_stream(&mut self, voice: VoiceId) -> Option<StreamReader> {
+        let slot = self
+            .streams
+            .iter()
+            .position(|s| s.as_ref().is_some_and(|r| r.voice == voice))?;
+        self.streams[slot].take()
+    }
+
+    fn drop_stream(&mut self, voice: VoiceId) {
+        if let Some(r) = self.take_stream(voice) {
+            self.retire(Retired::Reader(r));
         }
     }
 
@@ -192,41 +284,64 @@ impl Mixer {
                 cutoff,
                 pan,
             } => {
-                let stem = match source {
+                let audio = match source {
                     SourceRef::Bridge(id) => self
                         .bridges
                         .iter()
                         .find(|b| b.0 == id)
-                        .and_then(|b| b.1.clone()),
-                    other => self.bank.get(other).cloned(),
+                        .and_then(|b| b.1.clone())
+                        .map(Audio::Memory),
+                    other => match self.bank.get(other) {
+                        Some(Clip::Memory(s)) => Some(Audio::Memory(s.clone())),
+                        Some(Clip::Stream(c)) => Some(Audio::Stream {
+                            clip: c.clone(),
+                            reader: None,
+                        }),
+                        None => None,
+                    },
                 };
-                let Some(stem) = stem else {
+                let Some(mut audio) = audio else {
                     self.overloads.missing_source += 1;
+                    self.drop_stream(voice);
                     return;
                 };
-                if self.active >= MAX_VOICES {
+                let len = match &audio {
+                    Audio::None => 0,
+                    Audio::Memory(s) => s.len(),
+                    Audio::Stream { clip, .. } => clip.len as usize,
+                };
+                let pos = (offset as usize).saturating_add(late);
+                let refused = if self.active >= MAX_VOICES {
                     self.overloads.voice_pool_full += 1;
+                    true
+                } else if pos >= len {
+                    self.overloads.started_past_end += 1;
+                    true
+                } else {
+                    false
+                };
+                if refused {
+                    self.drop_stream(voice);
+                    self.release(audio);
                     return;
                 }
-                let pos = (offset as usize).saturating_add(late);
-                if pos >= stem.frames.len() {
-                    self.overloads.started_past_end += 1;
-                    return;
+                if let Audio::Stream { reader, .. } = &mut audio {
+                    *reader = self.take_stream(voice);
                 }
                 let tap = self.bank.tap_of(source);
                 let v = &mut self.voices[self.active];
                 v.id = voice;
-                v.stem = Some(stem);
+                v.audio = audio;
                 v.pos = pos;
-                v.gain = gain;
-                v.target = gain;
-                v.ramp = 0;
-                v.stopping = false;
-                v.pan = pan_gains(pan);
-                v.cutoff = cutoff;
-                v.cutoff_ramp = 0;
-                v.lp = [[0.0; 2]; 2];
                 v.tap = tap;
+                v.ctl.gain = gain;
+                v.ctl.target = gain;
+                v.ctl.ramp = 0;
+                v.ctl.stopping = false;
+                v.ctl.pan = pan_gains(pan);
+                v.ctl.cutoff = cutoff;
+                v.ctl.cutoff_ramp = 0;
+                v.ctl.lp = [[0.0; 2]; 2];
                 self.active += 1;
             }
             ActionKind::Gain {
@@ -235,20 +350,20 @@ impl Mixer {
                 frames,
             } => {
                 if let Some(v) = self.find(voice)
-                    && !v.stopping
+                    && !v.ctl.stopping
                 {
-                    v.target = target;
-                    v.ramp = frames.max(1);
-                    v.step = (target - v.gain) / v.ramp as f32;
+                    v.ctl.target = target;
+                    v.ctl.ramp = frames.max(1);
+                    v.ctl.step = (target - v.ctl.gain) / v.ctl.ramp as f32;
                 }
             }
             ActionKind::Cutoff { voice, hz, frames } => {
                 if let Some(v) = self.find(voice) {
-                    let from = v.cutoff.unwrap_or(hz);
-                    v.cutoff = Some(from);
-                    v.cutoff_target = hz;
-                    v.cutoff_ramp = frames.max(1);
-                    v.cutoff_step = (hz - from) / v.cutoff_ramp as f32;
+                    let from = v.ctl.cutoff.unwrap_or(hz);
+                    v.ctl.cutoff = Some(from);
+                    v.ctl.cutoff_target = hz;
+                    v.ctl.cutoff_ramp = frames.max(1);
+                    v.ctl.cutoff_step = (hz - from) / v.ctl.cutoff_ramp as f32;
                 }
             }
             ActionKind::Stop { voice, release } => {
@@ -259,11 +374,11 @@ impl Mixer {
                     if release == 0 {
                         self.remove(i);
                     } else {
-                        let v = &mut self.voices[i];
-                        v.stopping = true;
-                        v.target = 0.0;
-                        v.ramp = release;
-                        v.step = -v.gain / release as f32;
+                        let c = &mut self.voices[i].ctl;
+                        c.stopping = true;
+                        c.target = 0.0;
+                        c.ramp = release;
+                        c.step = -c.gain / release as f32;
                     }
                 }
             }
@@ -274,16 +389,36 @@ impl Mixer {
         self.voices[..self.active].iter_mut().find(|v| v.id == id)
     }
 
+    /// Lets go of a voice's audio: bank audio is also held by the bank, so this is never the
+    /// last reference unless the bank was replaced; bridges and rings go back to the control
+    /// side.
+    fn release(&mut self, audio: Audio) {
+        match audio {
+            Audio::None => {}
+            Audio::Memory(s) => {
+                if Arc::strong_count(&s) == 1 {
+                    self.retire(Retired::Stem(s));
+                }
+            }
+            Audio::Stream { clip, reader } => {
+                if let Some(r) = reader {
+                    if r.state.failed.load(Ordering::Acquire) && !r.reported {
+                        self.overloads.stream_errors += 1;
+                    }
+                    self.retire(Retired::Reader(r));
+                }
+                if Arc::strong_count(&clip) == 1 {
+                    self.retire(Retired::Clip(clip));
+                }
+            }
+        }
+    }
+
     fn remove(&mut self, i: usize) {
         let last = self.active - 1;
         self.voices.swap(i, last);
-        if let Some(stem) = self.voices[last].stem.take() {
-            // Bank stems are also held by the bank, so this is never the last reference;
-            // bridge stems may be, so they go back to the control side.
-            if Arc::strong_count(&stem) == 1 {
-                self.retire(stem);
-            }
-        }
+        let audio = std::mem::replace(&mut self.voices[last].audio, Audio::None);
+        self.release(audio);
         self.active = last;
     }
 
@@ -331,73 +466,67 @@ impl Mixer {
         at: usize,
     ) {
         let sr = self.sample_rate as f32;
+        let wait = self.wait_for_streams;
         let mut i = 0;
         while i < self.active {
             let v = &mut self.voices[i];
-            let Some(stem) = v.stem.as_ref() else {
-                i += 1;
-                continue;
-            };
-            // Every index below is within `src` and `out`: a voice past its source's end
-            // plays nothing and is removed.
-            let src = stem.frames.get(v.pos..).unwrap_or(&[]);
-            let n = out.len().min(src.len());
-            let src = &src[..n];
-            let tap = taps.as_deref_mut().and_then(|t| t.get_mut(v.tap as usize));
-            let mut tap = tap.and_then(|t| t.get_mut(at..at + n));
-            if v.cutoff.is_none() && v.ramp == 0 {
-                // The common case: constant gain, no filter.
-                let (gl, gr) = (v.gain * v.pan.0, v.gain * v.pan.1);
-                for (k, (o, s)) in out.iter_mut().zip(src).enumerate() {
-                    let (l, r) = (s[0] * gl, s[1] * gr);
-                    o[0] += l;
-                    o[1] += r;
-                    if let Some(t) = tap.as_deref_mut().and_then(|t| t.get_mut(k)) {
-                        t[0] += l;
-                        t[1] += r;
+            let len = v.len();
+            // Every index below is within its slice: a voice past its source's end plays
+            // nothing and is removed.
+            let want = out.len().min(len.saturating_sub(v.pos));
+            let mut tap = taps
+                .as_deref_mut()
+                .and_then(|t| t.get_mut(v.tap as usize))
+                .and_then(|t| t.get_mut(at..at + want));
+            let mut k = 0usize;
+            let mut stopped = false;
+            while k < want && !stopped {
+                let dst = &mut out[k..want];
+                let dst_tap = tap.as_deref_mut().map(|t| &mut t[k..]);
+                let (used, stop) = match &mut v.audio {
+                    Audio::None => (want - k, false),
+                    Audio::Memory(s) => {
+                        let src = s.frames.get(v.pos..).unwrap_or(&[]);
+                        mix(&mut v.ctl, dst, src, dst_tap, sr)
                     }
+                    Audio::Stream { clip, reader } => {
+                        let pre = clip.preload();
+                        if v.pos < pre.len() {
+                            mix(&mut v.ctl, dst, &pre[v.pos..], dst_tap, sr)
+                        } else {
+                            let (used, stop, missing) = read_stream(
+                                reader.as_mut(),
+                                v.pos,
+                                &mut v.ctl,
+                                dst,
+                                dst_tap,
+                                sr,
+                                wait,
+                            );
+                            if missing > 0 {
+                                self.overloads.underrun_frames += missing as u64;
+                                if let Some(r) = reader.as_mut() {
+                                    let failed = r.state.failed.load(Ordering::Acquire);
+                                    if failed && !r.reported {
+                                        r.reported = true;
+                                        self.overloads.stream_errors += 1;
+                                    } else if !r.state.done.load(Ordering::Acquire) {
+                                        self.overloads.underruns += 1;
+                                    }
+                                }
+                            }
+                            (used, stop)
+                        }
+                    }
+                };
+                if used == 0 && !stop {
+                    break;
                 }
-            } else {
-                for (k, (o, &x)) in out.iter_mut().zip(src).enumerate() {
-                    if v.ramp > 0 {
-                        v.gain += v.step;
-                        v.ramp -= 1;
-                        if v.ramp == 0 {
-                            v.gain = v.target;
-                        }
-                    }
-                    let mut s = x;
-                    if let Some(c) = v.cutoff.as_mut() {
-                        if v.cutoff_ramp > 0 {
-                            *c += v.cutoff_step;
-                            v.cutoff_ramp -= 1;
-                        }
-                        // Two cascaded one-pole low-passes (12 dB/oct), coefficient per frame.
-                        let g =
-                            1.0 - (-std::f32::consts::TAU * c.clamp(20.0, sr * 0.45) / sr).exp();
-                        let [a, b] = &mut v.lp;
-                        for ((x, a), b) in s.iter().zip(a.iter_mut()).zip(b.iter_mut()) {
-                            *a += g * (x - *a);
-                            *b += g * (*a - *b);
-                        }
-                        s = v.lp[1];
-                    }
-                    // The same arithmetic as the constant-gain path (s·(g·pan)), so where a ramp
-                    // ends relative to a block boundary never changes a bit of the output.
-                    let (l, r) = (s[0] * (v.gain * v.pan.0), s[1] * (v.gain * v.pan.1));
-                    o[0] += l;
-                    o[1] += r;
-                    if let Some(t) = tap.as_deref_mut().and_then(|t| t.get_mut(k)) {
-                        t[0] += l;
-                        t[1] += r;
-                    }
-                    if v.stopping && v.ramp == 0 {
-                        break;
-                    }
-                }
+                k += used;
+                v.pos += used;
+                stopped = stop;
             }
-            v.pos += n;
-            let done = v.pos >= stem.frames.len() || (v.stopping && v.ramp == 0);
+            let done = v.pos >= len || stopped;
             if done {
                 self.remove(i);
             } else {
@@ -417,6 +546,151 @@ impl Mixer {
             self.limiter_gain = g;
             o[0] = if o[0].is_finite() { o[0] * g } else { 0.0 };
             o[1] = if o[1].is_finite() { o[1] * g } else { 0.0 };
+        }
+    }
+}
+
+/// Mixes `src` into `out` (and `tap`) with the voice's gain, pan and filter; returns the
+/// frames used and whether the voice's release ended (it stops there).
+fn mix(
+    c: &mut Ctl,
+    out: &mut [[f32; 2]],
+    src: &[[f32; 2]],
+    mut tap: Option<&mut [[f32; 2]]>,
+    sr: f32,
+) -> (usize, bool) {
+    let n = out.len().min(src.len());
+    let (out, src) = (&mut out[..n], &src[..n]);
+    if c.cutoff.is_none() && c.ramp == 0 {
+        // The common case: constant gain, no filter.
+        let (gl, gr) = (c.gain * c.pan.0, c.gain * c.pan.1);
+        for (k, (o, s)) in out.iter_mut().zip(src).enumerate() {
+            let (l, r) = (s[0] * gl, s[1] * gr);
+            o[0] += l;
+            o[1] += r;
+            if let Some(t) = tap.as_deref_mut().and_then(|t| t.get_mut(k)) {
+                t[0] += l;
+                t[1] += r;
+            }
+        }
+        return (n, false);
+    }
+    for (k, (o, &x)) in out.iter_mut().zip(src).enumerate() {
+        if c.ramp > 0 {
+            c.gain += c.step;
+            c.ramp -= 1;
+            if c.ramp == 0 {
+                c.gain = c.target;
+            }
+        }
+        let mut s = x;
+        if let Some(f) = c.cutoff.as_mut() {
+            if c.cutoff_ramp > 0 {
+                *f += c.cutoff_step;
+                c.cutoff_ramp -= 1;
+            }
+            // Two cascaded one-pole low-passes (12 dB/oct), coefficient per frame.
+            let g = 1.0 - (-std::f32::consts::TAU * f.clamp(20.0, sr * 0.45) / sr).exp();
+            let [a, b] = &mut c.lp;
+            for ((x, a), b) in s.iter().zip(a.iter_mut()).zip(b.iter_mut()) {
+                *a += g * (x - *a);
+                *b += g * (*a - *b);
+            }
+            s = c.lp[1];
+        }
+        // The same arithmetic as the constant-gain path (s·(g·pan)), so where a ramp ends
+        // relative to a block boundary never changes a bit of the output.
+        let (l, r) = (s[0] * (c.gain * c.pan.0), s[1] * (c.gain * c.pan.1));
+        o[0] += l;
+        o[1] += r;
+        if let Some(t) = tap.as_deref_mut().and_then(|t| t.get_mut(k)) {
+            t[0] += l;
+            t[1] += r;
+        }
+        if c.stopping && c.ramp == 0 {
+            return (k + 1, true);
+        }
+    }
+    (n, false)
+}
+
+/// Reads a streamed voice at clip position `pos` from its ring into `out`: skips frames the
+/// voice has already passed (they came late), mixes what is there, and mixes silence for
+/// what is not (returned as `missing`). Waits for the worker first when `wait` (offline).
+fn read_stream(
+    reader: Option<&mut StreamReader>,
+    pos: usize,
+    c: &mut Ctl,
+    out: &mut [[f32; 2]],
+    mut tap: Option<&mut [[f32; 2]]>,
+    sr: f32,
+    wait: bool,
+) -> (usize, bool, usize) {
+    let pos = pos as u64;
+    let Some(r) = reader else {
+        let n = out.len().min(ZEROS.len());
+        let (used, stop) = mix(c, &mut out[..n], &ZEROS, tap, sr);
+        return (used, stop, used);
+    };
+    if r.pos < pos {
+        let d = ((pos - r.pos) as usize).min(r.ring.slots());
+        if let Ok(chunk) = r.ring.read_chunk(d) {
+            chunk.commit_all();
+            r.pos += d as u64;
+        }
+    }
+    if wait && r.pos <= pos {
+        wait_for(r, (pos - r.pos) as usize + out.len());
+        if r.pos < pos {
+            let d = ((pos - r.pos) as usize).min(r.ring.slots());
+            if let Ok(chunk) = r.ring.read_chunk(d) {
+                chunk.commit_all();
+                r.pos += d as u64;
+            }
+        }
+    }
+    let ready = if r.pos == pos {
+        r.ring.slots().min(out.len())
+    } else {
+        0
+    };
+    if ready == 0 {
+        let n = out.len().min(ZEROS.len());
+        let (used, stop) = mix(c, &mut out[..n], &ZEROS, tap, sr);
+        return (used, stop, used);
+    }
+    let Ok(chunk) = r.ring.read_chunk(ready) else {
+        return (0, false, 0);
+    };
+    let (a, b) = chunk.as_slices();
+    let (mut used, mut stop) = mix(c, out, a, tap.as_deref_mut(), sr);
+    if !stop && used == a.len() && !b.is_empty() {
+        let rest_tap = tap.map(|t| &mut t[used..]);
+        let (u2, s2) = mix(c, &mut out[used..], b, rest_tap, sr);
+        used += u2;
+        stop = s2;
+    }
+    chunk.commit(used);
+    r.pos += used as u64;
+    (used, stop, 0)
+}
+
+/// Offline only: waits until the ring holds `need` frames (or all it can), the stream ends,
+/// or a generous timeout passes (a dead disk then shows as an underrun, not a hang).
+fn wait_for(r: &StreamReader, need: usize) {
+    let need = need.min(r.ring.buffer().capacity());
+    let start = std::time::Instant::now();
+    let mut spins = 0u32;
+    while r.ring.slots() < need && !r.state.done.load(Ordering::Acquire) {
+        r.state.wake();
+        if spins < 64 {
+            std::thread::yield_now();
+            spins += 1;
+        } else {
+            std::thread::sleep(std::time::Duration::from_micros(200));
+        }
+        if start.elapsed() > std::time::Duration::from_secs(30) {
+            break;
         }
     }
 }

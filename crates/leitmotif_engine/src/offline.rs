@@ -24,13 +24,21 @@ pub struct Driver {
 impl Driver {
     /// A driver for `score` over `bank`, seeded `seed`.
     pub fn new(score: Arc<Score>, bank: Arc<SourceBank>, seed: u64) -> Driver {
-        let (session, sound, shared) = Session::new(score, bank, seed);
+        let (session, mut sound, shared) = Session::new(score, bank, seed);
+        // One thread plans and renders: wait for streamed stems rather than skip them.
+        sound.set_wait_for_streams(true);
         Driver {
             session,
             sound,
             shared,
             frame: 0,
         }
+    }
+
+    /// Whether the mixer waits for streamed stems (the default here) or, like a real-time
+    /// audio thread, plays silence for what the disk has not delivered (stall tests).
+    pub fn set_wait_for_streams(&mut self, wait: bool) {
+        self.sound.set_wait_for_streams(wait);
     }
 
     /// The control side.

@@ -9,9 +9,10 @@ use leitmotif_core::conductor::{
 };
 use leitmotif_core::timing::seed;
 
-use crate::bank::{SourceBank, Stem};
-use crate::mixer::{Mixer, Msg};
+use crate::bank::{Clip, SourceBank, Stem};
+use crate::mixer::{Mixer, Msg, Retired};
 use crate::sound::{MusicSound, Shared};
+use crate::stream::{PRELOAD_SECONDS, Streamer};
 
 /// Capacity of the control → audio ring buffer.
 pub const RING_CAPACITY: usize = 16_384;
@@ -37,8 +38,10 @@ pub struct ComposedBridge {
 pub struct Session {
     conductor: Conductor,
     producer: rtrb::Producer<Msg>,
-    retired: rtrb::Consumer<Arc<Stem>>,
+    retired: rtrb::Consumer<Retired>,
     bank: Arc<SourceBank>,
+    /// Decodes streamed stems ahead (started when the bank has any).
+    streamer: Option<Streamer>,
     actions: Vec<Action>,
     events: Vec<MusicEvent>,
     bridges: Vec<ComposedBridge>,
@@ -59,14 +62,21 @@ impl Session {
         seed: u64,
     ) -> (Session, MusicSound, Arc<Shared>) {
         let (producer, consumer) = rtrb::RingBuffer::new(RING_CAPACITY);
-        let (ret_tx, ret_rx) = rtrb::RingBuffer::new(64);
+        let (ret_tx, ret_rx) = rtrb::RingBuffer::new(1024);
         let shared = Arc::new(Shared::default());
         let sound = MusicSound::new(Mixer::new(bank.clone()), consumer, ret_tx, shared.clone());
         let conductor = Conductor::new(score, bank.sample_rate, seed);
+        if bank.cue_has_files.iter().any(|&f| f) {
+            // Measure cue levels (bridge loudness) off the control thread, before a bridge
+            // needs them.
+            let b = bank.clone();
+            std::thread::spawn(move || b.measure_levels());
+        }
         let session = Session {
             conductor,
             producer,
             retired: ret_rx,
+            streamer: bank.streams().then(Streamer::new),
             bank,
             actions: Vec::with_capacity(1024),
             events: Vec::with_capacity(1024),
@@ -138,15 +148,39 @@ impl Session {
         for i in 0..self.actions.len() {
             let a = self.actions[i];
             if let ActionKind::Start {
-                source: SourceRef::Bridge(id),
+                voice,
+                source,
+                offset,
                 ..
             } = a.kind
             {
-                self.join_bridge(id);
+                if let SourceRef::Bridge(id) = source {
+                    self.join_bridge(id);
+                }
+                self.open_stream(voice, source, offset);
             }
             self.send(Msg::Action(a));
         }
         &self.events
+    }
+
+    /// For a start of a streamed clip: opens its ring (decoding starts now, a lookahead
+    /// before the start) and sends it ahead of the start. The preload covers the first
+    /// [`PRELOAD_SECONDS`], so a start from the top reads the ring only after it.
+    fn open_stream(&mut self, voice: u32, source: SourceRef, offset: u64) {
+        let (Some(streamer), Some(Clip::Stream(clip))) = (&self.streamer, self.bank.get(source))
+        else {
+            return;
+        };
+        let preload = clip.preload().len() as u64;
+        debug_assert!(preload as f64 <= PRELOAD_SECONDS * clip.rate as f64 + 1.0);
+        let reader = streamer.open(clip, voice, offset.max(preload));
+        self.send(Msg::Stream(reader));
+    }
+
+    /// The stream worker, when the bank streams (stall it to test underruns).
+    pub fn streamer(&self) -> Option<&Streamer> {
+        self.streamer.as_ref()
     }
 
     /// The events planned by the last [`plan`](Self::plan) call.
@@ -238,7 +272,7 @@ fn compose(job: BridgeJob, score: &Score, bank: &SourceBank, seed: u64) -> Compo
     let buf = leitmotif_gen::render_bridge(&composed, bank.sample_rate, frames as usize);
     let mut stem = crate::bank::stem_from_buffer(&buf, frames as usize);
     // Match the bridge's level to the cues it joins (the mean of their RMS levels).
-    let rms = |c: u16| bank.cue_rms.get(c as usize).copied().unwrap_or(0.0);
+    let rms = |c: u16| bank.cue_rms(c as usize);
     let target = (rms(from) + rms(to)) / 2.0;
     let own = crate::bank::frames_rms(&stem.frames);
     if target > 1e-5 && own > 1e-5 {

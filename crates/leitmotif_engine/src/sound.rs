@@ -9,8 +9,7 @@ use kira::Frame;
 use kira::info::Info;
 use kira::sound::Sound;
 
-use crate::bank::Stem;
-use crate::mixer::{Mixer, Msg, Overloads};
+use crate::mixer::{Mixer, Msg, Overloads, Retired};
 
 /// State the audio thread publishes, read by the control side without locks.
 #[derive(Debug, Default)]
@@ -33,6 +32,12 @@ pub struct Shared {
     pub missing_source: AtomicU64,
     /// Actions applied after their frame.
     pub late_actions: AtomicU64,
+    /// Times a streamed voice's ring ran dry.
+    pub underruns: AtomicU64,
+    /// Frames of silence played for streamed audio that was late.
+    pub underrun_frames: AtomicU64,
+    /// Streamed voices whose file could not be read to the end.
+    pub stream_errors: AtomicU64,
     /// A bug on the audio thread was caught: the sound outputs silence from then on.
     pub failed: AtomicBool,
 }
@@ -61,6 +66,9 @@ impl Shared {
             started_past_end: self.started_past_end.load(Ordering::Relaxed),
             missing_source: self.missing_source.load(Ordering::Relaxed),
             late_actions: self.late_actions.load(Ordering::Relaxed),
+            underruns: self.underruns.load(Ordering::Relaxed),
+            underrun_frames: self.underrun_frames.load(Ordering::Relaxed),
+            stream_errors: self.stream_errors.load(Ordering::Relaxed),
         }
     }
 
@@ -78,6 +86,10 @@ impl Shared {
         self.missing_source
             .store(o.missing_source, Ordering::Relaxed);
         self.late_actions.store(o.late_actions, Ordering::Relaxed);
+        self.underruns.store(o.underruns, Ordering::Relaxed);
+        self.underrun_frames
+            .store(o.underrun_frames, Ordering::Relaxed);
+        self.stream_errors.store(o.stream_errors, Ordering::Relaxed);
     }
 }
 
@@ -88,7 +100,7 @@ const SCRATCH: usize = 1024;
 pub struct MusicSound {
     mixer: Mixer,
     inbox: rtrb::Consumer<Msg>,
-    retired: rtrb::Producer<Arc<Stem>>,
+    retired: rtrb::Producer<Retired>,
     shared: Arc<Shared>,
     scratch: Vec<[f32; 2]>,
     /// Set when a bug was caught on the audio thread; the sound stays silent.
@@ -119,7 +131,7 @@ impl MusicSound {
     pub fn new(
         mixer: Mixer,
         inbox: rtrb::Consumer<Msg>,
-        retired: rtrb::Producer<Arc<Stem>>,
+        retired: rtrb::Producer<Retired>,
         shared: Arc<Shared>,
     ) -> Self {
         MusicSound {
@@ -130,6 +142,12 @@ impl MusicSound {
             scratch: vec![[0.0; 2]; SCRATCH],
             failed: false,
         }
+    }
+
+    /// Offline: wait for streamed stems instead of playing silence when the disk is behind
+    /// (see [`Mixer::set_wait_for_streams`]). Never on a real-time audio thread.
+    pub fn set_wait_for_streams(&mut self, wait: bool) {
+        self.mixer.set_wait_for_streams(wait);
     }
 
     /// What this sound publishes.
@@ -178,10 +196,10 @@ impl MusicSound {
             self.mixer.receive(msg);
         }
         self.mixer.process(out, taps, at);
-        for stem in self.mixer.take_retired() {
-            if let Err(rtrb::PushError::Full(stem)) = self.retired.push(stem) {
+        for r in self.mixer.take_retired() {
+            if let Err(rtrb::PushError::Full(r)) = self.retired.push(r) {
                 // The control side is not draining; keep the memory rather than free it here.
-                std::mem::forget(stem);
+                std::mem::forget(r);
             }
         }
         let (peak, sum) = out.iter().fold((0.0f32, 0.0f32), |(m, s), f| {

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use assert_no_alloc::{AllocDisabler, assert_no_alloc};
 use leitmotif_core::conductor::{Action, ActionKind, SourceRef};
 use leitmotif_engine::mixer::{CEILING, MAX_VOICES, Mixer, Msg};
-use leitmotif_engine::{SourceBank, Stem};
+use leitmotif_engine::{Clip, SourceBank, Stem};
 
 #[global_allocator]
 static ALLOCATOR: AllocDisabler = AllocDisabler;
@@ -37,16 +37,20 @@ impl Rng {
 
 fn bank() -> Arc<SourceBank> {
     let tone = |len: usize| {
-        Arc::new(Stem {
+        Clip::Memory(Arc::new(Stem {
             frames: (0..len)
                 .map(|i| [(i as f32 * 0.01).sin() * 0.5; 2])
                 .collect(),
-        })
+        }))
     };
     Arc::new(SourceBank {
         sample_rate: 48_000,
         // A long stem, a one-frame stem and a zero-length stem.
-        layers: vec![vec![tone(48_000), tone(1), Arc::new(Stem::default())]],
+        layers: vec![vec![
+            tone(48_000),
+            tone(1),
+            Clip::Memory(Arc::new(Stem::default())),
+        ]],
         layer_taps: vec![vec![0, 0, 0]],
         stingers: vec![vec![tone(4_800)]],
         tap_names: vec!["a".into(), "stingers".into(), "bridges".into()],

@@ -4,7 +4,7 @@ use crate::timing::pattern_matches;
 use std::collections::HashSet;
 
 use super::load::{ScoreError, ScoreErrorKind as K};
-use super::{Bridge, Condition, Curve, Layer, Length, Score, Source, Sync, Tempo};
+use super::{Bridge, Condition, Curve, Layer, Length, Load, Score, Source, Sync, Tempo};
 
 type Result<T = ()> = std::result::Result<T, ScoreError>;
 
@@ -282,7 +282,7 @@ impl Score {
                 if v.beats == 0 {
                     return Err(range(item, "variation beats", 0.0, "at least 1"));
                 }
-                check_source(&v.source, &item)?;
+                check_source(&v.source, v.load, &item)?;
             }
         }
         for th in &self.themes {
@@ -450,7 +450,7 @@ impl Score {
         if let Some(c) = &l.cutoff_curve {
             self.check_curve(c, item, 20.0, 24_000.0)?;
         }
-        check_source(&l.source, item)
+        check_source(&l.source, l.load, item)
     }
 
     fn check_curve(&self, c: &Curve, item: &str, lo: f32, hi: f32) -> Result {
@@ -511,7 +511,14 @@ impl Score {
     }
 }
 
-fn check_source(source: &Source, item: &str) -> Result {
+fn check_source(source: &Source, load: Load, item: &str) -> Result {
+    if load == Load::Stream && !matches!(source, Source::File(_)) {
+        return Err(invalid(
+            item.into(),
+            "`load: Stream` applies to File sources only (generated and silent material is made in memory)",
+        )
+        .hint("remove `load`, or give the layer a File source"));
+    }
     match source {
         Source::File(p) if p.trim().is_empty() => {
             Err(invalid(item.into(), "the file name is empty"))

@@ -1,0 +1,317 @@
+//! Stems played from disk: a worker thread decodes ahead into one fixed ring per playing
+//! voice; the audio thread only reads rings.
+//!
+//! * [`StreamClip`] is a file in the bank: its length (from the header) and a preload of its
+//!   first [`PRELOAD_SECONDS`], so every start from the top — bar 1, the pickup, each pass of
+//!   a loop — is sample-exact without waiting for the disk.
+//! * [`Streamer`] owns the worker. When the control side plans a start of a streamed clip it
+//!   asks [`Streamer::open`] for a [`StreamReader`] (the ring's read end) and sends it to the
+//!   mixer ahead of the start; the worker starts decoding at once, so the lookahead is the
+//!   time the disk has. Voices stopped hand their reader back to the control side, which
+//!   drops it there; the worker sees the ring abandoned and stops decoding.
+//! * A ring that runs dry is never a glitch: the voice plays silence for the frames it
+//!   missed, stays on the grid (late frames are skipped when they arrive) and the mixer
+//!   counts the underrun. Offline renders wait for the worker instead, so a render is the
+//!   same, bit for bit, whatever the disk did.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::thread::{JoinHandle, Thread};
+use std::time::Duration;
+
+use leitmotif_core::conductor::VoiceId;
+
+use crate::bank::resample::Segments;
+
+/// Length of the preload of every streamed clip, in seconds.
+pub const PRELOAD_SECONDS: f64 = 0.5;
+/// Capacity of a voice's ring, in seconds of output.
+pub const RING_SECONDS: f64 = 1.0;
+
+/// A file in the bank that plays from disk. See the [module docs](self).
+#[derive(Debug)]
+pub struct StreamClip {
+    /// The file.
+    pub path: PathBuf,
+    /// Length in output frames.
+    pub len: u64,
+    /// Output sample rate.
+    pub rate: u32,
+    preload: Vec<[f32; 2]>,
+}
+
+impl StreamClip {
+    /// Reads the header of `path` and decodes the preload, at output rate `rate`.
+    pub fn open(path: &Path, rate: u32) -> Result<StreamClip, String> {
+        Self::from_segments(path, Segments::open(path, rate)?)
+    }
+
+    /// A clip of `path` from its opened reader (nothing read yet): decodes the preload.
+    pub fn from_segments(path: &Path, mut seg: Segments) -> Result<StreamClip, String> {
+        let rate = seg.second() as u32;
+        let want = ((PRELOAD_SECONDS * rate as f64) as u64).min(seg.len()) as usize;
+        let mut preload = Vec::new();
+        seg.next(&mut preload)?;
+        preload.resize(want, [0.0; 2]);
+        Ok(StreamClip {
+            path: path.to_path_buf(),
+            len: seg.len(),
+            rate,
+            preload,
+        })
+    }
+
+    /// The first frames, always in memory.
+    pub fn preload(&self) -> &[[f32; 2]] {
+        &self.preload
+    }
+
+    /// Decodes `frames` output frames from the top, the way the stream plays them (level
+    /// analysis; never on the audio thread).
+    pub fn read_head(&self, frames: u64) -> Result<Vec<[f32; 2]>, String> {
+        let mut seg = Segments::open(&self.path, self.rate)?;
+        let mut out = Vec::new();
+        let mut sec = Vec::new();
+        while (out.len() as u64) < frames.min(self.len) && seg.next(&mut sec)? {
+            out.extend_from_slice(&sec);
+        }
+        out.truncate(frames.min(self.len) as usize);
+        Ok(out)
+    }
+}
+
+/// What the worker and the mixer share about one stream.
+#[derive(Debug)]
+pub struct StreamState {
+    /// The worker will push nothing more (end of the clip, an error, or abandoned).
+    pub done: AtomicBool,
+    /// Reading failed (the file became unreadable or truncated).
+    pub failed: AtomicBool,
+    /// The worker, to wake when a waiting (offline) mixer needs frames.
+    worker: Thread,
+}
+
+impl StreamState {
+    /// Wakes the worker (offline renders waiting for frames).
+    pub fn wake(&self) {
+        self.worker.unpark();
+    }
+}
+
+/// The audio thread's end of a stream: the ring's consumer and where it is in the clip.
+pub struct StreamReader {
+    /// The voice this stream belongs to.
+    pub voice: VoiceId,
+    /// Frames decoded ahead.
+    pub ring: rtrb::Consumer<[f32; 2]>,
+    /// Clip position (output frames) of the ring's next frame.
+    pub pos: u64,
+    /// Shared with the worker.
+    pub state: Arc<StreamState>,
+    /// A failure of this stream was counted already.
+    pub reported: bool,
+}
+
+impl std::fmt::Debug for StreamReader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StreamReader")
+            .field("voice", &self.voice)
+            .field("pos", &self.pos)
+            .field("ready", &self.ring.slots())
+            .finish()
+    }
+}
+
+struct Open {
+    clip: Arc<StreamClip>,
+    start: u64,
+    ring: rtrb::Producer<[f32; 2]>,
+    state: Arc<StreamState>,
+}
+
+/// The decoding worker. See the [module docs](self).
+pub struct Streamer {
+    tx: Option<mpsc::Sender<Open>>,
+    paused: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Default for Streamer {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Streamer {
+    /// Starts the worker thread.
+    pub fn new() -> Streamer {
+        let (tx, rx) = mpsc::channel();
+        let paused = Arc::new(AtomicBool::new(false));
+        let p = paused.clone();
+        let thread = std::thread::Builder::new()
+            .name("leitmotif-stream".into())
+            .spawn(move || work(rx, p))
+            .expect("spawn the stream worker");
+        Streamer {
+            tx: Some(tx),
+            paused,
+            thread: Some(thread),
+        }
+    }
+
+    /// A stream of `clip` from output frame `start`, decoding from now on. Called on the
+    /// control side (it allocates the ring).
+    pub fn open(&self, clip: &Arc<StreamClip>, voice: VoiceId, start: u64) -> StreamReader {
+        let cap = ((RING_SECONDS * clip.rate as f64) as usize).max(4096);
+        let (producer, consumer) = rtrb::RingBuffer::new(cap);
+        let worker = self
+            .thread
+            .as_ref()
+            .map_or_else(std::thread::current, |t| t.thread().clone());
+        let state = Arc::new(StreamState {
+            done: AtomicBool::new(false),
+            failed: AtomicBool::new(false),
+            worker,
+        });
+        let open = Open {
+            clip: clip.clone(),
+            start,
+            ring: producer,
+            state: state.clone(),
+        };
+        if let Some(tx) = &self.tx
+            && tx.send(open).is_ok()
+        {
+            if let Some(t) = &self.thread {
+                t.thread().unpark();
+            }
+        } else {
+            state.failed.store(true, Ordering::Release);
+            state.done.store(true, Ordering::Release);
+        }
+        StreamReader {
+            voice,
+            ring: consumer,
+            pos: start,
+            state,
+            reported: false,
+        }
+    }
+
+    /// Stops (or resumes) all decoding, as a stalled disk would (fault tests and demos).
+    pub fn set_stalled(&self, stalled: bool) {
+        self.paused.store(stalled, Ordering::Release);
+        if let Some(t) = &self.thread {
+            t.thread().unpark();
+        }
+    }
+}
+
+impl Drop for Streamer {
+    fn drop(&mut self) {
+        self.tx = None;
+        if let Some(t) = self.thread.take() {
+            t.thread().unpark();
+            let _ = t.join();
+        }
+    }
+}
+
+/// One stream on the worker.
+struct Active {
+    open: Open,
+    seg: Option<Segments>,
+    /// Decoded frames not yet in the ring, and how many of them were pushed.
+    pending: Vec<[f32; 2]>,
+    sent: usize,
+    /// Frames of the first decoded second to drop (the stream starts inside it).
+    skip: usize,
+}
+
+impl Active {
+    /// Moves decoded frames into the ring; returns whether anything moved, or `Err` when the
+    /// stream is over.
+    fn fill(&mut self) -> Result<bool, bool> {
+        if self.open.ring.is_abandoned() {
+            return Err(false);
+        }
+        let seg = match self.seg.as_mut() {
+            Some(s) => s,
+            None => {
+                let mut s =
+                    Segments::open(&self.open.clip.path, self.open.clip.rate).map_err(|_| true)?;
+                let second = s.second();
+                s.seek_second(self.open.start / second).map_err(|_| true)?;
+                self.skip = (self.open.start % second) as usize;
+                self.seg.insert(s)
+            }
+        };
+        let mut moved = false;
+        loop {
+            if self.sent == self.pending.len() {
+                match seg.next(&mut self.pending) {
+                    Ok(true) => {
+                        self.sent = self.skip.min(self.pending.len());
+                        self.skip = 0;
+                    }
+                    Ok(false) => return Err(false),
+                    Err(_) => return Err(true),
+                }
+            }
+            let free = self.open.ring.slots();
+            if free == 0 {
+                return Ok(moved);
+            }
+            let n = free.min(self.pending.len() - self.sent);
+            let Ok(chunk) = self.open.ring.write_chunk_uninit(n) else {
+                return Ok(moved);
+            };
+            let src = &self.pending[self.sent..self.sent + n];
+            let written = chunk.fill_from_iter(src.iter().copied());
+            self.sent += written;
+            moved = true;
+        }
+    }
+}
+
+fn work(rx: mpsc::Receiver<Open>, paused: Arc<AtomicBool>) {
+    let mut active: Vec<Active> = Vec::new();
+    loop {
+        loop {
+            match rx.try_recv() {
+                Ok(open) => active.push(Active {
+                    open,
+                    seg: None,
+                    pending: Vec::new(),
+                    sent: 0,
+                    skip: 0,
+                }),
+                Err(mpsc::TryRecvError::Empty) => break,
+                Err(mpsc::TryRecvError::Disconnected) => return,
+            }
+        }
+        if paused.load(Ordering::Acquire) {
+            std::thread::park_timeout(Duration::from_millis(2));
+            continue;
+        }
+        let mut worked = false;
+        active.retain_mut(|a| match a.fill() {
+            Ok(moved) => {
+                worked |= moved;
+                true
+            }
+            Err(failed) => {
+                if failed {
+                    a.open.state.failed.store(true, Ordering::Release);
+                }
+                a.open.state.done.store(true, Ordering::Release);
+                false
+            }
+        });
+        if !worked {
+            std::thread::park_timeout(Duration::from_millis(2));
+        }
+    }
+}
