@@ -12,8 +12,19 @@ static ALLOCATOR: AllocDisabler = AllocDisabler;
 
 #[test]
 fn render_path_does_not_allocate() {
+    render_without_allocating("Memory");
+}
+
+/// The streaming read path too: preload, ring reads, skips and underruns (the worker runs
+/// beside it; rings are opened and dropped on the control side).
+#[test]
+fn streaming_read_path_does_not_allocate() {
+    render_without_allocating("Stream");
+}
+
+fn render_without_allocating(mode: &str) {
     let sr = 48_000;
-    let dir = temp_dir("noalloc");
+    let dir = temp_dir(&format!("noalloc-{mode}"));
     let tone: Vec<[f32; 2]> = (0..96_000)
         .map(|i| {
             let s = (i as f32 * 0.03).sin() * 0.3;
@@ -25,15 +36,17 @@ fn render_path_does_not_allocate() {
         parameters: [(name: "p", default: 0.2, seek_speed: 2.0)],
         cues: [
             (name: "a", bars: 1, layers: [
-                (name: "x", source: File("t.wav"), gain_curve: Some((parameter: "p", points: [(x: 0.0, y: 0.1), (x: 1.0, y: 1.0)]))),
-                (name: "y", source: File("t.wav"), cutoff_curve: Some((parameter: "p", points: [(x: 0.0, y: 300.0), (x: 1.0, y: 9000.0)]))),
+                (name: "x", source: File("t.wav"), load: LOAD, gain_curve: Some((parameter: "p", points: [(x: 0.0, y: 0.1), (x: 1.0, y: 1.0)]))),
+                (name: "y", source: File("t.wav"), load: LOAD, cutoff_curve: Some((parameter: "p", points: [(x: 0.0, y: 300.0), (x: 1.0, y: 9000.0)]))),
             ]),
-            (name: "b", bars: 1, layers: [(name: "x", source: File("t.wav"))]),
+            (name: "b", bars: 1, layers: [(name: "x", source: File("t.wav"), load: LOAD)]),
         ],
         stingers: [(name: "s", variations: [(source: File("t.wav"))])],
         transitions: [(from: "*", to: "*", sync: NextBeat, fade_out: Beats(1.0), fade_in: Beats(1.0)), (from: "b", to: "a", bridge: Generated(1))],
-    )"#;
-    let (score, bank) = load(src, &dir, sr);
+    )"#
+    .replace("LOAD", mode);
+    let (score, bank) = load(&src, &dir, sr);
+    assert_eq!(bank.streams(), mode == "Stream");
     let (mut session, mut sound, _) = leitmotif_engine::Session::new(score, bank, 3);
     for k in 0..200u64 {
         let input = match k % 4 {

@@ -96,3 +96,99 @@ fn real_stems_layer_switch_and_bridge() {
         .fold(0.0f32, |m, f| m.max(f[0].abs()).max(f[1].abs()));
     assert!(peak <= 1.0);
 }
+
+fn real_or_skip() -> Option<std::path::PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    if !root
+        .join("scores/real/stems/war_of_freedom/guitar.ogg")
+        .exists()
+    {
+        eprintln!("SKIPPED: real stems missing — run scripts/fetch-real-stems (CI does)");
+        return None;
+    }
+    Some(root.join("scores/real/sectoid.score.ron"))
+}
+
+/// The songs (three-minute Ogg Vorbis files at 44.1 kHz) stream by default, and a render
+/// that streams them is the render that holds them in memory, bit for bit, across a layer
+/// move, a cue switch on a marker and a generated bridge.
+#[test]
+fn real_songs_stream_exactly_like_memory() {
+    let Some(path) = real_or_skip() else { return };
+    let score = Arc::new(Score::load(&path).unwrap());
+    let opts = BankOptions::for_score(&path, 48_000);
+    let streamed = Arc::new(SourceBank::load(&score, &opts).unwrap());
+    let memory = Arc::new(
+        SourceBank::load(
+            &score,
+            &BankOptions {
+                stream_longer_than_s: f64::INFINITY,
+                ..opts
+            },
+        )
+        .unwrap(),
+    );
+    assert!(streamed.layers[0][0].is_streamed() && !memory.layers[0][0].is_streamed());
+    let sr = 48_000u64;
+    let inputs = [
+        TimedInput {
+            frame: 3 * sr,
+            input: Input::SetParameter(0, 0.9),
+        },
+        TimedInput {
+            frame: 6 * sr,
+            input: Input::RequestCue(1),
+        },
+        TimedInput {
+            frame: 30 * sr,
+            input: Input::RequestCue(0),
+        },
+    ];
+    let opts = RenderOptions {
+        frames: 50 * sr,
+        seed: 4,
+        ..Default::default()
+    };
+    let a = render(score.clone(), streamed, &inputs, &opts);
+    let b = render(score, memory, &inputs, &opts);
+    assert_eq!(a.bridges.len(), 2);
+    let first = a.mix.iter().zip(&b.mix).position(|(x, y)| x != y);
+    assert_eq!(first, None, "streamed and memory renders differ");
+}
+
+/// A stream that starts in the middle of a song (a late start, a same-position entry)
+/// seeks there: its frames are the whole-file decode's, bit for bit, on real Vorbis files.
+#[test]
+fn a_stream_started_mid_song_seeks_to_the_same_frames() {
+    use leitmotif_engine::Clip;
+    use leitmotif_engine::stream::Streamer;
+    let Some(path) = real_or_skip() else { return };
+    let score = Score::load(&path).unwrap();
+    let opts = BankOptions::for_score(&path, 48_000);
+    let streamed = SourceBank::load(&score, &opts).unwrap();
+    let Clip::Stream(clip) = &streamed.layers[1][1] else {
+        panic!("the war guitar streams")
+    };
+    let whole = streamed.layers[1][1].to_stem().unwrap();
+    let streamer = Streamer::new();
+    let mut worst = 0.0f32;
+    for start in [48_000u64 * 37 + 123, 48_000 * 90, 48_000 * 150 + 47_999] {
+        let mut r = streamer.open(clip, 1, start);
+        let mut got = Vec::new();
+        let t = std::time::Instant::now();
+        while got.len() < 96_000 && t.elapsed().as_secs() < 20 {
+            while let Ok(f) = r.ring.pop() {
+                got.push(f);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
+        got.truncate(96_000);
+        assert_eq!(got.len(), 96_000, "two seconds arrived from {start}");
+        let want = &whole.frames[start as usize..start as usize + 96_000];
+        for (g, w) in got.iter().zip(want) {
+            worst = worst.max((g[0] - w[0]).abs()).max((g[1] - w[1]).abs());
+        }
+    }
+    println!("mid-song seeks: largest difference from the whole decode {worst:e}");
+    assert_eq!(worst, 0.0, "a seeked stream differs from the whole decode");
+}

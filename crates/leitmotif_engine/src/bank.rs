@@ -496,7 +496,13 @@ pub fn open_file(
         path: path.into(),
         reason,
     };
-    let key = cache::Key::new(path, &meta, opts.sample_rate, load);
+    let key = cache::Key::new(
+        path,
+        &meta,
+        opts.sample_rate,
+        load,
+        opts.stream_longer_than_s,
+    );
     if let Some(clip) = cache::find(&key) {
         return Ok(clip);
     }

@@ -22,16 +22,19 @@ pub struct Key {
     size: u64,
     rate: u32,
     load: Load,
+    /// The stream threshold (bits of the `f64`), which decides `Auto`.
+    threshold: u64,
 }
 
 impl Key {
-    pub fn new(path: &Path, meta: &Metadata, rate: u32, load: Load) -> Key {
+    pub fn new(path: &Path, meta: &Metadata, rate: u32, load: Load, threshold: f64) -> Key {
         Key {
             path: std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()),
             modified: meta.modified().ok(),
             size: meta.len(),
             rate,
             load,
+            threshold: threshold.to_bits(),
         }
     }
 }

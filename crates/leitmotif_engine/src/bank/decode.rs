@@ -20,6 +20,8 @@ pub struct FileDecoder {
     pub rate: u32,
     /// Frames in the file, when the container says (WAV, FLAC and Ogg do).
     pub frames: Option<u64>,
+    /// Time base of packet timestamps, as frames per tick (numerator, denominator).
+    ticks: (u64, u64),
     scratch: Vec<f32>,
 }
 
@@ -45,6 +47,9 @@ impl FileDecoder {
             .sample_rate
             .ok_or("the file does not give its sample rate")?;
         let frames = track.num_frames;
+        let ticks = track.time_base.map_or((1, 1), |tb| {
+            (tb.numer.get() as u64 * rate as u64, tb.denom.get() as u64)
+        });
         let id = track.id;
         let decoder = symphonia::default::get_codecs()
             .make_audio_decoder(params, &Default::default())
@@ -55,6 +60,7 @@ impl FileDecoder {
             track: id,
             rate,
             frames,
+            ticks,
             scratch: Vec::new(),
         })
     }
@@ -62,18 +68,29 @@ impl FileDecoder {
     /// Decodes the next packet and appends its frames (mono is copied to both channels).
     /// Returns `false` at the end of the file.
     pub fn read(&mut self, out: &mut Vec<[f32; 2]>) -> Result<bool, String> {
+        Ok(self.read_placed(out)?.is_some())
+    }
+
+    /// Like [`read`](Self::read), also telling which input frame the appended frames start
+    /// at, from the packet's timestamp: a packet's frames end where its duration does (a
+    /// decoder that yields fewer frames, as one priming after a seek, yields the last ones).
+    pub fn read_placed(&mut self, out: &mut Vec<[f32; 2]>) -> Result<Option<i64>, String> {
         loop {
             let packet = match self.format.next_packet() {
                 Ok(Some(p)) => p,
-                Ok(None) => return Ok(false),
+                Ok(None) => return Ok(None),
                 Err(e) => return Err(e.to_string()),
             };
             if packet.track_id != self.track {
                 continue;
             }
+            let (num, den) = self.ticks;
+            let to_frames = |t: i64| (t as i128 * num as i128 / den.max(1) as i128) as i64;
+            let end = to_frames(packet.pts.get()) + to_frames(packet.dur.get() as i64);
             let buf = self.decoder.decode(&packet).map_err(|e| e.to_string())?;
             let channels = buf.num_planes();
             buf.copy_to_vec_interleaved(&mut self.scratch);
+            let before = out.len();
             match channels {
                 1 => out.extend(self.scratch.iter().map(|&s| [s, s])),
                 2 => out.extend(self.scratch.chunks_exact(2).map(|c| [c[0], c[1]])),
@@ -83,7 +100,8 @@ impl FileDecoder {
                     ));
                 }
             }
-            return Ok(true);
+            let n = (out.len() - before) as i64;
+            return Ok(Some(end - n));
         }
     }
 

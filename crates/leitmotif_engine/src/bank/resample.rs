@@ -118,25 +118,34 @@ impl Segments {
             return Ok(());
         }
         let want = s as i64 * self.from as i64 - self.margin as i64;
-        let at = if want <= 0 {
-            self.decoder.seek(0)?;
-            0
-        } else {
-            self.decoder.seek(want as u64)?
-        };
+        self.decoder.seek(want.max(0) as u64)?;
         self.input.clear();
         self.eof = false;
         self.base = want;
-        // Zeros before the file, then decoded frames from `at`, dropping those before `want`.
-        let zeros = (at as i64 - want).max(0) as usize;
-        self.input.resize(zeros, [0.0; 2]);
-        let mut skip = (want - at as i64).max(0) as usize;
-        while skip > 0 && !self.eof {
-            let mut buf = Vec::new();
-            self.eof = !self.decoder.read(&mut buf)?;
-            let drop = skip.min(buf.len());
-            skip -= drop;
-            self.input.extend_from_slice(&buf[drop..]);
+        // Zeros before the file; then each packet placed by its timestamp, dropping frames
+        // before `want`, until the frames reach it (then reading goes on in order).
+        self.input.resize((-want).max(0) as usize, [0.0; 2]);
+        let mut buf = Vec::new();
+        loop {
+            buf.clear();
+            let Some(start) = self.decoder.read_placed(&mut buf)? else {
+                self.eof = true;
+                break;
+            };
+            let have = want + self.input.len() as i64;
+            let end = start + buf.len() as i64;
+            if end <= have {
+                continue;
+            }
+            if start > have {
+                self.input
+                    .resize(self.input.len() + (start - have) as usize, [0.0; 2]);
+            }
+            let from = (have - start).max(0) as usize;
+            self.input.extend_from_slice(&buf[from..]);
+            if self.input.len() > 4096 {
+                break;
+            }
         }
         self.next = s;
         Ok(())
