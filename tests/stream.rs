@@ -177,7 +177,7 @@ fn stalled_disk_gives_exactly_the_missed_silence_then_the_right_frames() {
         gap, o.underrun_frames,
         "silent frames = frames reported missing"
     );
-    // The ring held about a second when the disk stopped: the rest of the stall is the gap.
+    // The ring held about half a second when the disk stopped: the rest of the stall is the gap.
     assert!(
         gap > SR as u64 / 2 && gap <= 2 * SR as u64,
         "gap of {gap} frames"

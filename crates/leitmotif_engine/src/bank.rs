@@ -1,20 +1,21 @@
 //! Every source a score names, at the output rate: files streamed from disk or decoded into
 //! memory (the score's `load`, see [`Load`]), generated material synthesised at load.
 
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
 use leitmotif_core::Score;
 use leitmotif_core::conductor::SourceRef;
-use leitmotif_core::score::{Cue, Load, Source};
-use leitmotif_core::timing;
 
 use crate::stream::StreamClip;
 
 mod cache;
 pub mod decode;
 mod generated;
+mod load;
 pub mod resample;
+
+pub use load::{decode, open_file};
 
 pub use generated::to_stem as stem_from_buffer;
 
@@ -223,83 +224,13 @@ pub struct SourceBank {
 }
 
 impl SourceBank {
-    /// Decodes (or synthesises) every source of `score`.
+    /// Decodes (or synthesises, or opens for streaming) every source of `score`, on all
+    /// cores; errors are reported in the score's order, naming the item.
     pub fn load(score: &Score, opts: &BankOptions) -> Result<SourceBank, LoadError> {
-        let mut bank = SourceBank {
-            sample_rate: opts.sample_rate,
-            ..Default::default()
-        };
-        for cue in &score.cues {
-            let mut stems = Vec::new();
-            let mut taps = Vec::new();
-            let frames = cue_frames(score, cue, opts.sample_rate);
-            for layer in &cue.layers {
-                let item = format!("cue \"{}\", layer \"{}\"", cue.name, layer.name);
-                let clip = load_source(
-                    score,
-                    Some(cue),
-                    &layer.source,
-                    layer.load,
-                    &item,
-                    frames,
-                    opts,
-                )?;
-                stems.push(clip);
-                taps.push(bank.tap(&layer.name));
-            }
-            check_lengths(cue, &stems, opts)?;
-            let gains: Vec<f32> = cue
-                .layers
-                .iter()
-                .map(|l| 10f32.powf(l.gain_db / 20.0))
-                .collect();
-            bank.cue_gains.push(gains);
-            bank.cue_has_files.push(
-                cue.layers
-                    .iter()
-                    .any(|l| matches!(l.source, Source::File(_))),
-            );
-            bank.levels.push(OnceLock::new());
-            bank.layers.push(stems);
-            bank.layer_taps.push(taps);
-        }
-        for seg in &score.segments {
-            let mut stems = Vec::new();
-            let mut taps = Vec::new();
-            let frames = timing::segment_audio_frames(score, seg.bars, opts.sample_rate);
-            for layer in &seg.layers {
-                let item = format!("segment \"{}\", layer \"{}\"", seg.name, layer.name);
-                stems.push(load_source(
-                    score,
-                    None,
-                    &layer.source,
-                    layer.load,
-                    &item,
-                    frames,
-                    opts,
-                )?);
-                taps.push(bank.tap(&layer.name));
-            }
-            bank.segments.push(stems);
-            bank.segment_taps.push(taps);
-        }
-        for st in &score.stingers {
-            let mut stems = Vec::new();
-            for (i, v) in st.variations.iter().enumerate() {
-                let item = format!("stinger \"{}\", variation {}", st.name, i + 1);
-                let frames = timing::stinger_frames(score, v.beats, opts.sample_rate);
-                stems.push(load_source(
-                    score, None, &v.source, v.load, &item, frames, opts,
-                )?);
-            }
-            bank.stingers.push(stems);
-        }
-        bank.tap("stingers");
-        bank.tap("bridges");
-        Ok(bank)
+        load::load(score, opts)
     }
 
-    fn tap(&mut self, name: &str) -> u16 {
+    pub(crate) fn tap(&mut self, name: &str) -> u16 {
         match self.tap_names.iter().position(|n| n == name) {
             Some(i) => i as u16,
             None => {
@@ -312,7 +243,8 @@ impl SourceBank {
     /// The RMS level of cue `cue`'s layers summed at their base gains (loudness matching of
     /// generated bridges): over the whole cue when it is all generated, over its first
     /// [`LEVEL_WINDOW_SECONDS`] when it has files (so it costs little to measure, and is the
-    /// same whether they stream). Measured on first use (off the audio thread), then kept.
+    /// same whether they stream). Measured on first use — by the thread composing the first
+    /// bridge that needs it, never the audio thread — then kept.
     pub fn cue_rms(&self, cue: usize) -> f32 {
         let (Some(level), Some(clips), Some(gains)) = (
             self.levels.get(cue),
@@ -328,16 +260,20 @@ impl SourceBank {
             } else {
                 len
             };
-            let heads: Vec<Vec<[f32; 2]>> = clips
-                .iter()
-                .map(|c| c.head(window).unwrap_or_default())
-                .collect();
-            summed_rms(&heads, gains)
+            // One layer at a time into one sum (memory stays at two windows).
+            let mut sum = vec![[0.0f32; 2]; window];
+            for (clip, g) in clips.iter().zip(gains) {
+                for (acc, f) in sum.iter_mut().zip(clip.head(window).unwrap_or_default()) {
+                    acc[0] += f[0] * g;
+                    acc[1] += f[1] * g;
+                }
+            }
+            frames_rms(&sum)
         })
     }
 
-    /// Measures every cue's level now (e.g. on a helper thread right after load), so a
-    /// bridge composed later does not wait for it.
+    /// Measures every cue's level now (e.g. on a loading screen), so a bridge composed later
+    /// does not measure it.
     pub fn measure_levels(&self) {
         for cue in 0..self.layers.len() {
             self.cue_rms(cue);
@@ -382,26 +318,6 @@ impl SourceBank {
     }
 }
 
-/// RMS of stems summed with gains (both channels).
-pub fn summed_rms(stems: &[Vec<[f32; 2]>], gains: &[f32]) -> f32 {
-    let len = stems.iter().map(|s| s.len()).max().unwrap_or(0);
-    if len == 0 {
-        return 0.0;
-    }
-    let mut acc = 0.0f64;
-    for i in 0..len {
-        let (mut l, mut r) = (0.0f32, 0.0f32);
-        for (s, g) in stems.iter().zip(gains) {
-            if let Some(f) = s.get(i) {
-                l += f[0] * g;
-                r += f[1] * g;
-            }
-        }
-        acc += (l * l + r * r) as f64;
-    }
-    (acc / (2 * len) as f64).sqrt() as f32
-}
-
 /// RMS of stereo frames (both channels).
 pub fn frames_rms(frames: &[[f32; 2]]) -> f32 {
     if frames.is_empty() {
@@ -415,139 +331,3 @@ pub fn frames_rms(frames: &[[f32; 2]]) -> f32 {
 }
 
 pub use leitmotif_core::timing::cue_frames;
-
-fn check_lengths(cue: &Cue, stems: &[Clip], opts: &BankOptions) -> Result<(), LoadError> {
-    let files: Vec<(String, usize)> = cue
-        .layers
-        .iter()
-        .zip(stems)
-        .filter_map(|(l, s)| match &l.source {
-            Source::File(file) => Some((format!("layer \"{}\" (\"{file}\")", l.name), s.len())),
-            _ => None,
-        })
-        .collect();
-    let (Some(min), Some(max)) = (
-        files.iter().map(|f| f.1).min(),
-        files.iter().map(|f| f.1).max(),
-    ) else {
-        return Ok(());
-    };
-    let tol = (opts.length_tolerance_ms / 1000.0 * opts.sample_rate as f64) as usize;
-    if max - min > tol {
-        let details = files
-            .iter()
-            .map(|(n, len)| format!("{n} = {:.3} s", *len as f64 / opts.sample_rate as f64))
-            .collect::<Vec<_>>()
-            .join(", ");
-        return Err(LoadError::LengthMismatch {
-            cue: cue.name.clone(),
-            details,
-            tolerance_ms: opts.length_tolerance_ms,
-        });
-    }
-    Ok(())
-}
-
-fn load_source(
-    score: &Score,
-    cue: Option<&Cue>,
-    source: &Source,
-    load: Load,
-    item: &str,
-    frames: usize,
-    opts: &BankOptions,
-) -> Result<Clip, LoadError> {
-    match source {
-        Source::Silence => Ok(Clip::Memory(Arc::new(Stem::silence(frames)))),
-        Source::Generated(g) => generated::render(score, cue, g, item, frames, opts.sample_rate)
-            .map(|s| Clip::Memory(Arc::new(s))),
-        Source::File(asked) => {
-            let rel = Path::new(asked);
-            let escapes =
-                rel.is_absolute() || rel.components().any(|c| matches!(c, Component::ParentDir));
-            if escapes && !opts.allow_outside {
-                return Err(LoadError::OutsideScore {
-                    item: item.into(),
-                    asked: asked.clone(),
-                });
-            }
-            let path = opts.base_dir.join(rel);
-            open_file(&path, asked, item, load, opts)
-        }
-    }
-}
-
-/// Opens an audio file as a clip: streamed or decoded as `load` and its length ask.
-pub fn open_file(
-    path: &Path,
-    asked: &str,
-    item: &str,
-    load: Load,
-    opts: &BankOptions,
-) -> Result<Clip, LoadError> {
-    let meta = std::fs::metadata(path).map_err(|e| LoadError::Missing {
-        item: item.into(),
-        asked: asked.into(),
-        looked: path.into(),
-        reason: e.to_string(),
-    })?;
-    let decode_err = |reason: String| LoadError::Decode {
-        item: item.into(),
-        path: path.into(),
-        reason,
-    };
-    let key = cache::Key::new(
-        path,
-        &meta,
-        opts.sample_rate,
-        load,
-        opts.stream_longer_than_s,
-    );
-    if let Some(clip) = cache::find(&key) {
-        return Ok(clip);
-    }
-    let mut seg =
-        resample::Segments::open_checked(path, opts.sample_rate).map_err(|e| match e {
-            resample::OpenError::Rate(rate) => LoadError::SampleRate {
-                item: item.into(),
-                path: path.into(),
-                rate,
-            },
-            resample::OpenError::Other(reason) => decode_err(reason),
-        })?;
-    if seg.is_empty() {
-        return Err(decode_err("the file holds no audio".into()));
-    }
-    let long = seg.len() as f64 > opts.stream_longer_than_s * opts.sample_rate as f64;
-    let clip = match load {
-        Load::Stream => Clip::Stream(Arc::new(
-            StreamClip::from_segments(path, seg).map_err(decode_err)?,
-        )),
-        Load::Auto if long => Clip::Stream(Arc::new(
-            StreamClip::from_segments(path, seg).map_err(decode_err)?,
-        )),
-        Load::Auto | Load::Memory => Clip::Memory(Arc::new(Stem {
-            frames: seg.read_all().map_err(decode_err)?,
-        })),
-    };
-    cache::keep(key, &clip);
-    Ok(clip)
-}
-
-/// Decodes a whole audio file and resamples it to `sample_rate` (in memory).
-pub fn decode(path: &Path, asked: &str, item: &str, sample_rate: u32) -> Result<Stem, LoadError> {
-    let opts = BankOptions {
-        sample_rate,
-        ..BankOptions::for_score(path, sample_rate)
-    };
-    match open_file(path, asked, item, Load::Memory, &opts)? {
-        Clip::Memory(s) => Ok(Arc::unwrap_or_clone(s)),
-        Clip::Stream(c) => Ok(Stem {
-            frames: c.read_head(c.len).map_err(|reason| LoadError::Decode {
-                item: item.into(),
-                path: path.into(),
-                reason,
-            })?,
-        }),
-    }
-}

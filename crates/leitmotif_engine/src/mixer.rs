@@ -672,6 +672,10 @@ fn read_stream(
     }
     chunk.commit(used);
     r.pos += used as u64;
+    if wait && r.ring.slots() < r.ring.buffer().capacity() / 2 {
+        // Offline: have the worker refill while this thread mixes the rest of the ring.
+        r.state.wake();
+    }
     (used, stop, 0)
 }
 

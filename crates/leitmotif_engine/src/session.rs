@@ -66,12 +66,6 @@ impl Session {
         let shared = Arc::new(Shared::default());
         let sound = MusicSound::new(Mixer::new(bank.clone()), consumer, ret_tx, shared.clone());
         let conductor = Conductor::new(score, bank.sample_rate, seed);
-        if bank.cue_has_files.iter().any(|&f| f) {
-            // Measure cue levels (bridge loudness) off the control thread, before a bridge
-            // needs them.
-            let b = bank.clone();
-            std::thread::spawn(move || b.measure_levels());
-        }
         let session = Session {
             conductor,
             producer,

@@ -16,7 +16,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::thread::{JoinHandle, Thread};
 use std::time::Duration;
@@ -28,7 +28,7 @@ use crate::bank::resample::Segments;
 /// Length of the preload of every streamed clip, in seconds.
 pub const PRELOAD_SECONDS: f64 = 0.5;
 /// Capacity of a voice's ring, in seconds of output.
-pub const RING_SECONDS: f64 = 1.0;
+pub const RING_SECONDS: f64 = 0.5;
 
 /// A file in the bank that plays from disk. See the [module docs](self).
 #[derive(Debug)]
@@ -50,10 +50,13 @@ impl StreamClip {
 
     /// A clip of `path` from its opened reader (nothing read yet): decodes the preload.
     pub fn from_segments(path: &Path, mut seg: Segments) -> Result<StreamClip, String> {
-        let rate = seg.second() as u32;
+        let rate = seg.rate();
         let want = ((PRELOAD_SECONDS * rate as f64) as u64).min(seg.len()) as usize;
-        let mut preload = Vec::new();
-        seg.next(&mut preload)?;
+        let mut preload = Vec::with_capacity(want);
+        let mut part = Vec::new();
+        while preload.len() < want && seg.next(&mut part)? {
+            preload.extend_from_slice(&part);
+        }
         preload.resize(want, [0.0; 2]);
         Ok(StreamClip {
             path: path.to_path_buf(),
@@ -131,12 +134,21 @@ struct Open {
     state: Arc<StreamState>,
 }
 
-/// The decoding worker. See the [module docs](self).
-pub struct Streamer {
-    tx: Option<mpsc::Sender<Open>>,
-    paused: Arc<AtomicBool>,
-    thread: Option<JoinHandle<()>>,
+/// One decoding thread and how many streams it serves.
+struct Worker {
+    tx: mpsc::Sender<Open>,
+    thread: JoinHandle<()>,
+    load: Arc<AtomicUsize>,
 }
+
+/// The decoding workers (one per core, at most [`MAX_WORKERS`]). See the [module docs](self).
+pub struct Streamer {
+    workers: Vec<Worker>,
+    paused: Arc<AtomicBool>,
+}
+
+/// Most decoding threads a streamer starts.
+pub const MAX_WORKERS: usize = 4;
 
 impl Default for Streamer {
     fn default() -> Self {
@@ -145,35 +157,40 @@ impl Default for Streamer {
 }
 
 impl Streamer {
-    /// Starts the worker thread.
+    /// Starts the worker threads.
     pub fn new() -> Streamer {
-        let (tx, rx) = mpsc::channel();
         let paused = Arc::new(AtomicBool::new(false));
-        let p = paused.clone();
-        let thread = std::thread::Builder::new()
-            .name("leitmotif-stream".into())
-            .spawn(move || work(rx, p))
-            .expect("spawn the stream worker");
-        Streamer {
-            tx: Some(tx),
-            paused,
-            thread: Some(thread),
-        }
+        let n = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .clamp(1, MAX_WORKERS);
+        let workers = (0..n)
+            .filter_map(|i| {
+                let (tx, rx) = mpsc::channel();
+                let (p, load) = (paused.clone(), Arc::new(AtomicUsize::new(0)));
+                let l = load.clone();
+                let thread = std::thread::Builder::new()
+                    .name(format!("leitmotif-stream-{i}"))
+                    .spawn(move || work(rx, p, l))
+                    .ok()?;
+                Some(Worker { tx, thread, load })
+            })
+            .collect();
+        Streamer { workers, paused }
     }
 
-    /// A stream of `clip` from output frame `start`, decoding from now on. Called on the
-    /// control side (it allocates the ring).
+    /// A stream of `clip` from output frame `start`, decoding from now on (on the least busy
+    /// worker). Called on the control side (it allocates the ring).
     pub fn open(&self, clip: &Arc<StreamClip>, voice: VoiceId, start: u64) -> StreamReader {
         let cap = ((RING_SECONDS * clip.rate as f64) as usize).max(4096);
         let (producer, consumer) = rtrb::RingBuffer::new(cap);
         let worker = self
-            .thread
-            .as_ref()
-            .map_or_else(std::thread::current, |t| t.thread().clone());
+            .workers
+            .iter()
+            .min_by_key(|w| w.load.load(Ordering::Acquire));
         let state = Arc::new(StreamState {
             done: AtomicBool::new(false),
             failed: AtomicBool::new(false),
-            worker,
+            worker: worker.map_or_else(std::thread::current, |w| w.thread.thread().clone()),
         });
         let open = Open {
             clip: clip.clone(),
@@ -181,15 +198,15 @@ impl Streamer {
             ring: producer,
             state: state.clone(),
         };
-        if let Some(tx) = &self.tx
-            && tx.send(open).is_ok()
-        {
-            if let Some(t) = &self.thread {
-                t.thread().unpark();
+        match worker {
+            Some(w) if w.tx.send(open).is_ok() => {
+                w.load.fetch_add(1, Ordering::AcqRel);
+                w.thread.thread().unpark();
             }
-        } else {
-            state.failed.store(true, Ordering::Release);
-            state.done.store(true, Ordering::Release);
+            _ => {
+                state.failed.store(true, Ordering::Release);
+                state.done.store(true, Ordering::Release);
+            }
         }
         StreamReader {
             voice,
@@ -203,18 +220,18 @@ impl Streamer {
     /// Stops (or resumes) all decoding, as a stalled disk would (fault tests and demos).
     pub fn set_stalled(&self, stalled: bool) {
         self.paused.store(stalled, Ordering::Release);
-        if let Some(t) = &self.thread {
-            t.thread().unpark();
+        for w in &self.workers {
+            w.thread.thread().unpark();
         }
     }
 }
 
 impl Drop for Streamer {
     fn drop(&mut self) {
-        self.tx = None;
-        if let Some(t) = self.thread.take() {
-            t.thread().unpark();
-            let _ = t.join();
+        for w in std::mem::take(&mut self.workers) {
+            drop(w.tx);
+            w.thread.thread().unpark();
+            let _ = w.thread.join();
         }
     }
 }
@@ -226,7 +243,7 @@ struct Active {
     /// Decoded frames not yet in the ring, and how many of them were pushed.
     pending: Vec<[f32; 2]>,
     sent: usize,
-    /// Frames of the first decoded second to drop (the stream starts inside it).
+    /// Frames of the first decoded segment to drop (the stream starts inside it).
     skip: usize,
 }
 
@@ -242,9 +259,10 @@ impl Active {
             None => {
                 let mut s =
                     Segments::open(&self.open.clip.path, self.open.clip.rate).map_err(|_| true)?;
-                let second = s.second();
-                s.seek_second(self.open.start / second).map_err(|_| true)?;
-                self.skip = (self.open.start % second) as usize;
+                let segment = s.segment();
+                s.seek_segment(self.open.start / segment)
+                    .map_err(|_| true)?;
+                self.skip = (self.open.start % segment) as usize;
                 self.seg.insert(s)
             }
         };
@@ -276,7 +294,7 @@ impl Active {
     }
 }
 
-fn work(rx: mpsc::Receiver<Open>, paused: Arc<AtomicBool>) {
+fn work(rx: mpsc::Receiver<Open>, paused: Arc<AtomicBool>, load: Arc<AtomicUsize>) {
     let mut active: Vec<Active> = Vec::new();
     loop {
         loop {
@@ -307,6 +325,7 @@ fn work(rx: mpsc::Receiver<Open>, paused: Arc<AtomicBool>) {
                     a.open.state.failed.store(true, Ordering::Release);
                 }
                 a.open.state.done.store(true, Ordering::Release);
+                load.fetch_sub(1, Ordering::AcqRel);
                 false
             }
         });

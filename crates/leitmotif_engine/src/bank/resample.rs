@@ -1,10 +1,12 @@
-//! Decoded and resampled audio, one second of output at a time (never on the audio thread).
+//! Decoded and resampled audio, one segment (about half a second) of output at a time (never
+//! on the audio thread).
 //!
 //! Resampling is rubato's synchronous FFT resampler (fixed rational ratio, Blackman-Harris
 //! anti-aliasing window; well kept, fast, and its quality is measured in the tests below).
-//! Each output second `s` is computed from the input second it maps to plus a margin on both
-//! sides, from a fresh resampler state, so a second is a pure function of the file: a stream
-//! that starts at second `s` yields exactly the samples a whole-file decode has there. Memory
+//! Each output segment `s` is computed from the input span it maps to (segments are whole
+//! periods of the rate ratio, so both ends fall on input frames) plus a margin on both sides,
+//! from a fresh resampler state, so a segment is a pure function of the file: a stream that
+//! starts at segment `s` yields exactly the samples a whole-file decode has there. Memory
 //! and streamed stems are both made by [`Segments`], so they are bit-identical by construction.
 
 use std::path::Path;
@@ -14,8 +16,10 @@ use rubato::{Fft, FixedSync, Resampler};
 
 use super::decode::FileDecoder;
 
-/// Input frames of context on each side of a resampled second (at least this many).
+/// Input frames of context on each side of a resampled segment (at least this many).
 const MARGIN: usize = 2048;
+/// Output length of a segment, in seconds (rounded down to whole periods of the ratio).
+pub const SEGMENT_SECONDS: f64 = 0.5;
 
 /// Why a file could not be opened.
 #[derive(Debug)]
@@ -26,11 +30,14 @@ pub enum OpenError {
     Other(String),
 }
 
-/// A file read as consecutive output seconds at the output rate.
+/// A file read as consecutive output segments at the output rate.
 pub struct Segments {
     decoder: FileDecoder,
     from: usize,
     to: usize,
+    /// Input and output frames of a segment.
+    seg_in: usize,
+    seg_out: usize,
     /// Output frames in the stem.
     len: u64,
     /// Input frames the header announced.
@@ -42,9 +49,15 @@ pub struct Segments {
     input: Vec<[f32; 2]>,
     base: i64,
     eof: bool,
-    /// The next second to produce.
+    /// The next segment to produce.
     next: u64,
-    window: Vec<[f32; 2]>,
+}
+
+thread_local! {
+    /// The resampler's input window and output of the segment being made.
+    static SCRATCH: std::cell::RefCell<(Vec<[f32; 2]>, Vec<f32>)> = const {
+        std::cell::RefCell::new((Vec::new(), Vec::new()))
+    };
 }
 
 impl Segments {
@@ -71,12 +84,14 @@ impl Segments {
             None => count_frames(path).map_err(OpenError::Other)?,
         };
         let len = (in_frames as f64 * to as f64 / from as f64).round() as u64;
+        let g = gcd(from, to);
+        let (step_in, step_out) = (from / g, to / g);
+        let periods = ((SEGMENT_SECONDS * to as f64) as usize / step_out).max(1);
+        let (seg_in, seg_out) = (periods * step_in, periods * step_out);
         let (margin, fft) = if from == to {
             (0, None)
         } else {
-            let g = gcd(from, to);
-            let step = from / g;
-            let margin = MARGIN.div_ceil(step) * step;
+            let margin = MARGIN.div_ceil(step_in) * step_in;
             let fft = Fft::<f32>::new(from, to, 1024, 2, FixedSync::Input)
                 .map_err(|e| OpenError::Other(format!("resampler: {e}")))?;
             (margin, Some(fft))
@@ -85,6 +100,8 @@ impl Segments {
             decoder,
             from,
             to,
+            seg_in,
+            seg_out,
             len,
             in_frames,
             margin,
@@ -93,7 +110,6 @@ impl Segments {
             base: -(margin as i64),
             eof: false,
             next: 0,
-            window: Vec::new(),
         })
     }
 
@@ -107,17 +123,22 @@ impl Segments {
         self.len == 0
     }
 
-    /// Output frames per second (the output rate): the length of every second but the last.
-    pub fn second(&self) -> u64 {
-        self.to as u64
+    /// The output sample rate.
+    pub fn rate(&self) -> u32 {
+        self.to as u32
     }
 
-    /// Moves to output second `s` (the next [`next`](Self::next) returns it).
-    pub fn seek_second(&mut self, s: u64) -> Result<(), String> {
+    /// Output frames of a segment (every segment but the last).
+    pub fn segment(&self) -> u64 {
+        self.seg_out as u64
+    }
+
+    /// Moves to output segment `s` (the next [`next`](Self::next) returns it).
+    pub fn seek_segment(&mut self, s: u64) -> Result<(), String> {
         if s == self.next {
             return Ok(());
         }
-        let want = s as i64 * self.from as i64 - self.margin as i64;
+        let want = s as i64 * self.seg_in as i64 - self.margin as i64;
         self.decoder.seek(want.max(0) as u64)?;
         self.input.clear();
         self.eof = false;
@@ -151,26 +172,27 @@ impl Segments {
         Ok(())
     }
 
-    /// Produces the next output second into `out` (cleared first); `false` past the end.
+    /// Produces the next output segment into `out` (cleared first); `false` past the end.
     pub fn next(&mut self, out: &mut Vec<[f32; 2]>) -> Result<bool, String> {
         out.clear();
         let s = self.next;
-        let start = s * self.to as u64;
+        let start = s * self.seg_out as u64;
         if start >= self.len {
             return Ok(false);
         }
-        let n = (self.len - start).min(self.to as u64) as usize;
-        // Input needed: [s·from − margin, (s+1)·from + margin).
-        let lo = s as i64 * self.from as i64 - self.margin as i64;
-        let hi = lo + (self.from + 2 * self.margin) as i64;
+        let n = (self.len - start).min(self.seg_out as u64) as usize;
+        // Input needed: [s·seg_in − margin, (s+1)·seg_in + margin).
+        let lo = s as i64 * self.seg_in as i64 - self.margin as i64;
+        let hi = lo + (self.seg_in + 2 * self.margin) as i64;
         while !self.eof && self.base + (self.input.len() as i64) < hi {
             self.eof = !self.decoder.read(&mut self.input)?;
         }
-        // A file that ends a whole second before its header says was cut short (truncated
+        // A file that ends a whole segment before its header says was cut short (truncated
         // while playing, or a broken export): an error, not silently padded silence.
         let decoded_end = self.base + self.input.len() as i64;
-        let core = s as i64 * self.from as i64;
-        if self.eof && decoded_end <= core && (core as u64) + (self.from as u64) < self.in_frames {
+        let core = s as i64 * self.seg_in as i64;
+        if self.eof && decoded_end <= core && (core as u64) + (self.seg_in as u64) < self.in_frames
+        {
             return Err(format!(
                 "the file ends at {:.1} s but its header says {:.1} s (truncated?)",
                 decoded_end.max(0) as f64 / self.from as f64,
@@ -179,28 +201,37 @@ impl Segments {
         }
         let from_idx = (lo - self.base).max(0) as usize;
         let width = (hi - lo) as usize;
-        self.window.clear();
         let avail = self.input.get(from_idx..).unwrap_or(&[]);
-        self.window
-            .extend_from_slice(&avail[..avail.len().min(width)]);
-        self.window.resize(width, [0.0; 2]);
+        let avail = &avail[..avail.len().min(width)];
         match self.fft.as_mut() {
-            None => out.extend_from_slice(&self.window[..n]),
-            Some(fft) => {
-                let flat = self.window.as_flattened();
-                let adapter =
-                    InterleavedSlice::new(flat, 2, width).map_err(|e| format!("resampler: {e}"))?;
-                let res = fft
-                    .process_all(&adapter, width, None)
-                    .map_err(|e| format!("resampler: {e}"))?;
-                let skip = self.margin * self.to / self.from;
-                let data = res.take_data();
-                let frames = data.chunks_exact(2).skip(skip).take(n);
-                out.extend(frames.map(|c| [c[0], c[1]]));
+            None => {
+                out.extend_from_slice(&avail[..avail.len().min(n)]);
                 out.resize(n, [0.0; 2]);
             }
+            Some(fft) => SCRATCH.with_borrow_mut(|(window, res)| {
+                // One scratch per thread (the stream worker serves every stream with it).
+                window.clear();
+                window.extend_from_slice(avail);
+                window.resize(width, [0.0; 2]);
+                let adapter = InterleavedSlice::new(window.as_flattened(), 2, width)
+                    .map_err(|e| format!("resampler: {e}"))?;
+                let need = fft.process_all_needed_output_len(width);
+                res.clear();
+                res.resize(need * 2, 0.0);
+                let mut dst = InterleavedSlice::new_mut(&mut res[..], 2, need)
+                    .map_err(|e| format!("resampler: {e}"))?;
+                fft.reset();
+                let (_, produced) = fft
+                    .process_all_into_buffer(&adapter, &mut dst, width, None)
+                    .map_err(|e| format!("resampler: {e}"))?;
+                let skip = self.margin * self.to / self.from;
+                let frames = res[..produced * 2].chunks_exact(2).skip(skip).take(n);
+                out.extend(frames.map(|c| [c[0], c[1]]));
+                out.resize(n, [0.0; 2]);
+                Ok::<(), String>(())
+            })?,
         }
-        // Keep the context the next second needs.
+        // Keep the context the next segment needs.
         let keep_from = (hi - 2 * self.margin as i64 - self.base).max(0) as usize;
         let keep_from = keep_from.min(self.input.len());
         self.input.drain(..keep_from);
@@ -212,9 +243,9 @@ impl Segments {
     /// The whole stem.
     pub fn read_all(&mut self) -> Result<Vec<[f32; 2]>, String> {
         let mut all = Vec::with_capacity(self.len as usize);
-        let mut sec = Vec::new();
-        while self.next(&mut sec)? {
-            all.extend_from_slice(&sec);
+        let mut seg = Vec::new();
+        while self.next(&mut seg)? {
+            all.extend_from_slice(&seg);
         }
         Ok(all)
     }

@@ -1,0 +1,282 @@
+//! Loading a bank: every source of a score made on all cores at once, assembled in the
+//! score's order (so the first error is the same on every run and names its item).
+
+use std::path::{Component, Path};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use leitmotif_core::Score;
+use leitmotif_core::score::{Cue, Load, Source};
+use leitmotif_core::timing;
+
+use super::{
+    BankOptions, Clip, LoadError, SourceBank, Stem, cache, cue_frames, generated, resample,
+};
+use crate::stream::StreamClip;
+
+/// One source to make.
+struct Job<'a> {
+    cue: Option<&'a Cue>,
+    source: &'a Source,
+    load: Load,
+    item: String,
+    frames: usize,
+}
+
+pub(super) fn load(score: &Score, opts: &BankOptions) -> Result<SourceBank, LoadError> {
+    let mut jobs = Vec::new();
+    for cue in &score.cues {
+        let frames = cue_frames(score, cue, opts.sample_rate);
+        for layer in &cue.layers {
+            jobs.push(Job {
+                cue: Some(cue),
+                source: &layer.source,
+                load: layer.load,
+                item: format!("cue \"{}\", layer \"{}\"", cue.name, layer.name),
+                frames,
+            });
+        }
+    }
+    for seg in &score.segments {
+        let frames = timing::segment_audio_frames(score, seg.bars, opts.sample_rate);
+        for layer in &seg.layers {
+            jobs.push(Job {
+                cue: None,
+                source: &layer.source,
+                load: layer.load,
+                item: format!("segment \"{}\", layer \"{}\"", seg.name, layer.name),
+                frames,
+            });
+        }
+    }
+    for st in &score.stingers {
+        for (i, v) in st.variations.iter().enumerate() {
+            jobs.push(Job {
+                cue: None,
+                source: &v.source,
+                load: v.load,
+                item: format!("stinger \"{}\", variation {}", st.name, i + 1),
+                frames: timing::stinger_frames(score, v.beats, opts.sample_rate),
+            });
+        }
+    }
+    let made = make_all(&jobs, |j| {
+        load_source(score, j.cue, j.source, j.load, &j.item, j.frames, opts)
+    });
+    let mut made = made.into_iter();
+    let mut next = || made.next().expect("one result per job");
+    let mut bank = SourceBank {
+        sample_rate: opts.sample_rate,
+        ..Default::default()
+    };
+    for cue in &score.cues {
+        let mut stems = Vec::new();
+        let mut taps = Vec::new();
+        for layer in &cue.layers {
+            stems.push(next()?);
+            taps.push(bank.tap(&layer.name));
+        }
+        check_lengths(cue, &stems, opts)?;
+        bank.cue_gains.push(
+            cue.layers
+                .iter()
+                .map(|l| 10f32.powf(l.gain_db / 20.0))
+                .collect(),
+        );
+        bank.cue_has_files.push(
+            cue.layers
+                .iter()
+                .any(|l| matches!(l.source, Source::File(_))),
+        );
+        bank.levels.push(OnceLock::new());
+        bank.layers.push(stems);
+        bank.layer_taps.push(taps);
+    }
+    for seg in &score.segments {
+        let mut stems = Vec::new();
+        let mut taps = Vec::new();
+        for layer in &seg.layers {
+            stems.push(next()?);
+            taps.push(bank.tap(&layer.name));
+        }
+        bank.segments.push(stems);
+        bank.segment_taps.push(taps);
+    }
+    for st in &score.stingers {
+        let stems = st
+            .variations
+            .iter()
+            .map(|_| next())
+            .collect::<Result<_, _>>()?;
+        bank.stingers.push(stems);
+    }
+    bank.tap("stingers");
+    bank.tap("bridges");
+    Ok(bank)
+}
+
+/// `f` of every job, on every core (each thread takes the next job when it is free), in the
+/// jobs' order. A file named twice is made once: the second finds the first in the cache.
+fn make_all<J: Sync, R: Send>(jobs: &[J], f: impl Fn(&J) -> R + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(jobs.len());
+    if threads < 2 {
+        return jobs.iter().map(f).collect();
+    }
+    let next = AtomicUsize::new(0);
+    let done: Mutex<Vec<(usize, R)>> = Mutex::new(Vec::with_capacity(jobs.len()));
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(job) = jobs.get(i) else { break };
+                    let r = f(job);
+                    if let Ok(mut d) = done.lock() {
+                        d.push((i, r));
+                    }
+                }
+            });
+        }
+    });
+    let mut done = done.into_inner().unwrap_or_default();
+    done.sort_by_key(|(i, _)| *i);
+    done.into_iter().map(|(_, r)| r).collect()
+}
+
+fn check_lengths(cue: &Cue, stems: &[Clip], opts: &BankOptions) -> Result<(), LoadError> {
+    let files: Vec<(String, usize)> = cue
+        .layers
+        .iter()
+        .zip(stems)
+        .filter_map(|(l, s)| match &l.source {
+            Source::File(file) => Some((format!("layer \"{}\" (\"{file}\")", l.name), s.len())),
+            _ => None,
+        })
+        .collect();
+    let (Some(min), Some(max)) = (
+        files.iter().map(|f| f.1).min(),
+        files.iter().map(|f| f.1).max(),
+    ) else {
+        return Ok(());
+    };
+    let tol = (opts.length_tolerance_ms / 1000.0 * opts.sample_rate as f64) as usize;
+    if max - min > tol {
+        let details = files
+            .iter()
+            .map(|(n, len)| format!("{n} = {:.3} s", *len as f64 / opts.sample_rate as f64))
+            .collect::<Vec<_>>()
+            .join(", ");
+        return Err(LoadError::LengthMismatch {
+            cue: cue.name.clone(),
+            details,
+            tolerance_ms: opts.length_tolerance_ms,
+        });
+    }
+    Ok(())
+}
+
+fn load_source(
+    score: &Score,
+    cue: Option<&Cue>,
+    source: &Source,
+    load: Load,
+    item: &str,
+    frames: usize,
+    opts: &BankOptions,
+) -> Result<Clip, LoadError> {
+    match source {
+        Source::Silence => Ok(Clip::Memory(Arc::new(Stem::silence(frames)))),
+        Source::Generated(g) => generated::render(score, cue, g, item, frames, opts.sample_rate)
+            .map(|s| Clip::Memory(Arc::new(s))),
+        Source::File(asked) => {
+            let rel = Path::new(asked);
+            let escapes =
+                rel.is_absolute() || rel.components().any(|c| matches!(c, Component::ParentDir));
+            if escapes && !opts.allow_outside {
+                return Err(LoadError::OutsideScore {
+                    item: item.into(),
+                    asked: asked.clone(),
+                });
+            }
+            let path = opts.base_dir.join(rel);
+            open_file(&path, asked, item, load, opts)
+        }
+    }
+}
+
+/// Opens an audio file as a clip: streamed or decoded as `load` and its length ask.
+pub fn open_file(
+    path: &Path,
+    asked: &str,
+    item: &str,
+    load: Load,
+    opts: &BankOptions,
+) -> Result<Clip, LoadError> {
+    let meta = std::fs::metadata(path).map_err(|e| LoadError::Missing {
+        item: item.into(),
+        asked: asked.into(),
+        looked: path.into(),
+        reason: e.to_string(),
+    })?;
+    let decode_err = |reason: String| LoadError::Decode {
+        item: item.into(),
+        path: path.into(),
+        reason,
+    };
+    let key = cache::Key::new(
+        path,
+        &meta,
+        opts.sample_rate,
+        load,
+        opts.stream_longer_than_s,
+    );
+    if let Some(clip) = cache::find(&key) {
+        return Ok(clip);
+    }
+    let mut seg =
+        resample::Segments::open_checked(path, opts.sample_rate).map_err(|e| match e {
+            resample::OpenError::Rate(rate) => LoadError::SampleRate {
+                item: item.into(),
+                path: path.into(),
+                rate,
+            },
+            resample::OpenError::Other(reason) => decode_err(reason),
+        })?;
+    if seg.is_empty() {
+        return Err(decode_err("the file holds no audio".into()));
+    }
+    let long = seg.len() as f64 > opts.stream_longer_than_s * opts.sample_rate as f64;
+    let clip = match load {
+        Load::Stream => Clip::Stream(Arc::new(
+            StreamClip::from_segments(path, seg).map_err(decode_err)?,
+        )),
+        Load::Auto if long => Clip::Stream(Arc::new(
+            StreamClip::from_segments(path, seg).map_err(decode_err)?,
+        )),
+        Load::Auto | Load::Memory => Clip::Memory(Arc::new(Stem {
+            frames: seg.read_all().map_err(decode_err)?,
+        })),
+    };
+    cache::keep(key, &clip);
+    Ok(clip)
+}
+
+/// Decodes a whole audio file and resamples it to `sample_rate` (in memory).
+pub fn decode(path: &Path, asked: &str, item: &str, sample_rate: u32) -> Result<Stem, LoadError> {
+    let opts = BankOptions {
+        sample_rate,
+        ..BankOptions::for_score(path, sample_rate)
+    };
+    match open_file(path, asked, item, Load::Memory, &opts)? {
+        Clip::Memory(s) => Ok(Arc::unwrap_or_clone(s)),
+        Clip::Stream(c) => Ok(Stem {
+            frames: c.read_head(c.len).map_err(|reason| LoadError::Decode {
+                item: item.into(),
+                path: path.into(),
+                reason,
+            })?,
+        }),
+    }
+}
