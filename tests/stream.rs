@@ -145,7 +145,9 @@ fn stalled_disk_gives_exactly_the_missed_silence_then_the_right_frames() {
     while (mix.len() as u64) < total {
         let at = mix.len() as u64;
         if (at..at + 512).contains(&stall.start) {
-            // The disk stops; the audio goes on in real time (no waiting for the worker).
+            // The worker has had real time to fill the ring (as it does ahead of a device);
+            // then the disk stops and the audio goes on in real time (no waiting).
+            std::thread::sleep(std::time::Duration::from_millis(200));
             driver.session().streamer().unwrap().set_stalled(true);
             driver.set_wait_for_streams(false);
         }
@@ -173,13 +175,17 @@ fn stalled_disk_gives_exactly_the_missed_silence_then_the_right_frames() {
         "the gap is silence"
     );
     let gap = (hi - lo + 1) as u64;
+    println!(
+        "2 s disk stall: {gap} frames of silence from frame {lo}, {} underrun reports",
+        o.underruns
+    );
     assert_eq!(
         gap, o.underrun_frames,
         "silent frames = frames reported missing"
     );
     // The ring held about half a second when the disk stopped: the rest of the stall is the gap.
     assert!(
-        gap > SR as u64 / 2 && gap <= 2 * SR as u64,
+        gap > SR as u64 / 2 && gap < (3 * SR / 2) as u64 + 512,
         "gap of {gap} frames"
     );
     assert_eq!(o.stream_errors, 0);
@@ -252,4 +258,54 @@ fn a_stream_started_mid_file_seeks_to_the_same_frames() {
             "stream from {start} differs from the whole decode"
         );
     }
+}
+
+/// A hot reload (the same score loaded again while the first bank lives) reuses every
+/// unchanged stem instead of decoding it again; a file changed on disk is read anew.
+#[test]
+fn a_reload_reuses_unchanged_stems() {
+    let dir = temp_dir("stream-reuse");
+    write_stem(&dir, "x.wav", &material(), 44_100);
+    let src = score("Memory", true);
+    let (_, first) = bank(&dir, &src);
+    let (_, again) = bank(&dir, &src);
+    let (Clip::Memory(a), Clip::Memory(b)) = (&first.layers[0][0], &again.layers[0][0]) else {
+        panic!("memory stems")
+    };
+    assert!(Arc::ptr_eq(a, b), "the unchanged stem was decoded again");
+    // Rewritten (another length, a later modification time): decoded anew.
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    write_stem(&dir, "x.wav", &material()[..100_000], 44_100);
+    let (_, changed) = bank(&dir, &src.replace("looping: true", "looping: false"));
+    let Clip::Memory(c) = &changed.layers[0][0] else {
+        panic!("memory stem")
+    };
+    assert!(!Arc::ptr_eq(a, c), "a changed file was not read again");
+    assert_ne!(a.len(), c.len());
+}
+
+/// A stem deleted after its score loaded (e.g. during a hot reload): the voice plays its
+/// preload, then silence; the failure is counted, nothing panics.
+#[test]
+fn a_stem_deleted_after_load_is_reported_not_a_panic() {
+    let dir = temp_dir("stream-deleted");
+    let one = material();
+    let long: Vec<[f32; 2]> = one.iter().cycle().take(44_100 * 30).copied().collect();
+    write_stem(&dir, "x.wav", &long, 44_100);
+    let src = with_filter("Stream", false, false).replace("bars: 1", "bars: 12");
+    let (sc, streamed) = bank(&dir, &src);
+    std::fs::remove_file(dir.join("x.wav")).unwrap();
+    let mut d = Driver::new(sc, streamed, 0);
+    let mut mix = Vec::new();
+    let mut buf = [[0.0f32; 2]; 512];
+    while mix.len() < 3 * SR as usize {
+        d.render(&mut buf, None);
+        mix.extend_from_slice(&buf);
+    }
+    let loud = |from: usize, to: usize| mix[from..to].iter().fold(0.0f32, |m, f| m.max(f[0].abs()));
+    assert!(loud(0, 20_000) > 0.05, "the preload plays");
+    assert_eq!(loud(24_000, mix.len()), 0.0, "then silence, not noise");
+    let o = d.shared().overloads();
+    assert_eq!(o.stream_errors, 1, "the lost file is reported once: {o:?}");
+    assert!(!d.shared().failed());
 }

@@ -196,7 +196,12 @@ impl Plugin for LeitmotifPlugin {
                 Update,
                 spatial::tension_system.in_set(LeitmotifSystems::Input),
             )
-            .add_systems(Update, systems::conduct.in_set(LeitmotifSystems::Conduct))
+            .add_systems(
+                Update,
+                (systems::conduct, systems::report_streams)
+                    .chain()
+                    .in_set(LeitmotifSystems::Conduct),
+            )
             .add_systems(Update, systems::deliver.in_set(LeitmotifSystems::Events));
         events::register(app);
     }

@@ -201,6 +201,28 @@ pub(crate) fn conduct(
     music.clock = runner.clock();
 }
 
+/// Says, as a log line, when streamed stems ran dry (the disk was behind: silence was played
+/// and the music stayed on the grid) or a streamed file broke, once per new occurrence.
+pub(crate) fn report_streams(music: Res<Music>, mut reported: Local<(u64, u64)>) {
+    // Streamed stems the disk did not deliver in time (silence was played, the music stayed
+    // on the grid), and files that broke while streaming: said once per new occurrence.
+    let o = music.snapshot.overloads();
+    if o.underruns > reported.0 {
+        warn!(
+            "leitmotif: streamed stems ran dry {} time(s) ({} frames of silence so far): the disk is behind",
+            o.underruns - reported.0,
+            o.underrun_frames
+        );
+    }
+    if o.stream_errors > reported.1 {
+        error!(
+            "leitmotif: {} streamed stem(s) could not be read to the end (deleted, unreadable or truncated)",
+            o.stream_errors - reported.1
+        );
+    }
+    *reported = (o.underruns, o.stream_errors);
+}
+
 /// Delivers the events whose frame the music clock has reached.
 pub(crate) fn deliver(world: &mut World, mut ready: Local<Vec<(MusicPosition, Planned)>>) {
     let Some(player) = world.get_resource::<Music>().map(|m| m.player) else {

@@ -60,11 +60,48 @@ pub(super) fn load(score: &Score, opts: &BankOptions) -> Result<SourceBank, Load
             });
         }
     }
-    let made = make_all(&jobs, |j| {
+    // A file named more than once (same load mode) is opened once and shared.
+    let first: Vec<usize> = (0..jobs.len())
+        .map(|i| {
+            let same = |k: usize| match (jobs[k].source, jobs[i].source) {
+                (Source::File(a), Source::File(b)) => a == b && jobs[k].load == jobs[i].load,
+                _ => false,
+            };
+            (0..i).find(|&k| same(k)).unwrap_or(i)
+        })
+        .collect();
+    let unique: Vec<&Job<'_>> = jobs
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| first[*i] == *i)
+        .map(|(_, j)| j)
+        .collect();
+    let made = make_all(&unique, |j| {
         load_source(score, j.cue, j.source, j.load, &j.item, j.frames, opts)
     });
-    let mut made = made.into_iter();
-    let mut next = || made.next().expect("one result per job");
+    let slot: Vec<usize> = first
+        .iter()
+        .map(|&f| {
+            first[..f]
+                .iter()
+                .enumerate()
+                .filter(|(i, k)| *i == **k)
+                .count()
+        })
+        .collect();
+    let mut made: Vec<Option<Result<Clip, LoadError>>> = made.into_iter().map(Some).collect();
+    let mut kept: Vec<Option<Clip>> = vec![None; made.len()];
+    let mut at = 0usize;
+    let mut next = || -> Result<Clip, LoadError> {
+        let u = slot[at];
+        at += 1;
+        if let Some(c) = &kept[u] {
+            return Ok(c.clone());
+        }
+        let clip = made[u].take().expect("each result is taken once")?;
+        kept[u] = Some(clip.clone());
+        Ok(clip)
+    };
     let mut bank = SourceBank {
         sample_rate: opts.sample_rate,
         ..Default::default()
