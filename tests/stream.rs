@@ -31,6 +31,18 @@ fn material() -> Vec<[f32; 2]> {
         .collect()
 }
 
+/// 30 s of the material as `x.wav` (at 44.1 kHz).
+fn write_long(dir: &std::path::Path) {
+    let one = material();
+    let long: Vec<[f32; 2]> = one.iter().cycle().take(44_100 * 30).copied().collect();
+    write_stem(dir, "x.wav", &long, 44_100);
+}
+
+/// The long score over `x.wav`, streamed, without the filtered layer.
+fn long_score() -> String {
+    with_filter("Stream", false, false).replace("bars: 1", "bars: 12")
+}
+
 fn score(load: &str, looping: bool) -> String {
     with_filter(load, looping, true)
 }
@@ -117,10 +129,8 @@ fn streamed_equals_memory_over_100_loop_passes() {
 fn stalled_disk_gives_exactly_the_missed_silence_then_the_right_frames() {
     let dir = temp_dir("stream-stall");
     // 30 s, so the stall falls in the ring, well past the preload.
-    let one = material();
-    let long: Vec<[f32; 2]> = one.iter().cycle().take(44_100 * 30).copied().collect();
-    write_stem(&dir, "x.wav", &long, 44_100);
-    let src = with_filter("Stream", false, false).replace("bars: 1", "bars: 12");
+    write_long(&dir);
+    let src = long_score();
     let (score_s, streamed) = bank(&dir, &src);
     let (_, memory) = bank(&dir, &src.replace("Stream", "Memory"));
     let total = 10 * SR as u64;
@@ -194,9 +204,7 @@ fn stalled_disk_gives_exactly_the_missed_silence_then_the_right_frames() {
 #[test]
 fn a_file_truncated_while_it_streams_is_reported_not_a_panic() {
     let dir = temp_dir("stream-truncate");
-    let one = material();
-    let long: Vec<[f32; 2]> = one.iter().cycle().take(44_100 * 30).copied().collect();
-    write_stem(&dir, "x.wav", &long, 44_100);
+    write_long(&dir);
     let src = score("Stream", false).replace("bars: 1", "bars: 12");
     let (score_s, streamed) = bank(&dir, &src);
     let mut driver = Driver::new(score_s, streamed, 0);
@@ -229,13 +237,8 @@ fn a_file_truncated_while_it_streams_is_reported_not_a_panic() {
 fn a_stream_started_mid_file_seeks_to_the_same_frames() {
     use leitmotif_engine::stream::Streamer;
     let dir = temp_dir("stream-seek");
-    let one = material();
-    let long: Vec<[f32; 2]> = one.iter().cycle().take(44_100 * 30).copied().collect();
-    write_stem(&dir, "x.wav", &long, 44_100);
-    let (_, streamed) = bank(
-        &dir,
-        &with_filter("Stream", false, false).replace("bars: 1", "bars: 12"),
-    );
+    write_long(&dir);
+    let (_, streamed) = bank(&dir, &long_score());
     let Clip::Stream(clip) = &streamed.layers[0][0] else {
         panic!("streams")
     };
@@ -289,10 +292,8 @@ fn a_reload_reuses_unchanged_stems() {
 #[test]
 fn a_stem_deleted_after_load_is_reported_not_a_panic() {
     let dir = temp_dir("stream-deleted");
-    let one = material();
-    let long: Vec<[f32; 2]> = one.iter().cycle().take(44_100 * 30).copied().collect();
-    write_stem(&dir, "x.wav", &long, 44_100);
-    let src = with_filter("Stream", false, false).replace("bars: 1", "bars: 12");
+    write_long(&dir);
+    let src = long_score();
     let (sc, streamed) = bank(&dir, &src);
     std::fs::remove_file(dir.join("x.wav")).unwrap();
     let mut d = Driver::new(sc, streamed, 0);
