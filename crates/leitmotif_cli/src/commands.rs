@@ -123,7 +123,8 @@ pub struct CheckArgs {
     /// Score files.
     #[arg(required = true)]
     pub scores: Vec<PathBuf>,
-    /// Also load (decode or synthesise) every stem.
+    /// Also load every stem as a game would: synthesise generated ones, decode files held in
+    /// memory, open streamed files (header and first half second; `load` in the score).
     #[arg(long)]
     pub stems: bool,
 }
