@@ -15,7 +15,7 @@ mod generated;
 mod load;
 pub mod resample;
 
-pub use load::{decode, open_file};
+pub use load::open_file;
 
 pub use generated::to_stem as stem_from_buffer;
 
@@ -270,14 +270,6 @@ impl SourceBank {
             }
             frames_rms(&sum)
         })
-    }
-
-    /// Measures every cue's level now (e.g. on a loading screen), so a bridge composed later
-    /// does not measure it.
-    pub fn measure_levels(&self) {
-        for cue in 0..self.layers.len() {
-            self.cue_rms(cue);
-        }
     }
 
     /// Whether any source streams from disk.

@@ -43,11 +43,6 @@ pub struct StreamClip {
 }
 
 impl StreamClip {
-    /// Reads the header of `path` and decodes the preload, at output rate `rate`.
-    pub fn open(path: &Path, rate: u32) -> Result<StreamClip, String> {
-        Self::from_segments(path, Segments::open(path, rate)?)
-    }
-
     /// A clip of `path` from its opened reader (nothing read yet): decodes the preload.
     pub fn from_segments(path: &Path, mut seg: Segments) -> Result<StreamClip, String> {
         let rate = seg.rate();

@@ -299,21 +299,3 @@ pub fn open_file(
     cache::keep(key, &clip);
     Ok(clip)
 }
-
-/// Decodes a whole audio file and resamples it to `sample_rate` (in memory).
-pub fn decode(path: &Path, asked: &str, item: &str, sample_rate: u32) -> Result<Stem, LoadError> {
-    let opts = BankOptions {
-        sample_rate,
-        ..BankOptions::for_score(path, sample_rate)
-    };
-    match open_file(path, asked, item, Load::Memory, &opts)? {
-        Clip::Memory(s) => Ok(Arc::unwrap_or_clone(s)),
-        Clip::Stream(c) => Ok(Stem {
-            frames: c.read_head(c.len).map_err(|reason| LoadError::Decode {
-                item: item.into(),
-                path: path.into(),
-                reason,
-            })?,
-        }),
-    }
-}
