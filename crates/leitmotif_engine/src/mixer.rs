@@ -14,6 +14,10 @@ use leitmotif_core::conductor::{Action, ActionKind, SourceRef, VoiceId};
 use crate::bank::{Clip, SourceBank, Stem};
 use crate::stream::{StreamClip, StreamReader};
 
+mod voice;
+
+use voice::{Audio, Voice, mix, read_stream};
+
 /// Voices the mixer can play at once.
 pub const MAX_VOICES: usize = 256;
 /// Generated bridges that can be held at once.
@@ -66,76 +70,6 @@ pub struct Overloads {
     /// Streamed voices whose file could not be read to the end (unreadable, truncated).
     pub stream_errors: u64,
 }
-
-/// Where a voice's frames come from.
-enum Audio {
-    None,
-    Memory(Arc<Stem>),
-    Stream {
-        clip: Arc<StreamClip>,
-        reader: Option<StreamReader>,
-    },
-}
-
-/// Gain, pan and filter state of a voice (what mixing one frame needs).
-#[derive(Debug, Clone, Copy)]
-struct Ctl {
-    gain: f32,
-    target: f32,
-    step: f32,
-    ramp: u32,
-    /// Stop when the release ramp ends.
-    stopping: bool,
-    pan: (f32, f32),
-    cutoff: Option<f32>,
-    cutoff_target: f32,
-    cutoff_step: f32,
-    cutoff_ramp: u32,
-    lp: [[f32; 2]; 2],
-}
-
-struct Voice {
-    id: VoiceId,
-    audio: Audio,
-    pos: usize,
-    ctl: Ctl,
-    tap: u16,
-}
-
-impl Voice {
-    fn idle() -> Voice {
-        Voice {
-            id: 0,
-            audio: Audio::None,
-            pos: 0,
-            ctl: Ctl {
-                gain: 0.0,
-                target: 0.0,
-                step: 0.0,
-                ramp: 0,
-                stopping: false,
-                pan: (1.0, 1.0),
-                cutoff: None,
-                cutoff_target: 0.0,
-                cutoff_step: 0.0,
-                cutoff_ramp: 0,
-                lp: [[0.0; 2]; 2],
-            },
-            tap: 0,
-        }
-    }
-
-    fn len(&self) -> usize {
-        match &self.audio {
-            Audio::None => 0,
-            Audio::Memory(s) => s.len(),
-            Audio::Stream { clip, .. } => clip.len as usize,
-        }
-    }
-}
-
-/// Silence mixed in place of frames a stream did not deliver (so ramps keep time).
-static ZEROS: [[f32; 2]; 256] = [[0.0; 2]; 256];
 
 /// The mixer. See the [module docs](self).
 pub struct Mixer {
@@ -546,155 +480,6 @@ impl Mixer {
             self.limiter_gain = g;
             o[0] = if o[0].is_finite() { o[0] * g } else { 0.0 };
             o[1] = if o[1].is_finite() { o[1] * g } else { 0.0 };
-        }
-    }
-}
-
-/// Mixes `src` into `out` (and `tap`) with the voice's gain, pan and filter; returns the
-/// frames used and whether the voice's release ended (it stops there).
-fn mix(
-    c: &mut Ctl,
-    out: &mut [[f32; 2]],
-    src: &[[f32; 2]],
-    mut tap: Option<&mut [[f32; 2]]>,
-    sr: f32,
-) -> (usize, bool) {
-    let n = out.len().min(src.len());
-    let (out, src) = (&mut out[..n], &src[..n]);
-    if c.cutoff.is_none() && c.ramp == 0 {
-        // The common case: constant gain, no filter.
-        let (gl, gr) = (c.gain * c.pan.0, c.gain * c.pan.1);
-        for (k, (o, s)) in out.iter_mut().zip(src).enumerate() {
-            let (l, r) = (s[0] * gl, s[1] * gr);
-            o[0] += l;
-            o[1] += r;
-            if let Some(t) = tap.as_deref_mut().and_then(|t| t.get_mut(k)) {
-                t[0] += l;
-                t[1] += r;
-            }
-        }
-        return (n, false);
-    }
-    for (k, (o, &x)) in out.iter_mut().zip(src).enumerate() {
-        if c.ramp > 0 {
-            c.gain += c.step;
-            c.ramp -= 1;
-            if c.ramp == 0 {
-                c.gain = c.target;
-            }
-        }
-        let mut s = x;
-        if let Some(f) = c.cutoff.as_mut() {
-            if c.cutoff_ramp > 0 {
-                *f += c.cutoff_step;
-                c.cutoff_ramp -= 1;
-            }
-            // Two cascaded one-pole low-passes (12 dB/oct), coefficient per frame.
-            let g = 1.0 - (-std::f32::consts::TAU * f.clamp(20.0, sr * 0.45) / sr).exp();
-            let [a, b] = &mut c.lp;
-            for ((x, a), b) in s.iter().zip(a.iter_mut()).zip(b.iter_mut()) {
-                *a += g * (x - *a);
-                *b += g * (*a - *b);
-            }
-            s = c.lp[1];
-        }
-        // The same arithmetic as the constant-gain path (s·(g·pan)), so where a ramp ends
-        // relative to a block boundary never changes a bit of the output.
-        let (l, r) = (s[0] * (c.gain * c.pan.0), s[1] * (c.gain * c.pan.1));
-        o[0] += l;
-        o[1] += r;
-        if let Some(t) = tap.as_deref_mut().and_then(|t| t.get_mut(k)) {
-            t[0] += l;
-            t[1] += r;
-        }
-        if c.stopping && c.ramp == 0 {
-            return (k + 1, true);
-        }
-    }
-    (n, false)
-}
-
-/// Reads a streamed voice at clip position `pos` from its ring into `out`: skips frames the
-/// voice has already passed (they came late), mixes what is there, and mixes silence for
-/// what is not (returned as `missing`). Waits for the worker first when `wait` (offline).
-fn read_stream(
-    reader: Option<&mut StreamReader>,
-    pos: usize,
-    c: &mut Ctl,
-    out: &mut [[f32; 2]],
-    mut tap: Option<&mut [[f32; 2]]>,
-    sr: f32,
-    wait: bool,
-) -> (usize, bool, usize) {
-    let pos = pos as u64;
-    let Some(r) = reader else {
-        let n = out.len().min(ZEROS.len());
-        let (used, stop) = mix(c, &mut out[..n], &ZEROS, tap, sr);
-        return (used, stop, used);
-    };
-    if r.pos < pos {
-        let d = ((pos - r.pos) as usize).min(r.ring.slots());
-        if let Ok(chunk) = r.ring.read_chunk(d) {
-            chunk.commit_all();
-            r.pos += d as u64;
-        }
-    }
-    if wait && r.pos <= pos {
-        wait_for(r, (pos - r.pos) as usize + out.len());
-        if r.pos < pos {
-            let d = ((pos - r.pos) as usize).min(r.ring.slots());
-            if let Ok(chunk) = r.ring.read_chunk(d) {
-                chunk.commit_all();
-                r.pos += d as u64;
-            }
-        }
-    }
-    let ready = if r.pos == pos {
-        r.ring.slots().min(out.len())
-    } else {
-        0
-    };
-    if ready == 0 {
-        let n = out.len().min(ZEROS.len());
-        let (used, stop) = mix(c, &mut out[..n], &ZEROS, tap, sr);
-        return (used, stop, used);
-    }
-    let Ok(chunk) = r.ring.read_chunk(ready) else {
-        return (0, false, 0);
-    };
-    let (a, b) = chunk.as_slices();
-    let (mut used, mut stop) = mix(c, out, a, tap.as_deref_mut(), sr);
-    if !stop && used == a.len() && !b.is_empty() {
-        let rest_tap = tap.map(|t| &mut t[used..]);
-        let (u2, s2) = mix(c, &mut out[used..], b, rest_tap, sr);
-        used += u2;
-        stop = s2;
-    }
-    chunk.commit(used);
-    r.pos += used as u64;
-    if wait && r.ring.slots() < r.ring.buffer().capacity() / 2 {
-        // Offline: have the worker refill while this thread mixes the rest of the ring.
-        r.state.wake();
-    }
-    (used, stop, 0)
-}
-
-/// Offline only: waits until the ring holds `need` frames (or all it can), the stream ends,
-/// or a generous timeout passes (a dead disk then shows as an underrun, not a hang).
-fn wait_for(r: &StreamReader, need: usize) {
-    let need = need.min(r.ring.buffer().capacity());
-    let start = std::time::Instant::now();
-    let mut spins = 0u32;
-    while r.ring.slots() < need && !r.state.done.load(Ordering::Acquire) {
-        r.state.wake();
-        if spins < 64 {
-            std::thread::yield_now();
-            spins += 1;
-        } else {
-            std::thread::sleep(std::time::Duration::from_micros(200));
-        }
-        if start.elapsed() > std::time::Duration::from_secs(30) {
-            break;
         }
     }
 }
