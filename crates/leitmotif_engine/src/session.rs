@@ -12,7 +12,7 @@ use leitmotif_core::timing::seed;
 use crate::bank::{Clip, SourceBank, Stem};
 use crate::mixer::{Mixer, Msg, Retired};
 use crate::sound::{MusicSound, Shared};
-use crate::stream::{PRELOAD_SECONDS, Streamer};
+use crate::stream::Streamer;
 
 /// Capacity of the control → audio ring buffer.
 pub const RING_CAPACITY: usize = 16_384;
@@ -160,14 +160,13 @@ impl Session {
 
     /// For a start of a streamed clip: opens its ring (decoding starts now, a lookahead
     /// before the start) and sends it ahead of the start. The preload covers the first
-    /// [`PRELOAD_SECONDS`], so a start from the top reads the ring only after it.
+    /// [`PRELOAD_SECONDS`](crate::stream::PRELOAD_SECONDS), so a start from the top reads the ring only after it.
     fn open_stream(&mut self, voice: u32, source: SourceRef, offset: u64) {
         let (Some(streamer), Some(Clip::Stream(clip))) = (&self.streamer, self.bank.get(source))
         else {
             return;
         };
         let preload = clip.preload().len() as u64;
-        debug_assert!(preload as f64 <= PRELOAD_SECONDS * clip.rate as f64 + 1.0);
         let reader = streamer.open(clip, voice, offset.max(preload));
         self.send(Msg::Stream(reader));
     }

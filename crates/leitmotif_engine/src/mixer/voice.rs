@@ -162,22 +162,10 @@ pub(super) fn read_stream(
         let (used, stop) = mix(c, &mut out[..n], &ZEROS, tap, sr);
         return (used, stop, used);
     };
-    if r.pos < pos {
-        let d = ((pos - r.pos) as usize).min(r.ring.slots());
-        if let Ok(chunk) = r.ring.read_chunk(d) {
-            chunk.commit_all();
-            r.pos += d as u64;
-        }
-    }
+    skip_to(r, pos);
     if wait && r.pos <= pos {
         wait_for(r, (pos - r.pos) as usize + out.len());
-        if r.pos < pos {
-            let d = ((pos - r.pos) as usize).min(r.ring.slots());
-            if let Ok(chunk) = r.ring.read_chunk(d) {
-                chunk.commit_all();
-                r.pos += d as u64;
-            }
-        }
+        skip_to(r, pos);
     }
     let ready = if r.pos == pos {
         r.ring.slots().min(out.len())
@@ -207,6 +195,18 @@ pub(super) fn read_stream(
         r.state.wake();
     }
     (used, stop, 0)
+}
+
+/// Drops ring frames before clip position `pos` (they came too late to be played), as many
+/// as the ring holds.
+fn skip_to(r: &mut StreamReader, pos: u64) {
+    if r.pos < pos {
+        let d = ((pos - r.pos) as usize).min(r.ring.slots());
+        if let Ok(chunk) = r.ring.read_chunk(d) {
+            chunk.commit_all();
+            r.pos += d as u64;
+        }
+    }
 }
 
 /// Offline only: waits until the ring holds `need` frames (or all it can), the stream ends,
