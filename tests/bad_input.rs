@@ -1056,6 +1056,7 @@ fn non_finite_parameters_follow_the_documented_clamp_and_ignore() {
                 3,
                 Input::TempoCue {
                     bpm: f64::NAN,
+                    ramp_beats: 0,
                     sync: leitmotif_core::score::Sync::NextBar,
                 },
             ),
@@ -1063,6 +1064,7 @@ fn non_finite_parameters_follow_the_documented_clamp_and_ignore() {
                 4,
                 Input::TempoCue {
                     bpm: f64::INFINITY,
+                    ramp_beats: 0,
                     sync: leitmotif_core::score::Sync::NextBar,
                 },
             ),

@@ -173,7 +173,7 @@ fn a_stream_started_mid_song_seeks_to_the_same_frames() {
     let streamer = Streamer::new();
     let mut worst = 0.0f32;
     for start in [48_000u64 * 37 + 123, 48_000 * 90, 48_000 * 150 + 47_999] {
-        let mut r = streamer.open(clip, 1, start);
+        let mut r = streamer.open(clip, 1, start, None);
         let mut got = Vec::new();
         let t = std::time::Instant::now();
         while got.len() < 96_000 && t.elapsed().as_secs() < 20 {

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use leitmotif_core::Score;
 use leitmotif_core::conductor::{Conductor, EventKind, Input, MusicEvent, TimedInput};
 use leitmotif_core::score::Sync;
-use leitmotif_core::time::{TICKS_PER_BEAT, TempoMap};
+use leitmotif_core::time::{Position, TICKS_PER_BEAT, TempoMap};
 
 const SR: u32 = 48_000;
 
@@ -79,6 +79,7 @@ struct Tally {
     bars: u64,
     beats: u64,
     cue_starts: u64,
+    tempo_changes: u64,
     inputs: u64,
     invalid: u64,
 }
@@ -86,15 +87,41 @@ struct Tally {
 fn check(score: &Score, grid: &mut Option<Grid>, e: &MusicEvent, t: &mut Tally) {
     match e.kind {
         EventKind::CueStarted { cue } => {
+            // A cue entered at bar 1, or (a tempo variant) at the position the music had
+            // reached: its bar 1 then lies before this frame.
             let c = &score.cues[cue as usize];
-            let map = TempoMap::from_tempo(score.cue_tempo(c), SR, e.frame as i64);
+            let own = TempoMap::from_tempo(score.cue_tempo(c), SR, 0);
+            let at = Position {
+                bar: e.cue_bar,
+                beat: e.position.beat,
+                tick: e.position.tick,
+            };
+            let map =
+                TempoMap::from_tempo(score.cue_tempo(c), SR, e.frame as i64 - own.frame_at(at));
+            let tick = map.tick_of(at);
             *grid = Some(Grid {
                 cue,
                 map,
-                bars: 0,
-                beats: 0,
+                bars: e.cue_bar - 1
+                    + u32::from(tick % (score.cue_tempo(c).meter.0 as i64 * TICKS_PER_BEAT) != 0),
+                beats: (tick + TICKS_PER_BEAT - 1).div_euclid(TICKS_PER_BEAT),
             });
             t.cue_starts += 1;
+        }
+        EventKind::TempoChanged {
+            millibpm,
+            ramp_beats,
+        } => {
+            let g = grid
+                .as_mut()
+                .expect("a tempo change before any cue started");
+            let tick = g.map.tick_at_frame(e.frame as i64);
+            g.map.change_tempo_at(
+                tick,
+                millibpm as f64 / 1000.0,
+                ramp_beats as i64 * TICKS_PER_BEAT,
+            );
+            t.tempo_changes += 1;
         }
         EventKind::Bar => {
             let g = grid.as_mut().expect("a bar before any cue started");
@@ -164,6 +191,7 @@ fn soak(hours: u64) {
                 0..=3 => Input::RequestCue(rng.below(4) as usize),
                 4 => Input::TempoCue {
                     bpm: if rng.below(2) == 0 { 132.0 } else { 120.0 },
+                    ramp_beats: if rng.below(2) == 0 { 0 } else { 4 },
                     sync: Sync::NextBar,
                 },
                 5..=7 => Input::SetParameter(0, rng.below(1000) as f32 / 999.0),
@@ -200,10 +228,11 @@ fn soak(hours: u64) {
     let rss_end = rss_kb().unwrap_or(0);
     let took = started.elapsed().as_secs_f64();
     println!(
-        "soak: {hours} h of music ({total} frames) in {took:.1} s ({:.0}x realtime): {} inputs, {} cue starts, {} bars and {} beats all on the exact frame, {} invalid requests",
+        "soak: {hours} h of music ({total} frames) in {took:.1} s ({:.0}x realtime): {} inputs, {} cue starts, {} tempo changes, {} bars and {} beats all on the exact frame, {} invalid requests",
         (total as f64 / SR as f64) / took,
         tally.inputs,
         tally.cue_starts,
+        tally.tempo_changes,
         tally.bars,
         tally.beats,
         tally.invalid
@@ -218,6 +247,10 @@ fn soak(hours: u64) {
         "the soak must change cues often"
     );
     assert!(tally.bars > hours * 1000);
+    assert!(
+        tally.tempo_changes > hours * 10,
+        "the soak must change tempo often"
+    );
     assert_eq!(tally.invalid, 0);
     if rss_start > 0 {
         assert!(

@@ -165,6 +165,7 @@ fn storm_inputs(seed: u64, count: usize, frames: u64) -> Vec<TimedInput> {
                 78..=87 => Input::Stinger(rng.below(2) as usize),
                 88..=93 => Input::TempoCue {
                     bpm: if rng.below(2) == 0 { 128.0 } else { 120.0 },
+                    ramp_beats: rng.below(3) as u32 * 2,
                     sync: Sync::NextBar,
                 },
                 _ => Input::SetDialogue(rng.unit()),
@@ -266,6 +267,15 @@ fn transition_storm_has_no_clicks_no_overs_and_no_nan() {
             worst = (j, a.frame, what);
         }
     }
+    // Tempo cues stretch the stems: the storm plays through the stretchers too.
+    let warps = r
+        .actions
+        .iter()
+        .filter(|a| matches!(a.kind, ActionKind::Warp { .. }))
+        .count();
+    let tempo_changes = count(|k| matches!(k, EventKind::TempoChanged { .. }));
+    println!("storm: {tempo_changes} tempo changes, {warps} warps of stretched voices");
+    assert!(tempo_changes > 20 && warps > 100, "the storm must change tempo");
     let anywhere = largest_jump(&r.mix, 1);
     let mid_stem = r
         .actions

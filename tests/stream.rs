@@ -245,7 +245,7 @@ fn a_stream_started_mid_file_seeks_to_the_same_frames() {
     let whole = streamed.layers[0][0].to_stem().unwrap();
     let streamer = Streamer::new();
     for start in [48_000u64 * 7 + 5, 48_000 * 20, 48_000 * 28 + 47_999] {
-        let mut r = streamer.open(clip, 1, start);
+        let mut r = streamer.open(clip, 1, start, None);
         let want = &whole.frames[start as usize..(start as usize + 48_000).min(whole.len())];
         let mut got = Vec::new();
         let t = std::time::Instant::now();

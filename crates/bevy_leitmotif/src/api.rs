@@ -119,14 +119,21 @@ impl Music {
         }
     }
 
-    /// Asks for a tempo, followed at the next bar through the cues' tempo variants.
+    /// Changes the tempo of the playing cue at the next bar (the stems are time-stretched to
+    /// follow; a tempo variant of the cue at that tempo is entered at the same position
+    /// instead).
     pub fn tempo_cue(&self, bpm: f64) {
         self.tempo_cue_at(bpm, SyncPoint::NextBar);
     }
 
-    /// Asks for a tempo at a given sync point.
+    /// Changes the tempo at a given sync point, at once.
     pub fn tempo_cue_at(&self, bpm: f64, sync: SyncPoint) {
-        self.send(Command::Tempo(bpm, sync));
+        self.send(Command::Tempo(bpm, 0, sync));
+    }
+
+    /// Ramps the tempo to `bpm` over `beats` beats from a given sync point.
+    pub fn tempo_ramp(&self, bpm: f64, beats: u32, sync: SyncPoint) {
+        self.send(Command::Tempo(bpm, beats, sync));
     }
 
     /// Sets the master volume (linear gain, applied after the limiter).

@@ -96,6 +96,17 @@ music_event!(
     }
 );
 
+music_event!(
+    /// The music's tempo changes here (a tempo cue took effect): to `bpm`, at once
+    /// (`ramp_beats` 0) or ramping over `ramp_beats` beats.
+    TempoChanged {
+        /// The new tempo.
+        bpm: f64,
+        /// Beats of the ramp.
+        ramp_beats: u32,
+    }
+);
+
 /// A planned event waiting for the clock, with names resolved.
 #[derive(Debug, Clone)]
 pub(crate) enum Planned {
@@ -106,6 +117,7 @@ pub(crate) enum Planned {
     TransitionStarted { from: String, to: String },
     TransitionFinished { from: String, to: String },
     Stinger { stinger: String, variation: u16 },
+    TempoChanged { bpm: f64, ramp_beats: u32 },
 }
 
 impl Planned {
@@ -150,6 +162,12 @@ impl Planned {
                 stinger,
                 variation
             }),
+            Planned::TempoChanged { bpm, ramp_beats } => both!(TempoChanged {
+                player,
+                position,
+                bpm,
+                ramp_beats
+            }),
         }
     }
 }
@@ -163,6 +181,7 @@ pub(crate) fn register(app: &mut App) {
         .add_message::<TransitionStarted>()
         .add_message::<TransitionFinished>()
         .add_message::<StingerPlayed>()
+        .add_message::<TempoChanged>()
         .register_type::<MusicPosition>()
         .register_type::<MusicPlayer>()
         .register_type::<Beat>()
@@ -171,5 +190,6 @@ pub(crate) fn register(app: &mut App) {
         .register_type::<CueStarted>()
         .register_type::<TransitionStarted>()
         .register_type::<TransitionFinished>()
-        .register_type::<StingerPlayed>();
+        .register_type::<StingerPlayed>()
+        .register_type::<TempoChanged>();
 }

@@ -35,7 +35,8 @@
 //!   plans a lookahead ahead of the audio clock, so a stalled game loop never starves the
 //!   music; the offline backend plans and renders inside `App::update`.
 //! * **Music out**: [`Beat`], [`Bar`], [`Marker`], [`CueStarted`], [`TransitionStarted`],
-//!   [`TransitionFinished`] and [`StingerPlayed`] are both messages and observable events,
+//!   [`TransitionFinished`], [`StingerPlayed`] and [`TempoChanged`] are both messages and
+//!   observable events,
 //!   delivered in the update in which the music clock reaches them.
 
 mod api;
@@ -61,8 +62,8 @@ pub use api::{ActiveBackend, Music};
 pub use asset::{ScoreAsset, ScoreLoadError, ScoreLoader};
 pub use capture::MusicCapture;
 pub use events::{
-    Bar, Beat, CueStarted, Marker, MusicPlayer, MusicPosition, StingerPlayed, TransitionFinished,
-    TransitionStarted,
+    Bar, Beat, CueStarted, Marker, MusicPlayer, MusicPosition, StingerPlayed, TempoChanged,
+    TransitionFinished, TransitionStarted,
 };
 pub use leitmotif_core::score::Sync as SyncPoint;
 pub use snapshot::{MusicSnapshot, Pending};
@@ -73,8 +74,8 @@ pub mod prelude {
     pub use crate::{
         ActiveBackend, Backend, Bar, Beat, CueStarted, LeitmotifPlugin, LeitmotifSystems, Marker,
         Music, MusicAppExt, MusicCapture, MusicListener, MusicPlayer, MusicPosition, MusicSnapshot,
-        ScoreAsset, StingerPlayed, TensionParameter, TensionSource, TransitionFinished,
-        TransitionStarted,
+        ScoreAsset, StingerPlayed, TempoChanged, TensionParameter, TensionSource,
+        TransitionFinished, TransitionStarted,
     };
 }
 

@@ -28,7 +28,7 @@ pub(crate) enum Command {
     Cue(String),
     Stinger(String),
     Dialogue(f32),
-    Tempo(f64, SyncPoint),
+    Tempo(f64, u32, SyncPoint),
     Volume(f32),
 }
 
@@ -230,8 +230,9 @@ impl Planner {
                     None => return Err(("stinger", name.clone())),
                 },
                 Command::Dialogue(level) => Input::SetDialogue(*level),
-                Command::Tempo(bpm, sync) => Input::TempoCue {
+                Command::Tempo(bpm, ramp_beats, sync) => Input::TempoCue {
                     bpm: *bpm,
+                    ramp_beats: *ramp_beats,
                     sync: sync.clone(),
                 },
                 Command::Volume(_) => unreachable!("handled above"),
@@ -469,8 +470,17 @@ fn send_event(out: &mut impl FnMut(FromPlanner), score: &Score, e: MusicEvent, f
                 .map_or_else(String::new, |s| s.name.clone()),
             variation,
         },
+        EventKind::TempoChanged {
+            millibpm,
+            ramp_beats,
+        } => Planned::TempoChanged {
+            bpm: millibpm as f64 / 1000.0,
+            ramp_beats,
+        },
         EventKind::TempoCueRefused => {
-            warn!("leitmotif: tempo cue refused: the playing cue has no variant at that tempo");
+            warn!(
+                "leitmotif: tempo cue refused: not 10..=400 BPM, or beyond half or twice the playing cue's tempo with no variant there"
+            );
             return;
         }
         EventKind::InvalidRequest => {

@@ -21,8 +21,10 @@ use std::sync::Arc;
 use rand::SeedableRng;
 
 use crate::score::{Score, Sync};
-use crate::time::Position;
+use crate::time::{Position, TempoMap};
 use state::{Incoming, Instance, ParamState, Pending, RuleState, Voice};
+
+pub use schedule::STRETCH_RANGE;
 
 /// Identifies a voice in the plan; the engine maps it to a slot.
 pub type VoiceId = u32;
@@ -100,6 +102,18 @@ pub enum ActionKind {
         hz: f32,
         /// Ramp length.
         frames: u32,
+    },
+    /// Play the voice time-stretched (pitch kept) so that it follows a changed tempo: at this
+    /// frame it is `source` frames into its material and advances `rate` source frames per
+    /// output frame, until the next `Warp`. Only sent once a tempo differs from the
+    /// material's own; a voice that never gets one plays at its own speed.
+    Warp {
+        /// The voice.
+        voice: VoiceId,
+        /// Position in the source at this frame (fractional frames).
+        source: f64,
+        /// Source frames per output frame (0.5..=2).
+        rate: f64,
     },
     /// Stop the voice; `release` frames of fade first (0 = hard, used at loop seams where the
     /// next pass continues the same waveform).
@@ -193,7 +207,17 @@ pub enum EventKind {
         /// Variation chosen.
         variation: u16,
     },
-    /// A tempo cue could not be followed (no variant at that tempo).
+    /// The playing cue's tempo changes here (a tempo cue): to `millibpm` / 1000 BPM, at once
+    /// or ramping over `ramp_beats`.
+    TempoChanged {
+        /// The new tempo in thousandths of a BPM.
+        millibpm: u32,
+        /// Beats of the ramp (0: a jump).
+        ramp_beats: u32,
+    },
+    /// A tempo cue could not be followed: its tempo is not a number in 10..=400 BPM, or is
+    /// outside half to twice the playing cue's own tempo (the stretch range), with no tempo
+    /// variant there.
     TempoCueRefused,
     /// A request named a cue, parameter or stinger index the score does not have; ignored.
     InvalidRequest,
@@ -212,10 +236,15 @@ pub enum Input {
     StartCue(usize),
     /// Trigger stinger `index`.
     Stinger(usize),
-    /// Change tempo at a sync point (followed through the cue's tempo variants).
+    /// Change the tempo of the playing cue at a sync point: at once, or ramping linearly (in
+    /// beats) over `ramp_beats`. A tempo variant of the cue at that tempo (within 0.01 BPM) is
+    /// entered instead, at the same musical position. Beats, bars, markers, loop seams and
+    /// later sync points follow the new grid; the stems are time-stretched to it.
     TempoCue {
         /// The tempo wanted.
         bpm: f64,
+        /// Beats over which the tempo ramps there (0: a jump).
+        ramp_beats: u32,
         /// Where it applies.
         sync: Sync,
     },
@@ -249,7 +278,18 @@ pub struct Conductor {
     incoming: Option<Incoming>,
     queued: Option<usize>,
     finish_due: Option<(i64, u16, u16)>,
-    stingers_due: Vec<(i64, usize, usize)>,
+    /// Stingers waiting for their sync point: (frame, stinger, variation, trigger frame).
+    stingers_due: Vec<(i64, usize, usize, i64)>,
+    /// Each cue's own grid (bar 1 at frame 0) and the score's: what stems were made on.
+    cue_maps: Vec<TempoMap>,
+    score_map: TempoMap,
+    next_instance: u32,
+    /// A tempo cue made during a transition, applied when its target has started.
+    tempo_queued: Option<(f64, u32, Sync)>,
+    /// (instance, frame): from this frame the instance's voices play through stretchers.
+    prewarp: Option<(u32, i64)>,
+    /// A tempo change to report when reached: (frame, instance, event).
+    tempo_due: Option<(i64, u32, EventKind)>,
     jobs: Vec<Job>,
     grid_until: i64,
     voices: Vec<Voice>,
@@ -279,8 +319,20 @@ impl Conductor {
             .iter()
             .map(|r| RuleState::new(r.when.len()))
             .collect();
-        let current = Instance::new_cue(&score, initial, sample_rate, 0, 0);
+        let current = Instance::new_cue(&score, initial, sample_rate, 0, 0, 0);
+        let cue_maps = score
+            .cues
+            .iter()
+            .map(|c| crate::timing::cue_map(&score, c, sample_rate))
+            .collect();
+        let score_map = TempoMap::constant(sample_rate, 0, score.tempo.bpm, score.tempo.meter.0);
         Conductor {
+            cue_maps,
+            score_map,
+            next_instance: 1,
+            tempo_queued: None,
+            prewarp: None,
+            tempo_due: None,
             stinger_last: vec![None; score.stingers.len()],
             rng: rand_pcg::Pcg64::seed_from_u64(crate::timing::seed::conductor(seed, score.seed)),
             score,

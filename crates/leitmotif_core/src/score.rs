@@ -368,6 +368,23 @@ pub struct TransitionRule {
     /// Music between the two cues.
     #[serde(default)]
     pub bridge: Bridge,
+    /// Where the target cue is entered.
+    #[serde(default)]
+    pub enter: Enter,
+}
+
+/// Where a transition enters its target cue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum Enter {
+    /// At its bar 1 (with its pickup before), on the sync point or after the bridge.
+    #[default]
+    Start,
+    /// At the musical position the outgoing cue had reached at the sync point (its bar within
+    /// the body, beat and tick; the bar wraps when the target is shorter), with no pickup:
+    /// Wwise's "same time as playing segment".
+    SamePosition,
+    /// At the named marker of the target, on the sync point.
+    Marker(String),
 }
 
 /// A sync point on the musical grid.
@@ -428,6 +445,10 @@ pub struct Segment {
     pub chords: Vec<String>,
     /// The stems.
     pub layers: Vec<Layer>,
+    /// Whether recorded layers are time-stretched to the tempo they are entered at (generated
+    /// layers always are). Off: they play at their own speed, cut at the segment's end.
+    #[serde(default)]
+    pub stretch: bool,
 }
 
 /// A one-shot played on the grid over the music.

@@ -3,7 +3,8 @@
 //! A [`TempoMap`] is a list of segments, each anchored at an integer frame. Inside a segment the
 //! frame of a tick is computed directly from the anchor (one rounding), never by accumulating
 //! per-beat floats, so bar 10,000 is as exact as bar 2. Constant tempos and linear ramps (tempo
-//! linear in beats) are supported; meters may change at segment boundaries.
+//! linear in beats) are supported; meters may change at bar lines, tempos anywhere (a tempo
+//! cue on a beat starts a segment in the middle of a bar; bars are counted through it).
 
 use crate::score::Tempo;
 
@@ -40,9 +41,16 @@ impl std::fmt::Display for Position {
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct Segment {
+    /// Frame of `start_tick`, rounded, and what the rounding took off (in −0.5..0.5): a
+    /// segment after a ramp or a tempo cue is anchored at the exact time, so every later frame
+    /// is one rounding from the closed form.
     start_frame: i64,
+    start_frac: f64,
     start_tick: i64,
-    /// 0-based bar index at `start_tick` (segments start on bar lines).
+    /// Tick of the bar line at or before `start_tick` (equal when the segment starts on a bar
+    /// line): bars and the beat grid are counted from here.
+    origin_tick: i64,
+    /// 0-based bar index of the bar starting at `origin_tick`.
     start_bar: i64,
     bpm0: f64,
     bpm1: f64,
@@ -68,9 +76,10 @@ impl Segment {
         if self.ramp_ticks == 0 || self.bpm0 == self.bpm1 {
             // Exact: dt·60·sr fits a f64 mantissa for any realistic length; one rounding.
             let num = dt as f64 * 60.0 * sr;
-            self.start_frame + (num / (self.bpm0 * TICKS_PER_BEAT as f64)).round() as i64
+            self.start_frame
+                + (self.start_frac + num / (self.bpm0 * TICKS_PER_BEAT as f64)).round() as i64
         } else {
-            self.start_frame + (self.seconds_at(dt) * sr).round() as i64
+            self.start_frame + (self.start_frac + self.seconds_at(dt) * sr).round() as i64
         }
     }
 
@@ -86,6 +95,29 @@ impl Segment {
 
     fn ticks_per_bar(&self) -> i64 {
         self.beats_per_bar as i64 * TICKS_PER_BEAT
+    }
+
+    /// Seconds from the segment start to a fractional tick (no rounding).
+    fn seconds_at_f64(&self, dt: f64) -> f64 {
+        let beats = dt / TICKS_PER_BEAT as f64;
+        if self.ramp_ticks == 0 || self.bpm0 == self.bpm1 {
+            beats * 60.0 / self.bpm0
+        } else {
+            let len = self.ramp_ticks as f64 / TICKS_PER_BEAT as f64;
+            let k = (self.bpm1 - self.bpm0) / len;
+            60.0 / k * (1.0 + k * beats / self.bpm0).ln()
+        }
+    }
+
+    /// Beats from the segment start after `secs` seconds (the inverse of `seconds_at_f64`).
+    fn beats_after(&self, secs: f64) -> f64 {
+        if self.ramp_ticks == 0 || self.bpm0 == self.bpm1 {
+            secs * self.bpm0 / 60.0
+        } else {
+            let len = self.ramp_ticks as f64 / TICKS_PER_BEAT as f64;
+            let k = (self.bpm1 - self.bpm0) / len;
+            self.bpm0 / k * ((secs * k / 60.0).exp() - 1.0)
+        }
     }
 }
 
@@ -103,7 +135,9 @@ impl TempoMap {
             sample_rate,
             segments: vec![Segment {
                 start_frame,
+                start_frac: 0.0,
                 start_tick: 0,
+                origin_tick: 0,
                 start_bar: 0,
                 bpm0: bpm,
                 bpm1: bpm,
@@ -167,7 +201,8 @@ impl TempoMap {
     }
 
     /// Replaces everything from `tick` on by a ramp from `bpm0` to `bpm1` over `ramp_ticks`
-    /// followed by `bpm1`. `tick` should be on a bar line of the current meter.
+    /// followed by `bpm1`, in `beats_per_bar`. `tick` may fall inside a bar when the meter does
+    /// not change (a tempo cue on a beat); a meter change inside a bar starts a new bar there.
     pub fn push_segment_at(
         &mut self,
         tick: i64,
@@ -176,35 +211,54 @@ impl TempoMap {
         ramp_ticks: i64,
         beats_per_bar: u32,
     ) {
-        let frame = self.frame_at_tick(tick);
-        let start_bar = self.bar_index_at_tick(tick);
-        self.segments.retain(|s| s.start_tick < tick);
-        if self.segments.is_empty() {
-            // `tick` was at or before the origin: re-anchor there.
+        let bpb = beats_per_bar.max(1);
+        self.push_one(tick, bpm0, bpm1, ramp_ticks, bpb);
+        if ramp_ticks > 0 && bpm0 != bpm1 {
+            self.push_one(tick + ramp_ticks, bpm1, bpm1, 0, bpb);
         }
+    }
+
+    /// A tempo cue: from `tick` on, the tempo goes from what it is there to `bpm`, at once
+    /// (`ramp_ticks` 0) or linearly in beats over `ramp_ticks`. The meter and the bar count
+    /// carry on; every frame before `tick` is unchanged.
+    pub fn change_tempo_at(&mut self, tick: i64, bpm: f64, ramp_ticks: i64) {
+        let s = *self.segment_for_tick(tick);
+        // The tempo arriving at `tick` (a change already made at `tick` is replaced).
+        let before = *self.segment_for_tick(tick - 1);
+        let from = if ramp_ticks > 0 {
+            before.bpm_at(tick)
+        } else {
+            bpm
+        };
+        self.push_segment_at(tick, from, bpm, ramp_ticks.max(0), s.beats_per_bar);
+    }
+
+    fn push_one(&mut self, tick: i64, bpm0: f64, bpm1: f64, ramp_ticks: i64, bpb: u32) {
+        let exact = self.frame_at_tick_f64(tick as f64);
+        let frame = self.frame_at_tick(tick);
+        let prev = *self.segment_for_tick(tick);
+        let rel = tick - prev.origin_tick;
+        let bar = prev.start_bar + rel.div_euclid(prev.ticks_per_bar());
+        let phase = rel.rem_euclid(prev.ticks_per_bar());
+        let (origin_tick, start_bar) = if phase == 0 {
+            (tick, bar)
+        } else if bpb == prev.beats_per_bar {
+            (tick - phase, bar)
+        } else {
+            (tick, bar + 1)
+        };
+        self.segments.retain(|s| s.start_tick < tick);
         self.segments.push(Segment {
             start_frame: frame,
+            start_frac: (exact - frame as f64).clamp(-0.5, 0.5),
             start_tick: tick,
+            origin_tick,
             start_bar,
             bpm0,
             bpm1,
             ramp_ticks,
-            beats_per_bar: beats_per_bar.max(1),
+            beats_per_bar: bpb,
         });
-        if ramp_ticks > 0 && bpm0 != bpm1 {
-            let end = tick + ramp_ticks;
-            let frame = self.frame_at_tick(end);
-            let bar = self.bar_index_at_tick(end);
-            self.segments.push(Segment {
-                start_frame: frame,
-                start_tick: end,
-                start_bar: bar,
-                bpm0: bpm1,
-                bpm1,
-                ramp_ticks: 0,
-                beats_per_bar: beats_per_bar.max(1),
-            });
-        }
     }
 
     fn segment_for_tick(&self, tick: i64) -> &Segment {
@@ -217,10 +271,20 @@ impl TempoMap {
         &self.segments[i.saturating_sub(1)]
     }
 
-    /// 0-based bar index containing `tick`.
-    fn bar_index_at_tick(&self, tick: i64) -> i64 {
-        let s = self.segment_for_tick(tick);
-        s.start_bar + (tick - s.start_tick).div_euclid(s.ticks_per_bar())
+    /// The exact (unrounded) frame of a fractional tick.
+    pub fn frame_at_tick_f64(&self, tick: f64) -> f64 {
+        let s = self.segment_for_tick(tick.floor() as i64);
+        s.start_frame as f64
+            + s.start_frac
+            + s.seconds_at_f64(tick - s.start_tick as f64) * self.sample_rate as f64
+    }
+
+    /// The exact (fractional) tick sounding at a fractional frame: the inverse of
+    /// [`frame_at_tick_f64`](Self::frame_at_tick_f64).
+    pub fn tick_at_frame_f64(&self, frame: f64) -> f64 {
+        let s = self.segment_for_frame(frame.floor() as i64);
+        let secs = (frame - s.start_frame as f64 - s.start_frac) / self.sample_rate as f64;
+        s.start_tick as f64 + s.beats_after(secs) * TICKS_PER_BEAT as f64
     }
 
     /// Frame of a tick (ticks counted from bar 1, beat 1).
@@ -239,7 +303,7 @@ impl TempoMap {
         let bar = pos.bar as i64 - 1;
         let i = self.segments.partition_point(|s| s.start_bar <= bar);
         let s = &self.segments[i.saturating_sub(1)];
-        s.start_tick
+        s.origin_tick
             + (bar - s.start_bar) * s.ticks_per_bar()
             + (pos.beat as i64 - 1) * TICKS_PER_BEAT
             + pos.tick as i64
@@ -254,14 +318,8 @@ impl TempoMap {
     pub fn tick_at_frame(&self, frame: i64) -> i64 {
         let s = self.segment_for_frame(frame);
         let sr = self.sample_rate as f64;
-        let secs = (frame - s.start_frame) as f64 / sr;
-        let beats = if s.ramp_ticks == 0 || s.bpm0 == s.bpm1 {
-            secs * s.bpm0 / 60.0
-        } else {
-            let len = s.ramp_ticks as f64 / TICKS_PER_BEAT as f64;
-            let k = (s.bpm1 - s.bpm0) / len;
-            s.bpm0 / k * ((secs * k / 60.0).exp() - 1.0)
-        };
+        let secs = ((frame - s.start_frame) as f64 - s.start_frac) / sr;
+        let beats = s.beats_after(secs);
         let mut tick = s.start_tick + (beats * TICKS_PER_BEAT as f64).floor() as i64;
         // Settle the float estimate against the exact forward mapping.
         while self.frame_at_tick(tick) > frame {
@@ -281,7 +339,7 @@ impl TempoMap {
     /// The position of a tick.
     pub fn position_of_tick(&self, tick: i64) -> Position {
         let s = self.segment_for_tick(tick);
-        let dt = tick - s.start_tick;
+        let dt = tick - s.origin_tick;
         let bar = s.start_bar + dt.div_euclid(s.ticks_per_bar());
         let in_bar = dt.rem_euclid(s.ticks_per_bar());
         Position {
@@ -305,16 +363,22 @@ impl TempoMap {
     /// frame is at or after `frame`.
     fn next_on_grid(&self, frame: i64, unit: impl Fn(&Segment) -> i64) -> i64 {
         let tick = self.tick_at_frame(frame);
-        let s = self.segment_for_tick(tick);
-        let u = unit(s).max(1);
-        let rel = tick - s.start_tick;
-        let mut t = s.start_tick + rel.div_euclid(u) * u;
+        let mut s = *self.segment_for_tick(tick);
+        let mut u = unit(&s).max(1);
+        let rel = tick - s.origin_tick;
+        let mut t = s.origin_tick + rel.div_euclid(u) * u;
         while self.frame_at_tick(t) < frame {
-            t += u;
-            // Crossing into the next segment: its start is a bar line, hence on every grid.
-            let next = self.segment_for_tick(t);
-            if next.start_tick > s.start_tick && t > next.start_tick {
-                t = next.start_tick;
+            let next = t + u;
+            let n = *self.segment_for_tick(next);
+            if n.start_tick > s.start_tick && n.beats_per_bar != s.beats_per_bar {
+                // A meter change (always on a bar line, which is on every grid): the grid
+                // restarts there.
+                t = n.origin_tick;
+                u = unit(&n).max(1);
+                s = n;
+            } else {
+                t = next;
+                s = n;
             }
         }
         t
@@ -424,5 +488,52 @@ mod tests {
         assert_eq!(map.frame_at_bar(3), 4 * 48_000);
         assert_eq!(map.frame_at_bar(5), 4 * 48_000 + 3 * 48_000);
         assert_eq!(map.position_at_frame(4 * 48_000 + 36_000).beat, 2);
+    }
+
+    #[test]
+    fn tempo_cue_inside_a_bar_keeps_the_bar_count() {
+        let sr = 48_000;
+        let mut map = TempoMap::constant(sr, 0, 120.0, 4);
+        // At bar 3 beat 2 (tick 9·960), ramp to 150 over 4 beats.
+        let at = 9 * TICKS_PER_BEAT;
+        let before = map.frame_at_tick(at);
+        map.change_tempo_at(at, 150.0, 4 * TICKS_PER_BEAT);
+        assert_eq!(map.frame_at_tick(at), before);
+        assert_eq!(
+            map.frame_at_tick(at - 1),
+            (at - 1) as f64 as i64 * 48_000 / 1_920
+        );
+        assert_eq!(
+            map.position_of_tick(at),
+            Position {
+                bar: 3,
+                beat: 2,
+                tick: 0
+            }
+        );
+        assert_eq!(map.tick_of(Position::bar(5)), 16 * TICKS_PER_BEAT);
+        // Beat k of the ramp (k ≤ 4) lands at t = 60·L/Δ·ln(1 + Δ·k/(L·120)).
+        for k in 0..=8i64 {
+            let secs = if k <= 4 {
+                60.0 * 4.0 / 30.0 * (1.0 + 30.0 * k as f64 / (4.0 * 120.0)).ln()
+            } else {
+                60.0 * 4.0 / 30.0 * (150.0f64 / 120.0).ln() + (k - 4) as f64 * 0.4
+            };
+            let exact = (before as f64 + secs * sr as f64).round() as i64;
+            let tick = at + k * TICKS_PER_BEAT;
+            assert_eq!(map.frame_at_tick(tick), exact, "beat {k}");
+            let f = map.frame_at_tick(tick);
+            assert_eq!(map.frame_at_tick(map.next_beat_tick(f)), f);
+            assert!(
+                (map.tick_at_frame_f64(map.frame_at_tick_f64(tick as f64)) - tick as f64).abs()
+                    < 1e-6
+            );
+        }
+        assert_eq!(
+            map.position_of_tick(at + 7 * TICKS_PER_BEAT),
+            Position::bar(5)
+        );
+        let bar5 = map.next_bar_tick(map.frame_at_tick(at + 1));
+        assert_eq!(map.position_of_tick(bar5), Position::bar(4));
     }
 }

@@ -221,6 +221,47 @@ pub struct SourceBank {
     pub cue_has_files: Vec<bool>,
     /// Levels measured so far (one cell per cue; an empty list measures nothing).
     pub levels: Vec<OnceLock<f32>>,
+    /// For each looping cue, its stems' loop: where bar 1 is and how long the body is (in
+    /// frames at the output rate). A time-stretched voice reads across the seam with it.
+    pub loops: Vec<Option<Loop>>,
+}
+
+/// The loop of a cue's stems: `[pickup][body][tail]`, body repeated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Loop {
+    /// Frame of bar 1.
+    pub pickup: usize,
+    /// Frames of the body.
+    pub body: usize,
+}
+
+impl Loop {
+    /// The stem frames heard together at `p` when the stem is looped the way the engine
+    /// loops cues (passes overlapping by their pickup and tail), `p` counted from the first
+    /// pass's stem start: the frame of the latest pass that still plays there, and the frame
+    /// of the next pass when it has started (its pickup, under the previous pass's tail).
+    pub fn terms(&self, p: usize, len: usize) -> (usize, Option<usize>) {
+        let body = self.body.max(1).min(len.max(1));
+        let q = if p < len {
+            p
+        } else {
+            len - body + (p - len) % body
+        };
+        (q, q.checked_sub(body))
+    }
+
+    /// The looped sound at `p` of a stem held in memory (see [`terms`](Self::terms)).
+    pub fn sample(&self, frames: &[[f32; 2]], p: usize) -> [f32; 2] {
+        if frames.is_empty() {
+            return [0.0; 2];
+        }
+        let (q, next) = self.terms(p, frames.len());
+        let a = frames[q];
+        match next {
+            Some(n) => [a[0] + frames[n][0], a[1] + frames[n][1]],
+            None => a,
+        }
+    }
 }
 
 impl SourceBank {
@@ -280,6 +321,14 @@ impl SourceBank {
             .chain(&self.stingers)
             .flatten()
             .any(Clip::is_streamed)
+    }
+
+    /// The loop a source's stem has (layers of looping cues).
+    pub fn loop_of(&self, source: SourceRef) -> Option<Loop> {
+        match source {
+            SourceRef::Layer { cue, .. } => self.loops.get(cue as usize).copied().flatten(),
+            _ => None,
+        }
     }
 
     /// The audio of a source (bridges are not in the bank: they arrive at run time).

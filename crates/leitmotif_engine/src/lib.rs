@@ -17,6 +17,7 @@ pub mod offline;
 pub mod session;
 pub mod sound;
 pub mod stream;
+pub mod stretch;
 pub mod wav;
 
 pub use bank::{BankOptions, Clip, LoadError, SourceBank, Stem};

@@ -9,19 +9,22 @@
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
-use leitmotif_core::conductor::{Action, ActionKind, SourceRef, VoiceId};
+use leitmotif_core::conductor::{Action, ActionKind, STRETCH_RANGE, SourceRef, VoiceId};
 
 use crate::bank::{Clip, SourceBank, Stem};
 use crate::stream::{StreamClip, StreamReader};
+use crate::stretch::Stretcher;
 
 mod voice;
 
-use voice::{Audio, Voice, mix, read_stream};
+use voice::{Audio, Voice, WARP_CHUNK, Warp, copy_source, mix, mix_warped, read_stream};
 
 /// Voices the mixer can play at once.
 pub const MAX_VOICES: usize = 256;
 /// Generated bridges that can be held at once.
 pub const MAX_BRIDGES: usize = 8;
+/// Stretchers (voices following a changed tempo) that can wait for their voice at once.
+pub const MAX_STRETCHERS: usize = 64;
 /// Output ceiling of the bus limiter (−0.3 dBFS).
 pub const CEILING: f32 = 0.966;
 
@@ -34,6 +37,8 @@ pub enum Msg {
     Bridge(u32, Arc<Stem>),
     /// The ring of a streamed voice, sent before the action that starts it.
     Stream(StreamReader),
+    /// A stretcher for a voice, sent before its first `Warp`.
+    Stretcher(VoiceId, Box<Stretcher>),
 }
 
 /// What the audio thread is done with, handed back to the control side to drop there.
@@ -45,6 +50,8 @@ pub enum Retired {
     Clip(Arc<StreamClip>),
     /// A stream's ring: its worker stops decoding once this is dropped.
     Reader(StreamReader),
+    /// A stretcher whose voice ended (reused by the control side).
+    Stretcher(Box<Stretcher>),
 }
 
 /// What the mixer could not do, counted since it was made (published through
@@ -58,7 +65,8 @@ pub struct Overloads {
     /// Starts that arrived so late (or with an offset so large) that their source had already
     /// ended: nothing to play.
     pub started_past_end: u64,
-    /// Starts naming audio the mixer does not have (an unknown source or a bridge not sent).
+    /// Starts naming audio the mixer does not have (an unknown source or a bridge not sent),
+    /// and warps of a voice whose stretcher was not sent (it keeps its own speed).
     pub missing_source: u64,
     /// Actions applied after their frame (the plan ran behind the audio).
     pub late_actions: u64,
@@ -81,6 +89,11 @@ pub struct Mixer {
     bridges: Vec<(u32, Option<Arc<Stem>>)>,
     /// Rings sent ahead of the starts that use them.
     streams: Vec<Option<StreamReader>>,
+    /// Stretchers sent ahead of the warps that use them.
+    stretchers: Vec<Option<(VoiceId, Box<Stretcher>)>>,
+    /// Scratch for stretched voices: source frames in (pre-roll or a chunk), frames out.
+    warp_in: Vec<[f32; 2]>,
+    warp_out: Vec<[f32; 2]>,
     queue: Vec<Action>,
     retired: Vec<Retired>,
     overloads: Overloads,
@@ -109,8 +122,13 @@ impl Mixer {
             active: 0,
             bridges: vec![(u32::MAX, None); MAX_BRIDGES],
             streams: (0..MAX_VOICES).map(|_| None).collect(),
+            stretchers: (0..MAX_STRETCHERS).map(|_| None).collect(),
+            // The pre-roll is 150 ms; a chunk reads at most twice its length plus the lead's
+            // change.
+            warp_in: vec![[0.0; 2]; (sample_rate as usize / 6).max(8 * WARP_CHUNK)],
+            warp_out: vec![[0.0; 2]; WARP_CHUNK],
             queue: Vec::with_capacity(4096),
-            retired: Vec::with_capacity(MAX_BRIDGES + 3 * MAX_VOICES),
+            retired: Vec::with_capacity(MAX_BRIDGES + 3 * MAX_VOICES + MAX_STRETCHERS),
             overloads: Overloads::default(),
             limiter_gain: 1.0,
             release_coeff: 1.0 - (-1.0 / (0.25 * sample_rate as f32)).exp(),
@@ -172,6 +190,80 @@ impl Mixer {
                     self.retire(Retired::Reader(reader));
                 }
             },
+            Msg::Stretcher(voice, st) => match self.stretchers.iter().position(Option::is_none) {
+                Some(slot) => self.stretchers[slot] = Some((voice, st)),
+                None => self.retire(Retired::Stretcher(st)),
+            },
+        }
+    }
+
+    fn take_stretcher(&mut self, voice: VoiceId) -> Option<Box<Stretcher>> {
+        let slot = self
+            .stretchers
+            .iter()
+            .position(|s| s.as_ref().is_some_and(|(v, _)| *v == voice))?;
+        self.stretchers[slot].take().map(|(_, st)| st)
+    }
+
+    /// A warp: the voice follows a changed tempo from this frame (see [`ActionKind::Warp`]).
+    /// The first one hands it its stretcher, primed with the source up to where it must now
+    /// be read, so the stretched sound carries on from the plain one.
+    fn warp(&mut self, frame: u64, voice: VoiceId, source: f64, rate: f64) {
+        let rate = rate.clamp(STRETCH_RANGE.0, STRETCH_RANGE.1);
+        let Some(i) = self.voices[..self.active]
+            .iter()
+            .position(|v| v.id == voice)
+        else {
+            if let Some(st) = self.take_stretcher(voice) {
+                self.retire(Retired::Stretcher(st));
+            }
+            return;
+        };
+        if self.voices[i].warp.is_none() {
+            let Some(mut st) = self.take_stretcher(voice) else {
+                self.overloads.missing_source += 1;
+                return;
+            };
+            let v = &mut self.voices[i];
+            let heard = source + rate * (self.frame as f64 - frame as f64);
+            let read_to = (heard + st.lead(rate)).floor().max(0.0) as usize;
+            if let Some(primed) = st.primed_to.take() {
+                // Primed on the control side, up to where it must be read at this frame.
+                v.pos = primed;
+                v.warp = Some(Warp {
+                    stretch: st,
+                    anchor_frame: frame,
+                    anchor_src: source,
+                    rate,
+                });
+                return;
+            }
+            let streamed = matches!(v.audio, Audio::Stream { .. });
+            // A ring cannot go back: a streamed voice's pre-roll starts where it is.
+            let earliest = if streamed { v.pos } else { 0 };
+            let from = read_to
+                .saturating_sub(st.preroll.min(self.warp_in.len()))
+                .max(earliest)
+                .min(read_to);
+            let pre = &mut self.warp_in[..read_to - from];
+            let missing = copy_source(&mut v.audio, v.wrap, from, pre, self.wait_for_streams);
+            st.seek(pre, rate);
+            // The pre-roll leaves the stretcher's output empty: the plain source from where
+            // the voice is heard plays until it has filled.
+            let heard_at = (heard.max(0.0) as usize).clamp(from, read_to) - from;
+            st.start_crossfade(&pre[heard_at..]);
+            v.pos = read_to;
+            v.warp = Some(Warp {
+                stretch: st,
+                anchor_frame: frame,
+                anchor_src: source,
+                rate,
+            });
+            self.overloads.underrun_frames += missing as u64;
+        } else if let Some(w) = self.voices[i].warp.as_mut() {
+            w.anchor_frame = frame;
+            w.anchor_src = source;
+            w.rate = rate;
         }
     }
 
@@ -263,7 +355,9 @@ impl Mixer {
                     *reader = self.take_stream(voice);
                 }
                 let tap = self.bank.tap_of(source);
+                let wrap = self.bank.loop_of(source);
                 let v = &mut self.voices[self.active];
+                v.wrap = wrap;
                 v.id = voice;
                 v.audio = audio;
                 v.pos = pos;
@@ -300,6 +394,11 @@ impl Mixer {
                     v.ctl.cutoff_step = (hz - from) / v.ctl.cutoff_ramp as f32;
                 }
             }
+            ActionKind::Warp {
+                voice,
+                source,
+                rate,
+            } => self.warp(a.frame, voice, source, rate),
             ActionKind::Stop { voice, release } => {
                 if let Some(i) = self.voices[..self.active]
                     .iter()
@@ -353,6 +452,9 @@ impl Mixer {
         self.voices.swap(i, last);
         let audio = std::mem::replace(&mut self.voices[last].audio, Audio::None);
         self.release(audio);
+        if let Some(w) = self.voices[last].warp.take() {
+            self.retire(Retired::Stretcher(w.stretch));
+        }
         self.active = last;
     }
 
@@ -404,6 +506,21 @@ impl Mixer {
         let mut i = 0;
         while i < self.active {
             let v = &mut self.voices[i];
+            if v.warp.is_some() {
+                let tap = taps
+                    .as_deref_mut()
+                    .and_then(|t| t.get_mut(v.tap as usize))
+                    .and_then(|t| t.get_mut(at..at + out.len()));
+                let (input, output) = (&mut self.warp_in, &mut self.warp_out);
+                let (done, missing) = mix_warped(v, self.frame, out, tap, sr, wait, input, output);
+                self.overloads.underrun_frames += missing as u64;
+                if done {
+                    self.remove(i);
+                } else {
+                    i += 1;
+                }
+                continue;
+            }
             let len = v.len();
             // Every index below is within its slice: a voice past its source's end plays
             // nothing and is removed.

@@ -13,6 +13,7 @@ use crate::bank::{Clip, SourceBank, Stem};
 use crate::mixer::{Mixer, Msg, Retired};
 use crate::sound::{MusicSound, Shared};
 use crate::stream::Streamer;
+use crate::stretch::Stretcher;
 
 /// Capacity of the control → audio ring buffer.
 pub const RING_CAPACITY: usize = 16_384;
@@ -52,6 +53,14 @@ pub struct Session {
     backlog: std::collections::VecDeque<Msg>,
     /// Jobs taken from the conductor (kept for its allocation).
     jobs: Vec<Job>,
+    /// Voices that have been sent a stretcher (they follow a changed tempo).
+    stretched: std::collections::HashSet<u32>,
+    /// What each playing voice plays (to prime its stretcher with).
+    sources: std::collections::HashMap<u32, SourceRef>,
+    /// Stretchers handed back by the audio side, reset for the next voice (kept boxed: they
+    /// travel to the audio thread and back as boxes, never moved out of them).
+    #[allow(clippy::vec_box)]
+    spare_stretchers: Vec<Box<Stretcher>>,
 }
 
 impl Session {
@@ -79,6 +88,9 @@ impl Session {
             seed,
             backlog: std::collections::VecDeque::new(),
             jobs: Vec::new(),
+            stretched: std::collections::HashSet::new(),
+            sources: std::collections::HashMap::new(),
+            spare_stretchers: Vec::new(),
         };
         (session, sound, shared)
     }
@@ -119,7 +131,12 @@ impl Session {
     /// and what did not fit waits in a backlog flushed by the next call. Returns the events
     /// planned in this call, in frame order. Every backend runs this one function.
     pub fn plan(&mut self, horizon: u64) -> &[MusicEvent] {
-        while self.retired.pop().is_ok() {}
+        while let Ok(r) = self.retired.pop() {
+            if let Retired::Stretcher(mut st) = r {
+                st.reset();
+                self.spare_stretchers.push(st);
+            }
+        }
         self.flush();
         self.actions.clear();
         self.events.clear();
@@ -152,6 +169,38 @@ impl Session {
                     self.join_bridge(id);
                 }
                 self.open_stream(voice, source, offset);
+                self.sources.insert(voice, source);
+            }
+            match a.kind {
+                ActionKind::Warp {
+                    voice,
+                    source,
+                    rate,
+                } if self.stretched.insert(voice) => {
+                    let mut st = self
+                        .spare_stretchers
+                        .pop()
+                        .unwrap_or_else(|| Box::new(Stretcher::new(self.bank.sample_rate)));
+                    // Primed here from memory (a streamed clip's preload when it covers the
+                    // position); otherwise the audio side gives it a pre-roll from the ring.
+                    let of = self.sources.get(&voice).copied();
+                    let wrap = of.and_then(|s| self.bank.loop_of(s));
+                    match of.and_then(|s| self.bank.get(s)) {
+                        Some(Clip::Memory(stem)) => st.prime(&stem.frames, wrap, source, rate),
+                        Some(Clip::Stream(clip))
+                            if source + st.lead(rate) + 1.0 < clip.preload().len() as f64 =>
+                        {
+                            st.prime(clip.preload(), None, source, rate)
+                        }
+                        _ => {}
+                    }
+                    self.send(Msg::Stretcher(voice, st));
+                }
+                ActionKind::Stop { voice, .. } => {
+                    self.stretched.remove(&voice);
+                    self.sources.remove(&voice);
+                }
+                _ => {}
             }
             self.send(Msg::Action(a));
         }
@@ -167,7 +216,8 @@ impl Session {
             return;
         };
         let preload = clip.preload().len() as u64;
-        let reader = streamer.open(clip, voice, offset.max(preload));
+        let looped = self.bank.loop_of(source);
+        let reader = streamer.open(clip, voice, offset.max(preload), looped);
         self.send(Msg::Stream(reader));
     }
 

@@ -23,6 +23,7 @@ use std::time::Duration;
 
 use leitmotif_core::conductor::VoiceId;
 
+use crate::bank::Loop;
 use crate::bank::resample::Segments;
 
 /// Length of the preload of every streamed clip, in seconds.
@@ -125,6 +126,8 @@ impl std::fmt::Debug for StreamReader {
 struct Open {
     clip: Arc<StreamClip>,
     start: u64,
+    /// A looping cue's stem: at the end, decoding goes on a body earlier (the next pass).
+    looped: Option<Loop>,
     ring: rtrb::Producer<[f32; 2]>,
     state: Arc<StreamState>,
 }
@@ -175,7 +178,17 @@ impl Streamer {
 
     /// A stream of `clip` from output frame `start`, decoding from now on (on the least busy
     /// worker). Called on the control side (it allocates the ring).
-    pub fn open(&self, clip: &Arc<StreamClip>, voice: VoiceId, start: u64) -> StreamReader {
+    ///
+    /// With `looped` (a layer of a looping cue), decoding does not stop at the clip's end but
+    /// goes on with the next pass (a body earlier), so a time-stretched voice can play the
+    /// loop on; a plain voice stops at the end and the ring is dropped.
+    pub fn open(
+        &self,
+        clip: &Arc<StreamClip>,
+        voice: VoiceId,
+        start: u64,
+        looped: Option<Loop>,
+    ) -> StreamReader {
         let cap = ((RING_SECONDS * clip.rate as f64) as usize).max(4096);
         let (producer, consumer) = rtrb::RingBuffer::new(cap);
         let worker = self
@@ -190,6 +203,7 @@ impl Streamer {
         let open = Open {
             clip: clip.clone(),
             start,
+            looped,
             ring: producer,
             state: state.clone(),
         };
@@ -269,7 +283,19 @@ impl Active {
                         self.sent = self.skip.min(self.pending.len());
                         self.skip = 0;
                     }
-                    Ok(false) => return Err(false),
+                    Ok(false) => match self.open.looped {
+                        // The next pass: from a body before the end.
+                        Some(l) => {
+                            let len = self.open.clip.len;
+                            let restart = len - (l.body as u64).clamp(1, len);
+                            let segment = seg.segment();
+                            seg.seek_segment(restart / segment).map_err(|_| true)?;
+                            self.skip = (restart % segment) as usize;
+                            self.pending.clear();
+                            self.sent = 0;
+                        }
+                        None => return Err(false),
+                    },
                     Err(_) => return Err(true),
                 }
             }

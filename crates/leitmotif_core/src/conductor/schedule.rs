@@ -1,10 +1,13 @@
 //! Advancing the conductor: due items in frame order, grid events, gains.
 
 mod inputs;
+mod tempo;
 mod transitions;
 mod voices;
 
-use super::state::{Fade, InstanceKind};
+pub use tempo::STRETCH_RANGE;
+
+use super::state::{Clock, Fade, InstanceKind, MadeOn};
 use super::{Action, ActionKind, CONTROL_BLOCK, Conductor, EventKind, MusicEvent, SourceRef};
 use crate::score::{CurveShape, Length};
 use crate::time::{TICKS_PER_BEAT, TempoMap};
@@ -25,6 +28,7 @@ struct Out<'a> {
 /// The next thing due, in the order it must be handled at equal frames.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Due {
+    Tempo,
     Stop(usize),
     Stinger(usize),
     IncomingVoices,
@@ -45,7 +49,12 @@ impl Conductor {
             // Rules that hold at the start describe the initial state, not a request.
             let _ = self.evaluate_rules();
             let cue = self.current.cue().unwrap_or(0);
-            self.start_cue_voices(cue, 0, 0, Fade::hold(1.0), true, &mut out);
+            let clock = Clock {
+                instance: self.current.id,
+                bar1_tick: 0,
+                made_on: MadeOn::Cue(cue),
+            };
+            self.start_cue_voices(cue, 0, 0, Fade::hold(1.0), true, Some(clock), &mut out);
             self.event(&mut out, 0, EventKind::CueStarted { cue: cue as u16 });
         }
         while self.now < to {
@@ -62,6 +71,7 @@ impl Conductor {
             }
             self.emit_grid(b1, &mut out);
             self.update_gains(b0, b1, &mut out);
+            self.update_rates(b0, b1, &mut out);
             self.now = b1 as u64;
         }
         // Handlers may report an event at a frame the grid has already passed in this block.
@@ -96,12 +106,20 @@ impl Conductor {
                 consider(f, Due::Stop(i));
             }
         }
-        if let Some(&(f, _, _)) = self.stingers_due.first() {
+        if let Some((f, ..)) = self.tempo_due {
+            consider(f, Due::Tempo);
+        }
+        if let Some(&(f, ..)) = self.stingers_due.first() {
             consider(f, Due::Stinger(0));
         }
         if let Some(inc) = &self.incoming {
             if !inc.started {
-                consider(inc.at - self.pickup_of(inc.to), Due::IncomingVoices);
+                let lead = if inc.entry.is_some() {
+                    0
+                } else {
+                    self.pickup_of(inc.to)
+                };
+                consider(inc.at - lead, Due::IncomingVoices);
             }
             consider(inc.at, Due::Arrival);
         }
@@ -112,7 +130,7 @@ impl Conductor {
             && self.current.looping
             && self.incoming.as_ref().is_none_or(|i| !i.committed)
         {
-            consider(self.current.pass_end - self.pickup_of(c), Due::PassPickup);
+            consider(self.current.pass_end - self.pass_lead(c), Due::PassPickup);
         }
         if let Some((f, _, _)) = self.finish_due {
             consider(f, Due::Finish);
@@ -122,6 +140,7 @@ impl Conductor {
 
     fn handle(&mut self, due: Due, frame: i64, out: &mut Out<'_>) {
         match due {
+            Due::Tempo => self.reach_tempo_change(frame, out),
             Due::Stop(i) => {
                 let v = self.voices.remove(i);
                 let (_, release) = v.stop_at.unwrap_or((frame, 0));
@@ -134,7 +153,7 @@ impl Conductor {
                 });
             }
             Due::Stinger(_) => {
-                let (at, s, variation) = self.stingers_due.remove(0);
+                let (at, s, variation, _) = self.stingers_due.remove(0);
                 let score = self.score.clone();
                 let st = &score.stingers[s];
                 let id = self.alloc_voice();
@@ -170,7 +189,12 @@ impl Conductor {
                     return;
                 };
                 inc.started = true;
-                let (to, at, rule) = (inc.to, inc.at, inc.rule);
+                let (to, at, rule, entry) = (inc.to, inc.at, inc.rule, inc.entry);
+                let lead = if entry.is_some() {
+                    0
+                } else {
+                    self.pickup_of(to)
+                };
                 let fade_in =
                     rule.map_or(Length::Beats(0.0), |r| self.score.transitions[r].fade_in);
                 let shape = rule.map_or(CurveShape::Linear, |r| self.score.transitions[r].shape);
@@ -191,10 +215,13 @@ impl Conductor {
                 } else {
                     Fade::hold(1.0)
                 };
-                let pickup = self.pickup_of(to);
-                // A late pickup starts part-way through its material, still aligned to bar 1.
-                let skip = (frame - (at - pickup)).max(0) as u64;
-                self.start_cue_voices(to, frame, skip, fade, false, out);
+                // A late pickup starts part-way through its material, still aligned to bar 1;
+                // an entry at a position starts that far into the stems.
+                let skip = (frame - (at - lead)).max(0);
+                let into = entry.map_or(0, |pos| {
+                    self.pickup_of(to) + self.cue_maps[to].frame_at(pos)
+                });
+                self.start_cue_voices(to, frame, (into + skip) as u64, fade, false, None, out);
             }
             Due::Sync => self.leave_current(frame, out),
             Due::Arrival => self.arrive(frame, out),

@@ -1,6 +1,6 @@
 //! The conductor's internal state: the playing instance, voices, fades, parameters, rules.
 
-use crate::score::{CurveShape, Score, Sync};
+use crate::score::{CurveShape, Enter, Score, Sync};
 use crate::time::{Position, TempoMap};
 
 use super::{SourceRef, VoiceId};
@@ -48,7 +48,12 @@ pub(super) enum InstanceKind {
 #[derive(Debug, Clone)]
 pub(super) struct Instance {
     pub kind: InstanceKind,
+    /// Distinguishes instances, so voices know whose grid they follow.
+    pub id: u32,
     pub map: TempoMap,
+    /// Whether the grid differs from the material's own tempo (a tempo cue changed it, or a
+    /// segment plays at the tempo it was entered at): its voices are time-stretched to follow.
+    pub retimed: bool,
     /// Global bars before this instance's bar 1.
     pub bar_offset: u32,
     /// Bars in a body (loop length, or the segment/bridge length).
@@ -61,12 +66,21 @@ pub(super) struct Instance {
 }
 
 impl Instance {
-    pub fn new_cue(score: &Score, cue: usize, sr: u32, start: i64, bar_offset: u32) -> Self {
+    pub fn new_cue(
+        score: &Score,
+        cue: usize,
+        sr: u32,
+        start: i64,
+        bar_offset: u32,
+        id: u32,
+    ) -> Self {
         let c = &score.cues[cue];
         let tempo = score.cue_tempo(c);
         let map = TempoMap::from_tempo(tempo, sr, start);
         Instance {
             kind: InstanceKind::Cue(cue),
+            id,
+            retimed: false,
             pass_end: map.frame_at_bar(c.bars + 1),
             map,
             bar_offset,
@@ -194,6 +208,28 @@ pub(super) enum LayerOf {
     Segment(usize, usize),
 }
 
+/// The grid a voice's material was made on, and where it sits on the instance's grid: what
+/// time-stretching it to a changed tempo needs.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) struct Clock {
+    /// The instance whose grid the voice follows (`u32::MAX`: the cue being brought in, not
+    /// started yet).
+    pub instance: u32,
+    /// Tick (on the instance's grid) of the material's bar 1.
+    pub bar1_tick: i64,
+    /// The material's own grid.
+    pub made_on: MadeOn,
+}
+
+/// The tempo a voice's material was made at.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) enum MadeOn {
+    /// A cue's stems: its own tempo, with its pickup before bar 1.
+    Cue(usize),
+    /// Segment and stinger material: the score's tempo, no pickup.
+    Score,
+}
+
 /// A voice the conductor is responsible for.
 #[derive(Debug, Clone)]
 pub(super) struct Voice {
@@ -209,6 +245,12 @@ pub(super) struct Voice {
     pub last_cutoff: Option<f32>,
     /// Whether the voice belongs to the current instance (false once it fades out).
     pub current: bool,
+    /// How it follows a changed tempo (none: it plays at its own speed).
+    pub clock: Option<Clock>,
+    /// Source frames per output frame last sent to the engine.
+    pub rate: f64,
+    /// Whether it has been sent a `Warp` (it plays through a stretcher).
+    pub warped: bool,
 }
 
 /// A transition waiting for its sync point.
@@ -216,6 +258,10 @@ pub(super) struct Voice {
 pub(super) struct Pending {
     pub to: usize,
     pub rule: Option<usize>,
+    /// The request: its frame and what it forced (re-planned when a tempo cue moves the grid).
+    pub requested: i64,
+    pub force: Option<Sync>,
+    pub force_enter: Option<Enter>,
     /// Frame of the sync point (where the outgoing cue starts to leave).
     pub sync: i64,
     /// What plays between the sync point and the target's bar 1.
@@ -238,6 +284,8 @@ pub(super) struct Incoming {
     pub from: usize,
     pub rule: Option<usize>,
     pub at: i64,
+    /// Where the target is entered at `at` (`None`: its bar 1, with its pickup before).
+    pub entry: Option<Position>,
     /// Whether its voices (with their pickup) have been started.
     pub started: bool,
     /// Whether the sync point has passed (the transition is committed).

@@ -4,7 +4,10 @@ use crate::timing::pattern_matches;
 use std::collections::HashSet;
 
 use super::load::{ScoreError, ScoreErrorKind as K};
-use super::{Bridge, Condition, Curve, Layer, Length, Load, Score, Source, Sync, Tempo};
+use super::{
+    Bridge, Condition, Curve, Enter, Layer, Length, Load, Score, Source, Sync, Tempo,
+    TransitionRule,
+};
 
 type Result<T = ()> = std::result::Result<T, ScoreError>;
 
@@ -223,6 +226,7 @@ impl Score {
                 .hint("two rules cover the same pair of cues: merge them, the second would never be used"));
             }
             self.check_sync(&t.sync, &t.from, &item)?;
+            self.check_enter(t, &item)?;
             for (what, len) in [("fade_out", t.fade_out), ("fade_in", t.fade_in)] {
                 check_length(len, &item, what)?;
             }
@@ -508,6 +512,33 @@ impl Score {
             }
             _ => Ok(()),
         }
+    }
+
+    /// An entry other than bar 1 needs no bridge, and a marker entry a marker in every cue the
+    /// rule can enter.
+    fn check_enter(&self, t: &TransitionRule, item: &str) -> Result {
+        if t.enter != Enter::Start && t.bridge != Bridge::None {
+            return Err(invalid(
+                item.into(),
+                "a transition with a bridge or segment enters its target at bar 1",
+            )
+            .hint("remove `bridge`, or use `enter: Start`"));
+        }
+        if let Enter::Marker(name) = &t.enter
+            && let Some(c) = self
+                .cues
+                .iter()
+                .filter(|c| pattern_matches(&t.to, &c.name))
+                .find(|c| !c.markers.iter().any(|m| &m.name == name))
+        {
+            return Err(unknown(
+                format!("{item} (target cue \"{}\")", c.name),
+                "marker",
+                name,
+                c.markers.iter().map(|m| m.name.as_str()),
+            ));
+        }
+        Ok(())
     }
 }
 

@@ -7,8 +7,9 @@ use std::sync::atomic::Ordering;
 
 use leitmotif_core::conductor::VoiceId;
 
-use crate::bank::Stem;
+use crate::bank::{Loop, Stem};
 use crate::stream::{StreamClip, StreamReader};
+use crate::stretch::Stretcher;
 
 /// Where a voice's frames come from.
 pub(super) enum Audio {
@@ -40,9 +41,32 @@ pub(super) struct Ctl {
 pub(super) struct Voice {
     pub(super) id: VoiceId,
     pub(super) audio: Audio,
+    /// The next source frame to read (for a stretched voice, ahead of what is heard by the
+    /// stretcher's latency).
     pub(super) pos: usize,
     pub(super) ctl: Ctl,
     pub(super) tap: u16,
+    /// Set once the voice follows a changed tempo.
+    pub(super) warp: Option<Warp>,
+    /// The stem's loop, for a layer of a looping cue: once stretched, the voice does not
+    /// stop at its end but plays the loop on (see [`Loop::terms`]).
+    pub(super) wrap: Option<Loop>,
+}
+
+/// A time-stretched voice: where its material is heard at each output frame, and its
+/// stretcher.
+pub(super) struct Warp {
+    pub(super) stretch: Box<Stretcher>,
+    pub(super) anchor_frame: u64,
+    pub(super) anchor_src: f64,
+    pub(super) rate: f64,
+}
+
+impl Warp {
+    /// The source position heard at output `frame`.
+    pub(super) fn heard_at(&self, frame: u64) -> f64 {
+        self.anchor_src + self.rate * (frame as f64 - self.anchor_frame as f64)
+    }
 }
 
 impl Voice {
@@ -65,6 +89,8 @@ impl Voice {
                 lp: [[0.0; 2]; 2],
             },
             tap: 0,
+            warp: None,
+            wrap: None,
         }
     }
 
@@ -227,4 +253,153 @@ fn wait_for(r: &StreamReader, need: usize) {
             break;
         }
     }
+}
+
+/// Copies source frames `pos..pos + dst.len()` of a voice into `dst`: silence past the end
+/// (or, with `looped`, the stem looped the way the engine loops cues, see [`Loop::terms`]),
+/// and where a stream has not delivered (returned: frames missing).
+pub(super) fn copy_source(
+    audio: &mut Audio,
+    looped: Option<Loop>,
+    pos: usize,
+    dst: &mut [[f32; 2]],
+    wait: bool,
+) -> usize {
+    match audio {
+        Audio::None => {
+            dst.fill([0.0; 2]);
+            0
+        }
+        Audio::Memory(s) => {
+            match looped {
+                Some(l) => {
+                    for (k, f) in dst.iter_mut().enumerate() {
+                        *f = l.sample(&s.frames, pos + k);
+                    }
+                }
+                None => {
+                    let have = s.frames.get(pos..).unwrap_or(&[]);
+                    let n = have.len().min(dst.len());
+                    dst[..n].copy_from_slice(&have[..n]);
+                    dst[n..].fill([0.0; 2]);
+                }
+            }
+            0
+        }
+        Audio::Stream { clip, reader } => {
+            let len = clip.len as usize;
+            let pre = clip.preload();
+            // Looped, the worker goes on decoding the latest pass past the end (it seeks
+            // back by a body at the end), so the ring has no end.
+            let end = if looped.is_some() { usize::MAX } else { len };
+            let inside = end.saturating_sub(pos).min(dst.len());
+            let mut k = 0;
+            if pos < pre.len() {
+                k = (pre.len() - pos).min(inside);
+                dst[..k].copy_from_slice(&pre[pos..pos + k]);
+            }
+            let mut missing = 0;
+            while k < inside {
+                let want = inside - k;
+                let got = reader
+                    .as_mut()
+                    .map_or(0, |r| ring_copy(r, pos + k, &mut dst[k..inside], wait));
+                if got == 0 {
+                    dst[k..inside].fill([0.0; 2]);
+                    missing += want;
+                    break;
+                }
+                k += got;
+            }
+            dst[inside..].fill([0.0; 2]);
+            // The next pass's start (its pickup under the tail) comes from the preload.
+            if let Some(l) = looped {
+                for (k, f) in dst.iter_mut().enumerate() {
+                    if let (_, Some(n)) = l.terms(pos + k, len)
+                        && let Some(x) = pre.get(n)
+                    {
+                        f[0] += x[0];
+                        f[1] += x[1];
+                    }
+                }
+            }
+            missing
+        }
+    }
+}
+
+/// Copies what the ring has of clip frames `pos..` into `dst`; returns the frames copied.
+fn ring_copy(r: &mut StreamReader, pos: usize, dst: &mut [[f32; 2]], wait: bool) -> usize {
+    let pos = pos as u64;
+    skip_to(r, pos);
+    if wait && r.pos <= pos {
+        wait_for(r, (pos - r.pos) as usize + dst.len());
+        skip_to(r, pos);
+    }
+    if r.pos != pos {
+        return 0;
+    }
+    let ready = r.ring.slots().min(dst.len());
+    let Ok(chunk) = r.ring.read_chunk(ready) else {
+        return 0;
+    };
+    let (a, b) = chunk.as_slices();
+    dst[..a.len()].copy_from_slice(a);
+    dst[a.len()..a.len() + b.len()].copy_from_slice(b);
+    chunk.commit_all();
+    r.pos += ready as u64;
+    if wait && r.ring.slots() < r.ring.buffer().capacity() / 2 {
+        r.state.wake();
+    }
+    ready
+}
+
+/// Output frames a stretched voice renders per stretcher call.
+pub(super) const WARP_CHUNK: usize = 256;
+
+/// Mixes a stretched voice for output frames `frame..frame + out.len()`: feeds the stretcher
+/// the source up to where it must be read (what is heard, plus the stretcher's lead) and mixes
+/// what it gives. Returns whether the voice is over, and stream frames that were missing.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn mix_warped(
+    v: &mut Voice,
+    frame: u64,
+    out: &mut [[f32; 2]],
+    mut tap: Option<&mut [[f32; 2]]>,
+    sr: f32,
+    wait: bool,
+    input: &mut [[f32; 2]],
+    output: &mut [[f32; 2]],
+) -> (bool, usize) {
+    let len = v.len() as f64;
+    let Voice {
+        audio,
+        pos,
+        ctl,
+        warp,
+        wrap,
+        ..
+    } = v;
+    let Some(w) = warp.as_mut() else {
+        return (true, 0);
+    };
+    let mut missing = 0;
+    let mut k = 0;
+    while k < out.len() {
+        let m = (out.len() - k).min(output.len());
+        let heard = w.heard_at(frame + (k + m) as u64);
+        let read_to = (heard + w.stretch.lead(w.rate)).floor().max(0.0) as usize;
+        let n = read_to.saturating_sub(*pos).min(input.len());
+        missing += copy_source(audio, *wrap, *pos, &mut input[..n], wait);
+        *pos += n;
+        w.stretch.process(&input[..n], &mut output[..m]);
+        w.stretch.crossfade(&mut output[..m], w.rate);
+        let t = tap.as_deref_mut().and_then(|t| t.get_mut(k..k + m));
+        let (used, stop) = mix(ctl, &mut out[k..k + m], &output[..m], t, sr);
+        k += used;
+        if stop || (wrap.is_none() && heard >= len) {
+            return (true, missing);
+        }
+    }
+    (false, missing)
 }

@@ -35,28 +35,17 @@ impl Conductor {
             }
             Input::RequestCue(c) if c < self.score.cues.len() => self.request(c, frame, out),
             Input::StartCue(c) if c < self.score.cues.len() => {
-                self.request_synced(c, frame, Some(Sync::Immediate), out)
+                self.request_synced(c, frame, Some(Sync::Immediate), None, out)
             }
             Input::Stinger(s) if s < self.score.stingers.len() => self.trigger_stinger(s, frame),
             Input::RequestCue(_) | Input::StartCue(_) | Input::Stinger(_) => {
                 self.event(out, frame, EventKind::InvalidRequest)
             }
-            Input::TempoCue { bpm, sync: _ } => {
-                let variant = self
-                    .current
-                    .cue()
-                    .and_then(|c| {
-                        self.score.cues[c]
-                            .tempo_variants
-                            .iter()
-                            .find(|v| (v.bpm - bpm).abs() < 0.01)
-                    })
-                    .and_then(|v| self.score.cue_index(&v.cue));
-                match variant {
-                    Some(c) => self.request(c, frame, out),
-                    None => self.event(out, frame, EventKind::TempoCueRefused),
-                }
-            }
+            Input::TempoCue {
+                bpm,
+                ramp_beats,
+                sync,
+            } => self.tempo_cue(bpm, ramp_beats, sync, frame, out),
             Input::SetDialogue(level) => {
                 if !level.is_nan() {
                     self.dialogue = level.clamp(0.0, 1.0);
@@ -149,6 +138,6 @@ impl Conductor {
         }
         self.stinger_last[s] = Some(at as u64);
         let pos = self.stingers_due.partition_point(|d| d.0 <= at);
-        self.stingers_due.insert(pos, (at, s, variation));
+        self.stingers_due.insert(pos, (at, s, variation, frame));
     }
 }

@@ -2,12 +2,12 @@
 //! (fades, bridges, segments), the target arrives, loops start their next pass.
 
 use super::super::state::{
-    Between, Fade, Incoming, Instance, InstanceKind, LayerOf, Owner, Pending, Voice,
+    Between, Clock, Fade, Incoming, Instance, InstanceKind, LayerOf, MadeOn, Owner, Pending, Voice,
 };
 use super::super::{Action, ActionKind, BridgeJob, Conductor, EventKind, Job, SourceRef};
 use super::{DECLICK_FRAMES, Out};
-use crate::score::{Bridge, CurveShape, Length, Sync};
-use crate::time::TempoMap;
+use crate::score::{Bridge, CurveShape, Enter, Length, Source, Sync};
+use crate::time::{Position, TempoMap};
 use crate::timing;
 
 impl Conductor {
@@ -19,14 +19,17 @@ impl Conductor {
     }
 
     pub(super) fn request(&mut self, to: usize, frame: i64, out: &mut Out<'_>) {
-        self.request_synced(to, frame, None, out);
+        self.request_synced(to, frame, None, None, out);
     }
 
+    /// A move to cue `to` requested at `frame`, by its rule unless `force` gives the sync point
+    /// or `force_enter` the entry (which then has no bridge: a tempo variant).
     pub(super) fn request_synced(
         &mut self,
         to: usize,
         frame: i64,
         force: Option<Sync>,
+        force_enter: Option<Enter>,
         _out: &mut Out<'_>,
     ) {
         if let Some(inc) = &self.incoming
@@ -46,13 +49,24 @@ impl Conductor {
         }
         let rule = self.rule_for(from, to);
         let tr = rule.map(|r| &self.score.transitions[r]);
-        let sync = force.unwrap_or_else(|| tr.map_or(Sync::NextBar, |t| t.sync.clone()));
+        let sync = force
+            .clone()
+            .unwrap_or_else(|| tr.map_or(Sync::NextBar, |t| t.sync.clone()));
+        let enter = force_enter
+            .clone()
+            .unwrap_or_else(|| tr.map_or(Enter::Start, |t| t.enter.clone()));
         let pickup = self.pickup_of(to);
-        let between = tr.map_or(Bridge::None, |t| t.bridge.clone());
-        let s = match between {
-            Bridge::None => self.current.sync_frame(&self.score, &sync, frame + pickup),
+        let between = match (&force_enter, tr) {
+            (None, Some(t)) => t.bridge.clone(),
+            _ => Bridge::None,
+        };
+        let s = match (&between, &enter) {
+            (Bridge::None, Enter::Start) => {
+                self.current.sync_frame(&self.score, &sync, frame + pickup)
+            }
             _ => self.current.sync_frame(&self.score, &sync, frame),
         };
+        let entry = self.entry_position(to, &enter, s);
         let between = match between {
             Bridge::None => Between::Nothing,
             Bridge::Segment(name) => Between::Segment(
@@ -93,6 +107,9 @@ impl Conductor {
         self.pending = Some(Pending {
             to,
             rule,
+            requested: frame,
+            force,
+            force_enter,
             sync: s,
             between,
         });
@@ -101,9 +118,41 @@ impl Conductor {
             from,
             rule,
             at,
+            entry,
             started: false,
             committed: false,
         });
+    }
+
+    /// Where an entry other than bar 1 enters cue `to` when the outgoing cue leaves at `s`.
+    fn entry_position(&self, to: usize, enter: &Enter, s: i64) -> Option<Position> {
+        let target = &self.score.cues[to];
+        let bpb = self.score.cue_tempo(target).meter.0;
+        match enter {
+            Enter::Start => None,
+            Enter::SamePosition => {
+                let map = &self.current.map;
+                let pos = map.position_of_tick(map.tick_at_frame(s));
+                let bar = (self.current.body_bar(pos.bar) - 1) % target.bars.max(1) + 1;
+                let at_bar = Position {
+                    bar,
+                    beat: pos.beat.min(bpb),
+                    tick: pos.tick,
+                };
+                Some(at_bar)
+            }
+            Enter::Marker(name) => {
+                target
+                    .markers
+                    .iter()
+                    .find(|m| &m.name == name)
+                    .map(|m| Position {
+                        bar: m.bar,
+                        beat: m.beat,
+                        tick: 0,
+                    })
+            }
+        }
     }
 
     /// The grid of a generated bridge: a ramp from the outgoing tempo to the target's.
@@ -194,12 +243,15 @@ impl Conductor {
                 let bpb = map.beats_per_bar_at_tick(tick);
                 let bars = self.score.segments[seg].bars;
                 let map = TempoMap::constant(self.sample_rate, frame, bpm, bpb);
+                let id = self.new_instance();
                 self.current = Instance {
                     kind: InstanceKind::Segment {
                         segment: seg,
                         from,
                         to: p.to,
                     },
+                    id,
+                    retimed: (bpm - self.score.tempo.bpm).abs() > 1e-9,
                     pass_end: map.frame_at_bar(bars + 1),
                     map,
                     bar_offset: offset,
@@ -208,7 +260,8 @@ impl Conductor {
                     pass: 0,
                 };
                 let score = self.score.clone();
-                for (li, layer) in score.segments[seg].layers.iter().enumerate() {
+                let segment = &score.segments[seg];
+                for (li, layer) in segment.layers.iter().enumerate() {
                     let source = SourceRef::SegmentLayer {
                         segment: seg as u16,
                         layer: li as u16,
@@ -216,13 +269,25 @@ impl Conductor {
                     let owner = Owner::Music {
                         layer_of: LayerOf::Segment(seg, li),
                     };
-                    self.start_voice(source, owner, layer, frame, 0, Fade::hold(1.0), true, out);
+                    // Generated material always fits the tempo it is entered at; recorded
+                    // material when the segment asks for it.
+                    let fits = segment.stretch || matches!(layer.source, Source::Generated(_));
+                    let clock = fits.then_some(Clock {
+                        instance: id,
+                        bar1_tick: 0,
+                        made_on: MadeOn::Score,
+                    });
+                    let fade = Fade::hold(1.0);
+                    self.start_voice(source, owner, layer, frame, 0, fade, true, clock, out);
                 }
             }
             Between::Bridge(id, bars, _) => {
                 let map = self.bridge_map(p.to, frame, bars);
+                let instance = self.new_instance();
                 self.current = Instance {
                     kind: InstanceKind::Bridge { id, from, to: p.to },
+                    id: instance,
+                    retimed: false,
                     pass_end: map.frame_at_bar(bars + 1),
                     map,
                     bar_offset: offset,
@@ -241,6 +306,9 @@ impl Conductor {
                     last_gain: 0.0,
                     last_cutoff: None,
                     current: true,
+                    clock: None,
+                    rate: 1.0,
+                    warped: false,
                 };
                 v.last_gain = self.voice_gain(&v, frame);
                 out.actions.push(Action {
@@ -281,7 +349,18 @@ impl Conductor {
             self.leave_current(frame, out);
             self.incoming = None;
         }
-        let offset = self.bar_offset_at(frame);
+        let (start, offset) = match inc.entry {
+            None => (frame, self.bar_offset_at(frame)),
+            // Entered at a position: bar 1 lies before, and the bar count carries on.
+            Some(pos) => (
+                frame - self.cue_maps[inc.to].frame_at(pos),
+                self.current
+                    .global_position(frame)
+                    .bar
+                    .saturating_sub(pos.bar),
+            ),
+        };
+        let id = self.new_instance();
         // Bridge and segment voices end where the cue begins.
         for v in self.voices.iter_mut().filter(|v| v.current) {
             v.current = false;
@@ -293,8 +372,11 @@ impl Conductor {
             .filter(|v| !v.current && v.stop_at.is_none())
         {
             v.current = true;
+            if let Some(c) = v.clock.as_mut().filter(|c| c.instance == u32::MAX) {
+                c.instance = id;
+            }
         }
-        self.current = Instance::new_cue(&self.score, inc.to, self.sample_rate, frame, offset);
+        self.current = Instance::new_cue(&self.score, inc.to, self.sample_rate, start, offset, id);
         self.event(out, frame, EventKind::CueStarted { cue: inc.to as u16 });
         let fade_in = inc
             .rule
@@ -305,6 +387,14 @@ impl Conductor {
         if let Some(q) = self.queued.take() {
             self.request(q, frame, out);
         }
+        self.apply_queued_tempo(frame, out);
+    }
+
+    /// A fresh instance id.
+    fn new_instance(&mut self) -> u32 {
+        let id = self.next_instance;
+        self.next_instance = self.next_instance.wrapping_add(1) % u32::MAX;
+        id
     }
 
     /// A loop seam: the next pass starts (with its pickup), the ending pass stops or rings out.
@@ -315,8 +405,35 @@ impl Conductor {
         let seam = self.current.pass_end;
         let c = &self.score.cues[cue];
         let tail = self.length_frames(Length::Beats(c.tail_beats as f64), &self.current.map, seam);
+        // A stretched voice plays the loop on by itself (the engine overlaps its passes the
+        // way separate voices would): it keeps playing, and its layer gets no new voice.
+        let id = self.current.id;
+        let goes_on = |v: &Voice| {
+            v.warped
+                && v.clock
+                    .is_some_and(|c| c.instance == id && c.made_on == MadeOn::Cue(cue))
+        };
+        let mut kept = vec![false; c.layers.len()];
+        for v in self
+            .voices
+            .iter()
+            .filter(|v| v.current && v.stop_at.is_none())
+        {
+            if let (
+                true,
+                Owner::Music {
+                    layer_of: LayerOf::Cue(_, li),
+                },
+            ) = (goes_on(v), v.owner)
+            {
+                kept[li] = true;
+            }
+        }
         let ending: Vec<usize> = (0..self.voices.len())
-            .filter(|&i| self.voices[i].current && self.voices[i].stop_at.is_none())
+            .filter(|&i| {
+                let v = &self.voices[i];
+                v.current && v.stop_at.is_none() && !goes_on(v)
+            })
             .collect();
         let fades: Vec<Fade> = ending.iter().map(|&i| self.voices[i].fade).collect();
         for &i in &ending {
@@ -324,14 +441,42 @@ impl Conductor {
             self.voices[i].stop_at = Some((seam + tail, 0));
         }
         let fade = fades.first().copied().unwrap_or(Fade::hold(1.0));
-        self.start_cue_voices(
-            cue,
-            frame,
-            (frame - (seam - self.pickup_of(cue))).max(0) as u64,
-            fade,
-            true,
-            out,
-        );
+        let map = &self.current.map;
+        let bar1_tick = map.tick_at_frame(seam);
+        let clock = Clock {
+            instance: id,
+            bar1_tick,
+            made_on: MadeOn::Cue(cue),
+        };
+        let offset = if self.current.retimed {
+            self.source_at(&clock, map, frame).round().max(0.0) as u64
+        } else {
+            (frame - (seam - self.pickup_of(cue))).max(0) as u64
+        };
+        let score = self.score.clone();
+        for (li, layer) in score.cues[cue].layers.iter().enumerate() {
+            if kept[li] {
+                continue;
+            }
+            let source = SourceRef::Layer {
+                cue: cue as u16,
+                layer: li as u16,
+            };
+            let owner = Owner::Music {
+                layer_of: LayerOf::Cue(cue, li),
+            };
+            self.start_voice(
+                source,
+                owner,
+                layer,
+                frame,
+                offset,
+                fade,
+                true,
+                Some(clock),
+                out,
+            );
+        }
         self.current.pass += 1;
         self.current.pass_end = self
             .current

@@ -1,6 +1,6 @@
 //! Voices: starting a cue's layers (with their pickups), gains from parameter curves and fades.
 
-use super::super::state::{Fade, LayerOf, Owner, Voice};
+use super::super::state::{Clock, Fade, LayerOf, MadeOn, Owner, Voice};
 use super::super::{Action, ActionKind, CONTROL_BLOCK, Conductor, SourceRef};
 use super::{Out, db};
 use crate::score::Layer;
@@ -17,7 +17,9 @@ impl Conductor {
         id
     }
 
-    /// Starts the voices of a cue's pass at `frame`, `offset` frames into the stems.
+    /// Starts the voices of a cue's pass at `frame`, `offset` frames into the stems, on
+    /// `clock` (its bar 1 on the instance grid; `None`: the cue being brought in).
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn start_cue_voices(
         &mut self,
         cue: usize,
@@ -25,8 +27,14 @@ impl Conductor {
         offset: u64,
         fade: Fade,
         current: bool,
+        clock: Option<Clock>,
         out: &mut Out<'_>,
     ) {
+        let clock = clock.unwrap_or(Clock {
+            instance: u32::MAX,
+            bar1_tick: 0,
+            made_on: MadeOn::Cue(cue),
+        });
         let score = self.score.clone();
         for (li, layer) in score.cues[cue].layers.iter().enumerate() {
             let source = SourceRef::Layer {
@@ -43,6 +51,7 @@ impl Conductor {
                 offset,
                 fade,
                 current,
+                Some(clock),
                 out,
             );
         }
@@ -58,6 +67,7 @@ impl Conductor {
         offset: u64,
         fade: Fade,
         current: bool,
+        clock: Option<Clock>,
         out: &mut Out<'_>,
     ) {
         let id = self.alloc_voice();
@@ -71,6 +81,9 @@ impl Conductor {
             last_gain: 0.0,
             last_cutoff: None,
             current,
+            clock,
+            rate: 1.0,
+            warped: false,
         };
         v.last_gain = self.voice_gain(&v, frame);
         v.last_cutoff = layer

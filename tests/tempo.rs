@@ -1,0 +1,353 @@
+//! Tempo cues, from the outside: a ramp lands every beat on the frame of the closed-form ramp,
+//! a tempo variant is entered at the position the music had reached, and a recorded click
+//! stem under a tempo cue is heard on the new grid at its own pitch (onsets and pitch measured
+//! in the rendered audio).
+
+mod common;
+
+use std::sync::Arc;
+
+use common::*;
+use leitmotif_core::Score;
+use leitmotif_core::conductor::{
+    Action, ActionKind, Conductor, EventKind, Input, MusicEvent, SourceRef, TimedInput,
+};
+use leitmotif_core::score::Sync;
+use leitmotif_core::time::{Position, TempoMap};
+use leitmotif_core::timing;
+use leitmotif_engine::{RenderOptions, render};
+
+fn plan(
+    score: &Arc<Score>,
+    sr: u32,
+    inputs: &[TimedInput],
+    to: u64,
+) -> (Vec<Action>, Vec<MusicEvent>) {
+    let mut c = Conductor::new(score.clone(), sr, 7);
+    for i in inputs {
+        c.push(i.clone());
+    }
+    let (mut actions, mut events) = (Vec::new(), Vec::new());
+    c.advance(to, &mut actions, &mut events);
+    (actions, events)
+}
+
+fn tempo(frame: u64, bpm: f64, ramp_beats: u32, sync: Sync) -> TimedInput {
+    TimedInput {
+        frame,
+        input: Input::TempoCue {
+            bpm,
+            ramp_beats,
+            sync,
+        },
+    }
+}
+
+const RAMP_SCORE: &str = r#"Score(name: "ramp", tempo: (bpm: 100.0), initial_cue: "a",
+    cues: [(name: "a", bars: 4, looping: true, markers: [(name: "m", bar: 4, beat: 3)],
+            layers: [(name: "s", source: Silence)])])"#;
+
+#[test]
+fn a_ramp_from_100_to_130_over_8_beats_lands_every_beat_on_the_closed_form() {
+    let score = Arc::new(Score::from_ron(RAMP_SCORE, None).unwrap());
+    for sr in [44_100u32, 48_000] {
+        // Asked for in bar 1; the ramp starts on bar 2 (2.4 s at 100 BPM).
+        let (_, events) = plan(
+            &score,
+            sr,
+            &[tempo(sr as u64, 130.0, 8, Sync::NextBar)],
+            sr as u64 * 40,
+        );
+        let beats: Vec<&MusicEvent> = events
+            .iter()
+            .filter(|e| e.kind == EventKind::Beat)
+            .collect();
+        let t0 = 2.4;
+        let (l, d) = (8.0, 30.0);
+        let ramp_secs = 60.0 * l / d * (130.0f64 / 100.0).ln();
+        let mut checked = 0;
+        for (j, e) in beats.iter().enumerate() {
+            // Closed form: t(k) = 60·L/Δ·ln(1 + Δ·k/(L·bpm0)) in the ramp, then 60/130 a beat.
+            let secs = if j < 4 {
+                j as f64 * 0.6
+            } else {
+                let k = (j - 4) as f64;
+                t0 + if k <= l {
+                    60.0 * l / d * (1.0 + d * k / (l * 100.0)).ln()
+                } else {
+                    ramp_secs + (k - l) * 60.0 / 130.0
+                }
+            };
+            let exact = (secs * sr as f64).round() as u64;
+            assert_eq!(e.frame, exact, "{sr} Hz, beat {j} at {secs} s");
+            assert_eq!(e.position.beat as usize, j % 4 + 1, "{sr} Hz, beat {j}");
+            assert_eq!(e.position.bar as usize, j / 4 + 1, "{sr} Hz, beat {j}");
+            checked += 1;
+        }
+        assert!(checked > 70, "only {checked} beats");
+        // Markers and loop seams follow the new grid: the marker (bar 4 beat 3) sits on the
+        // beat of bar 4 beat 3, and the second pass starts on the beat that is bar 5.
+        let marker = events
+            .iter()
+            .find(|e| matches!(e.kind, EventKind::Marker { .. }))
+            .unwrap();
+        assert_eq!(marker.frame, beats[4 * 3 + 2].frame, "{sr} Hz marker");
+        let bar5 = beats[16].frame;
+        assert_eq!(beats[16].cue_bar, 1);
+        assert!(
+            events
+                .iter()
+                .any(|e| e.kind == EventKind::Bar && e.frame == bar5)
+        );
+    }
+}
+
+#[test]
+fn a_tempo_cue_on_a_beat_moves_only_what_follows_it() {
+    let score = Arc::new(Score::from_ron(RAMP_SCORE, None).unwrap());
+    let sr = 48_000;
+    let (_, plain) = plan(&score, sr, &[], sr as u64 * 20);
+    // At bar 2 beat 3 (next beat after 3.5 s): jump to 125 BPM.
+    let (_, events) = plan(
+        &score,
+        sr,
+        &[tempo(168_000, 125.0, 0, Sync::NextBeat)],
+        sr as u64 * 20,
+    );
+    let beats = |ev: &[MusicEvent]| -> Vec<(u64, Position)> {
+        ev.iter()
+            .filter(|e| e.kind == EventKind::Beat)
+            .map(|e| (e.frame, e.position))
+            .collect()
+    };
+    let (a, b) = (beats(&plain), beats(&events));
+    // 3.5 s is beat 5.83: the change is at beat 6 (bar 2 beat 3, 3.6 s).
+    assert_eq!(a[..7], b[..7]);
+    assert_eq!(b[6].0, 172_800);
+    for (k, (f, _)) in b[6..30].iter().enumerate() {
+        assert_eq!(
+            *f,
+            172_800 + (k as f64 * 0.48 * sr as f64).round() as u64,
+            "beat {k}"
+        );
+    }
+    // The bar count carries on through the change inside bar 2.
+    assert_eq!(b[8].1, Position::bar(3));
+}
+
+const VARIANT_SCORE: &str = r#"Score(name: "variants", tempo: (bpm: 100.0), initial_cue: "slow",
+    cues: [
+        (name: "slow", bars: 8, looping: true, pickup_beats: 1,
+         tempo_variants: [(bpm: 140.0, cue: "fast")],
+         layers: [(name: "s", source: Silence)]),
+        (name: "fast", tempo: Some((bpm: 140.0)), bars: 8, looping: true, pickup_beats: 1,
+         tempo_variants: [(bpm: 100.0, cue: "slow")],
+         layers: [(name: "f", source: Silence)]),
+    ])"#;
+
+#[test]
+fn a_tempo_variant_entered_from_bar_3_beat_2_starts_its_own_bar_3_beat_2() {
+    let score = Arc::new(Score::from_ron(VARIANT_SCORE, None).unwrap());
+    for sr in [44_100u32, 48_000] {
+        let slow = TempoMap::constant(sr, 0, 100.0, 4);
+        let pickup_slow = timing::pickup_frames(&score, &score.cues[0], sr);
+        // The slow cue's bar 1 is at frame 0 (its pickup is part of its stems), so bar 3 beat
+        // 1 and a half is at 8.5 beats.
+        let asked = (8.5 * 0.6 * sr as f64) as u64;
+        let at = slow.frame_at(Position {
+            bar: 3,
+            beat: 2,
+            tick: 0,
+        }) as u64;
+        let (actions, events) = plan(
+            &score,
+            sr,
+            &[tempo(asked, 140.0, 0, Sync::NextBeat)],
+            sr as u64 * 12,
+        );
+        let started = events
+            .iter()
+            .find(|e| e.kind == EventKind::CueStarted { cue: 1 })
+            .expect("the variant starts");
+        assert_eq!(started.frame, at, "{sr} Hz");
+        let fast = timing::cue_map(&score, &score.cues[1], sr);
+        let pickup_fast = timing::pickup_frames(&score, &score.cues[1], sr);
+        let want = pickup_fast
+            + fast.frame_at(Position {
+                bar: 3,
+                beat: 2,
+                tick: 0,
+            });
+        let start = actions
+            .iter()
+            .find_map(|a| match a.kind {
+                ActionKind::Start {
+                    source: SourceRef::Layer { cue: 1, .. },
+                    offset,
+                    ..
+                } => Some((a.frame, offset)),
+                _ => None,
+            })
+            .expect("the variant's layer starts");
+        assert_eq!(
+            start,
+            (at, want as u64),
+            "{sr} Hz: frame and offset into its stems"
+        );
+        assert!(pickup_slow > 0);
+        // Its grid: bar 3 beat 2 on the frame, then 140 BPM beats, bar 4 after three of them.
+        let next: Vec<&MusicEvent> = events
+            .iter()
+            .filter(|e| e.kind == EventKind::Beat && e.frame >= at)
+            .take(4)
+            .collect();
+        assert_eq!((next[0].cue_bar, next[0].position.beat), (3, 2));
+        let beat = 60.0 / 140.0 * sr as f64;
+        for (k, e) in next.iter().enumerate() {
+            assert!((e.frame as f64 - (at as f64 + k as f64 * beat)).abs() <= 0.5);
+        }
+        assert_eq!((next[3].cue_bar, next[3].position.beat), (4, 1));
+        // Global bars carry on: still bar 3.
+        assert_eq!(next[0].position.bar, 3);
+    }
+}
+
+/// A click every beat at 120 BPM: a 1 kHz burst (2 ms attack, 25 ms decay), 8 bars.
+fn click_track(sr: u32) -> Vec<[f32; 2]> {
+    let beat = sr as usize / 2;
+    (0..beat * 32)
+        .map(|i| {
+            let t = (i % beat) as f32 / sr as f32;
+            let env = if t < 0.002 {
+                t / 0.002
+            } else {
+                (-(t - 0.002) / 0.025).exp()
+            };
+            let x = 0.5 * env * (std::f32::consts::TAU * 1000.0 * t).sin();
+            [x, x]
+        })
+        .collect()
+}
+
+/// Onsets: where a 1 ms envelope first rises above a quarter of the track's peak after at least
+/// 100 ms below it, refined to the first frame above an eighth.
+fn detect_onsets(x: &[[f32; 2]], sr: u32) -> Vec<f64> {
+    let hop = sr as usize / 1000;
+    let env: Vec<f32> = x
+        .chunks(hop)
+        .map(|c| c.iter().map(|f| f[0].abs()).fold(0.0, f32::max))
+        .collect();
+    let peak = env.iter().copied().fold(0.0, f32::max);
+    let mut out = Vec::new();
+    let mut quiet = 100;
+    for (i, &e) in env.iter().enumerate() {
+        if e > peak / 4.0 && quiet >= 100 {
+            let from = i.saturating_sub(3) * hop;
+            let first = (from..(i + 1) * hop)
+                .find(|&k| x[k][0].abs() > peak / 8.0)
+                .unwrap_or(i * hop);
+            out.push(first as f64 / sr as f64);
+            quiet = 0;
+        } else if e < peak / 4.0 {
+            quiet += 1;
+        } else {
+            quiet = 0;
+        }
+    }
+    out
+}
+
+/// The frequency of the largest spectral peak (1 Hz bins, Hann window).
+fn spectral_peak(x: &[[f32; 2]], sr: u32) -> f64 {
+    let n = sr as usize;
+    let mut planner = realfft::RealFftPlanner::<f64>::new();
+    let fft = planner.plan_fft_forward(n);
+    let mut input: Vec<f64> = (0..n)
+        .map(|i| {
+            let w = 0.5 - 0.5 * (std::f64::consts::TAU * i as f64 / n as f64).cos();
+            x[i][0] as f64 * w
+        })
+        .collect();
+    let mut spec = fft.make_output_vec();
+    fft.process(&mut input, &mut spec).unwrap();
+    let (bin, _) = spec
+        .iter()
+        .enumerate()
+        .skip(20)
+        .map(|(i, c)| (i, c.norm()))
+        .fold((0, 0.0), |b, c| if c.1 > b.1 { c } else { b });
+    bin as f64 * sr as f64 / n as f64
+}
+
+#[test]
+fn a_recorded_click_stem_follows_a_tempo_cue_to_132_bpm_at_its_own_pitch() {
+    let sr = 48_000;
+    let dir = temp_dir("tempo-click");
+    write_stem(&dir, "click.wav", &click_track(sr), sr);
+    let src = r#"Score(name: "click", tempo: (bpm: 120.0), initial_cue: "c",
+        cues: [(name: "c", bars: 8, looping: true, layers: [(name: "k", source: File("click.wav"))])])"#;
+    let (score, bank) = load(src, &dir, sr);
+    // Asked at 1 s; from bar 2 (2 s) the grid is 132 BPM.
+    let change = 2.0;
+    let beat = 60.0 / 132.0;
+    let beats = 32 * 4;
+    let secs = change + beats as f64 * beat + 1.0;
+    let inputs = [tempo(sr as u64, 132.0, 0, Sync::NextBar)];
+    let opts = RenderOptions {
+        frames: (secs * sr as f64) as u64,
+        ..RenderOptions::default()
+    };
+    let out = render(score.clone(), bank.clone(), &inputs, &opts);
+    let onsets = detect_onsets(&out.mix, sr);
+    for a in out
+        .actions
+        .iter()
+        .filter(|a| a.frame > 700_000 && a.frame < 710_000)
+    {
+        eprintln!("{a:?}");
+    }
+    // Before the change: the plain stem, on the 120 BPM grid (the detector's own reference).
+    let bias: Vec<f64> = (0..4)
+        .map(|k| {
+            let want = k as f64 * 0.5;
+            onsets
+                .iter()
+                .map(|o| o - want)
+                .fold(f64::MAX, |m, d| if d.abs() < m.abs() { d } else { m })
+        })
+        .collect();
+    for b in &bias {
+        assert!(b.abs() < 0.002, "plain clicks detected {b} s off the grid");
+    }
+    let mut worst = 0.0f64;
+    for k in 0..beats {
+        let want = change + k as f64 * beat;
+        let err = onsets
+            .iter()
+            .map(|o| o - want)
+            .fold(f64::MAX, |m, d| if d.abs() < m.abs() { d } else { m });
+        worst = worst.max(err.abs());
+        assert!(
+            err.abs() <= 0.005,
+            "beat {k} after the change: onset {:.2} ms off the 132 BPM grid",
+            err * 1000.0
+        );
+    }
+    // One onset per beat, none extra.
+    let after = onsets
+        .iter()
+        .filter(|&&o| o > change - 0.1 && o < change + (beats as f64 - 0.5) * beat)
+        .count();
+    assert_eq!(after, beats, "onsets after the change");
+    // The pitch is the stem's: 1 kHz within 1 % over a second of stretched clicks.
+    let at = ((change + 40.0 * beat) * sr as f64) as usize;
+    let hz = spectral_peak(&out.mix[at..at + sr as usize], sr);
+    assert!((hz - 1000.0).abs() <= 10.0, "spectral peak {hz} Hz");
+    eprintln!(
+        "click stem at 132 BPM: worst onset error {:.2} ms, peak {hz} Hz",
+        worst * 1000.0
+    );
+    // The same render twice is bit-identical (the stretcher included).
+    let again = render(score, bank, &inputs, &opts);
+    assert!(again.mix == out.mix, "two renders differ");
+}
