@@ -275,7 +275,10 @@ fn transition_storm_has_no_clicks_no_overs_and_no_nan() {
         .count();
     let tempo_changes = count(|k| matches!(k, EventKind::TempoChanged { .. }));
     println!("storm: {tempo_changes} tempo changes, {warps} warps of stretched voices");
-    assert!(tempo_changes > 20 && warps > 100, "the storm must change tempo");
+    assert!(
+        tempo_changes > 20 && warps > 100,
+        "the storm must change tempo"
+    );
     let anywhere = largest_jump(&r.mix, 1);
     let mid_stem = r
         .actions

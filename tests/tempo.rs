@@ -351,3 +351,191 @@ fn a_recorded_click_stem_follows_a_tempo_cue_to_132_bpm_at_its_own_pitch() {
     let again = render(score, bank, &inputs, &opts);
     assert!(again.mix == out.mix, "two renders differ");
 }
+
+/// Energy per pitch class (0 = C) of `x` between 60 Hz and 1 kHz.
+fn chroma(x: &[[f32; 2]], sr: u32) -> [f64; 12] {
+    let n = x.len().next_power_of_two() / 2;
+    let mut planner = realfft::RealFftPlanner::<f64>::new();
+    let fft = planner.plan_fft_forward(n);
+    let mut input: Vec<f64> = (0..n)
+        .map(|i| {
+            let w = 0.5 - 0.5 * (std::f64::consts::TAU * i as f64 / n as f64).cos();
+            (x[i][0] + x[i][1]) as f64 * w
+        })
+        .collect();
+    let mut spec = fft.make_output_vec();
+    fft.process(&mut input, &mut spec).unwrap();
+    let mut c = [0.0; 12];
+    for (i, v) in spec.iter().enumerate() {
+        let hz = i as f64 * sr as f64 / n as f64;
+        if (60.0..1000.0).contains(&hz) {
+            let midi = 69.0 + 12.0 * (hz / 440.0).log2();
+            c[(midi.round() as i64).rem_euclid(12) as usize] += v.norm_sqr();
+        }
+    }
+    c
+}
+
+#[test]
+fn the_noir_swell_sounds_a7_and_fits_one_bar_of_the_132_bpm_chase() {
+    let sr = 48_000;
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scores/noir.score.ron");
+    let score = Arc::new(Score::load(&path).unwrap());
+    let bank = Arc::new(
+        leitmotif_engine::SourceBank::load(
+            &score,
+            &leitmotif_engine::BankOptions::for_score(&path, sr),
+        )
+        .unwrap(),
+    );
+    let swell = score
+        .segments
+        .iter()
+        .position(|s| s.name == "swell")
+        .unwrap();
+    let pad = score.segments[swell]
+        .layers
+        .iter()
+        .position(|l| l.name == "pad")
+        .unwrap();
+    // The segment's own chords: A7 (A, C♯, E, G), not the key's tonic (D minor).
+    let Some(leitmotif_engine::Clip::Memory(stem)) = bank.get(SourceRef::SegmentLayer {
+        segment: swell as u16,
+        layer: pad as u16,
+    }) else {
+        panic!("the swell's pad is generated in memory");
+    };
+    let c = chroma(&stem.frames, sr);
+    let mut order: Vec<usize> = (0..12).collect();
+    order.sort_by(|a, b| c[*b].total_cmp(&c[*a]));
+    let mut top: Vec<usize> = order[..4].to_vec();
+    top.sort();
+    assert_eq!(
+        top,
+        vec![1, 4, 7, 9],
+        "strongest pitch classes {order:?} (chroma {c:?})"
+    );
+
+    // Entered from the chase (132 BPM): it lasts one bar at 132 BPM, and its riser plays to
+    // its end within that bar.
+    let chase = score.cue_index("chase").unwrap();
+    let resolution = score.cue_index("resolution").unwrap();
+    let inputs = [
+        TimedInput {
+            frame: 0,
+            input: Input::StartCue(chase),
+        },
+        TimedInput {
+            frame: 5 * sr as u64,
+            input: Input::RequestCue(resolution),
+        },
+    ];
+    let opts = RenderOptions {
+        frames: 12 * sr as u64,
+        stems: true,
+        ..RenderOptions::default()
+    };
+    let out = render(score.clone(), bank.clone(), &inputs, &opts);
+    let left = out
+        .events
+        .iter()
+        .find(|e| {
+            e.kind
+                == EventKind::TransitionStarted {
+                    from: chase as u16,
+                    to: resolution as u16,
+                }
+        })
+        .expect("the chase is left")
+        .frame;
+    let arrived = out
+        .events
+        .iter()
+        .find(|e| {
+            e.kind
+                == EventKind::CueStarted {
+                    cue: resolution as u16,
+                }
+        })
+        .expect("the resolution starts")
+        .frame;
+    let bar = 4.0 * 60.0 / 132.0 * sr as f64;
+    assert!(
+        ((arrived - left) as f64 - bar).abs() <= 1.0,
+        "the swell lasts {} frames, one bar at 132 BPM is {bar}",
+        arrived - left
+    );
+    let riser = score.segments[swell]
+        .layers
+        .iter()
+        .position(|l| l.name == "riser")
+        .unwrap();
+    let voice = out
+        .actions
+        .iter()
+        .find_map(|a| match a.kind {
+            ActionKind::Start {
+                voice,
+                source: SourceRef::SegmentLayer { segment, layer },
+                ..
+            } if segment as usize == swell && layer as usize == riser => Some(voice),
+            _ => None,
+        })
+        .expect("the riser starts");
+    let (at, source, rate) = out
+        .actions
+        .iter()
+        .filter(|a| a.frame < arrived)
+        .filter_map(|a| match a.kind {
+            ActionKind::Warp {
+                voice: v,
+                source,
+                rate,
+            } if v == voice => Some((a.frame, source, rate)),
+            _ => None,
+        })
+        .last()
+        .expect("the riser is stretched to the chase's tempo");
+    let heard_at_arrival = source + rate * (arrived - at) as f64;
+    let material = timing::segment_audio_frames(&score, 1, sr) as f64;
+    assert!(
+        (heard_at_arrival - material).abs() <= 2.0,
+        "at the resolution's bar 1 the riser is {heard_at_arrival} frames in, of {material}"
+    );
+    // And it is heard rising: the last quarter of the bar is louder than the first.
+    let tap = out.stem_names.iter().position(|n| n == "riser").unwrap();
+    let rms = |a: u64, b: u64| {
+        let w = &out.stems[tap][a as usize..b as usize];
+        (w.iter().map(|f| f[0] * f[0] + f[1] * f[1]).sum::<f32>() / w.len() as f32).sqrt()
+    };
+    let q = (arrived - left) / 4;
+    let (first, last) = (rms(left, left + q), rms(arrived - q, arrived));
+    // The riser's own last quarter, for its level.
+    let Some(leitmotif_engine::Clip::Memory(st)) = bank.get(SourceRef::SegmentLayer {
+        segment: swell as u16,
+        layer: riser as u16,
+    }) else {
+        panic!("the riser is generated in memory");
+    };
+    let n = st.frames.len();
+    let own = (st.frames[3 * n / 4..]
+        .iter()
+        .map(|f| f[0] * f[0] + f[1] * f[1])
+        .sum::<f32>()
+        / (n - 3 * n / 4) as f32)
+        .sqrt();
+    let eighths: Vec<f32> = (0..8)
+        .map(|k| {
+            let a = left + k * (arrived - left) / 8;
+            rms(a, a + (arrived - left) / 8)
+        })
+        .collect();
+    assert!(
+        eighths.windows(2).all(|w| w[1] > w[0]) && last > 10.0 * first,
+        "the riser does not rise over the bar: {eighths:?}"
+    );
+    assert!(
+        last > 0.5 * own,
+        "the riser's last quarter is heard at {last}, its own level is {own}"
+    );
+}

@@ -23,9 +23,12 @@ pub fn to_stem(buf: &StereoBuffer, frames: usize) -> Stem {
     Stem { frames: out }
 }
 
+/// Renders a generated part: over its cue's chords (or `chords`, a segment's own; none: a
+/// progression generated in the key), at the cue's tempo or the score's.
 pub(super) fn render(
     score: &Score,
     cue: Option<&Cue>,
+    chords: Option<&[String]>,
     g: &Generated,
     item: &str,
     frames: usize,
@@ -53,7 +56,7 @@ pub(super) fn render(
         bars,
         pickup_beats: cue.map_or(0, |c| c.pickup_beats),
         tail_beats: cue.map_or(0, |c| c.tail_beats),
-        chords: cue.map_or(&empty[..], |c| c.chords.as_slice()),
+        chords: chords.unwrap_or_else(|| cue.map_or(&empty[..], |c| c.chords.as_slice())),
         key: cue.and_then(|c| c.key.as_deref()).or(score.key.as_deref()),
         theme,
         seed: leitmotif_core::timing::seed::layer(score.seed, g.seed),

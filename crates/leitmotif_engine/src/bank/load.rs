@@ -21,6 +21,8 @@ struct Job<'a> {
     load: Load,
     item: String,
     frames: usize,
+    /// A segment's own chords (cue layers use their cue's).
+    chords: Option<&'a [String]>,
 }
 
 pub(super) fn load(score: &Score, opts: &BankOptions) -> Result<SourceBank, LoadError> {
@@ -34,6 +36,7 @@ pub(super) fn load(score: &Score, opts: &BankOptions) -> Result<SourceBank, Load
                 load: layer.load,
                 item: format!("cue \"{}\", layer \"{}\"", cue.name, layer.name),
                 frames,
+                chords: None,
             });
         }
     }
@@ -46,6 +49,7 @@ pub(super) fn load(score: &Score, opts: &BankOptions) -> Result<SourceBank, Load
                 load: layer.load,
                 item: format!("segment \"{}\", layer \"{}\"", seg.name, layer.name),
                 frames,
+                chords: Some(&seg.chords),
             });
         }
     }
@@ -57,6 +61,7 @@ pub(super) fn load(score: &Score, opts: &BankOptions) -> Result<SourceBank, Load
                 load: v.load,
                 item: format!("stinger \"{}\", variation {}", st.name, i + 1),
                 frames: timing::stinger_frames(score, v.beats, opts.sample_rate),
+                chords: None,
             });
         }
     }
@@ -76,9 +81,7 @@ pub(super) fn load(score: &Score, opts: &BankOptions) -> Result<SourceBank, Load
         .filter(|(i, _)| first[*i] == *i)
         .map(|(_, j)| j)
         .collect();
-    let made = make_all(&unique, |j| {
-        load_source(score, j.cue, j.source, j.load, &j.item, j.frames, opts)
-    });
+    let made = make_all(&unique, |j| load_source(score, j, opts));
     let slot: Vec<usize> = first
         .iter()
         .map(|&f| {
@@ -222,19 +225,22 @@ fn check_lengths(cue: &Cue, stems: &[Clip], opts: &BankOptions) -> Result<(), Lo
     Ok(())
 }
 
-fn load_source(
-    score: &Score,
-    cue: Option<&Cue>,
-    source: &Source,
-    load: Load,
-    item: &str,
-    frames: usize,
-    opts: &BankOptions,
-) -> Result<Clip, LoadError> {
+fn load_source(score: &Score, job: &Job<'_>, opts: &BankOptions) -> Result<Clip, LoadError> {
+    let Job {
+        cue,
+        source,
+        load,
+        ref item,
+        frames,
+        chords,
+    } = *job;
+    let item = item.as_str();
     match source {
         Source::Silence => Ok(Clip::Memory(Arc::new(Stem::silence(frames)))),
-        Source::Generated(g) => generated::render(score, cue, g, item, frames, opts.sample_rate)
-            .map(|s| Clip::Memory(Arc::new(s))),
+        Source::Generated(g) => {
+            generated::render(score, cue, chords, g, item, frames, opts.sample_rate)
+                .map(|s| Clip::Memory(Arc::new(s)))
+        }
         Source::File(asked) => {
             let rel = Path::new(asked);
             let escapes =
