@@ -1,14 +1,92 @@
-//! The audio-thread path (`MusicSound::render`: ring-buffer intake, mixing, limiter) neither
-//! allocates nor frees, checked by `assert_no_alloc`'s global allocator.
+//! The audio-thread path (`MusicSound::render`: ring-buffer intake, mixing, time-stretching,
+//! limiter) neither allocates nor frees, checked by `assert_no_alloc`'s global allocator for
+//! Rust code and by a counting `malloc` in front of libc's for the C++ of the time-stretcher.
 
 mod common;
 
 use assert_no_alloc::{AllocDisabler, assert_no_alloc};
 use common::*;
-use leitmotif_core::conductor::{Input, TimedInput};
+use leitmotif_core::conductor::{ActionKind, Input, TimedInput};
+use leitmotif_core::score::Sync;
 
 #[global_allocator]
 static ALLOCATOR: AllocDisabler = AllocDisabler;
+
+/// The time-stretcher (Signalsmith Stretch) is C++: it allocates through `malloc`, which
+/// Rust's global allocator never sees. This test binary defines `malloc`, `calloc`, `realloc`
+/// and `free` itself (the dynamic linker then binds libstdc++'s `operator new` and every other
+/// caller to them), forwards to glibc's, and counts the calls made on a thread while it is
+/// armed.
+#[allow(unsafe_code)]
+mod c_heap {
+    use std::cell::Cell;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    thread_local! {
+        static ARMED: Cell<bool> = const { Cell::new(false) };
+    }
+    /// Calls made while armed.
+    pub static CALLS: AtomicUsize = AtomicUsize::new(0);
+
+    unsafe extern "C" {
+        fn __libc_malloc(n: usize) -> *mut u8;
+        fn __libc_calloc(n: usize, size: usize) -> *mut u8;
+        fn __libc_realloc(p: *mut u8, n: usize) -> *mut u8;
+        fn __libc_free(p: *mut u8);
+    }
+
+    fn note() {
+        if ARMED.with(Cell::get) {
+            CALLS.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// # Safety
+    /// The C `malloc` contract.
+    #[unsafe(no_mangle)]
+    pub unsafe extern "C" fn malloc(n: usize) -> *mut u8 {
+        note();
+        unsafe { __libc_malloc(n) }
+    }
+
+    /// # Safety
+    /// The C `calloc` contract.
+    #[unsafe(no_mangle)]
+    pub unsafe extern "C" fn calloc(n: usize, size: usize) -> *mut u8 {
+        note();
+        unsafe { __libc_calloc(n, size) }
+    }
+
+    /// # Safety
+    /// The C `realloc` contract.
+    #[unsafe(no_mangle)]
+    pub unsafe extern "C" fn realloc(p: *mut u8, n: usize) -> *mut u8 {
+        note();
+        unsafe { __libc_realloc(p, n) }
+    }
+
+    /// # Safety
+    /// The C `free` contract.
+    #[unsafe(no_mangle)]
+    pub unsafe extern "C" fn free(p: *mut u8) {
+        if !p.is_null() {
+            note();
+        }
+        unsafe { __libc_free(p) }
+    }
+
+    /// Runs `f` with this thread's C heap calls counted.
+    pub fn counted<R>(f: impl FnOnce() -> R) -> R {
+        ARMED.with(|a| a.set(true));
+        let r = f();
+        ARMED.with(|a| a.set(false));
+        r
+    }
+
+    pub fn calls() -> usize {
+        CALLS.load(Ordering::Relaxed)
+    }
+}
 
 #[test]
 fn render_path_does_not_allocate() {
@@ -49,10 +127,16 @@ fn render_without_allocating(mode: &str) {
     assert_eq!(bank.streams(), mode == "Stream");
     let (mut session, mut sound, _) = leitmotif_engine::Session::new(score, bank, 3);
     for k in 0..200u64 {
-        let input = match k % 4 {
+        let input = match k % 5 {
             0 => Input::SetParameter(0, (k % 10) as f32 / 10.0),
             1 => Input::RequestCue((k % 2) as usize),
             2 => Input::Stinger(0),
+            // Tempo cues: jumps and ramps, so voices play through their stretchers.
+            3 => Input::TempoCue {
+                bpm: [132.0, 108.0, 120.0, 150.0][(k / 5 % 4) as usize],
+                ramp_beats: (k % 3) as u32 * 2,
+                sync: Sync::NextBeat,
+            },
             _ => Input::SetDialogue((k % 3) as f32 / 2.0),
         };
         session.push(TimedInput {
@@ -63,13 +147,43 @@ fn render_without_allocating(mode: &str) {
     let mut buf = vec![[0.0f32; 2]; 512];
     let mut pos = 0u64;
     let mut peak = 0.0f32;
+    let mut warps = 0;
+    let before = c_heap::calls();
     while pos < 800_000 {
         session.plan(pos + 512); // control side: may allocate
-        assert_no_alloc(|| sound.render(&mut buf)); // audio side: must not
+        warps += session
+            .actions()
+            .iter()
+            .filter(|a| matches!(a.kind, ActionKind::Warp { .. }))
+            .count();
+        // Audio side: must not, in Rust or in C++.
+        c_heap::counted(|| assert_no_alloc(|| sound.render(&mut buf)));
         peak = buf.iter().fold(peak, |m, f| m.max(f[0].abs()));
         pos += 512;
     }
     assert!(peak > 0.01, "something played");
+    assert!(
+        warps > 100,
+        "the tempo cues must stretch voices ({warps} warps)"
+    );
+    assert_eq!(
+        c_heap::calls() - before,
+        0,
+        "the audio side called malloc/free (C++: the time-stretcher)"
+    );
+}
+
+/// The counter sees C++ allocations: making a stretcher (`new` in libstdc++) is counted.
+#[test]
+fn c_heap_counter_sees_cpp_new() {
+    let before = c_heap::calls();
+    let st = c_heap::counted(|| leitmotif_engine::stretch::Stretcher::new(48_000));
+    let made = c_heap::calls() - before;
+    drop(st);
+    eprintln!("making a stretcher: {made} C heap calls");
+    // Its Rust side makes three buffers (five calls with the two it frees); the rest are the
+    // C++ library's own `new`s.
+    assert!(made > 20, "making a stretcher counted {made} C heap calls");
 }
 
 #[test]
