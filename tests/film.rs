@@ -140,6 +140,69 @@ fn spotted_cues_start_on_their_frame_and_hits_land_on_the_frame() {
     assert!(peak > 0.05 && peak <= 1.0 && r.mix.iter().all(|f| f[0].is_finite()));
 }
 
+/// A spotting list's tempo entry changes the tempo of what plays on its frame: the change is
+/// reported there and the beats after it are 100 BPM apart.
+#[test]
+fn a_spotted_tempo_change_moves_the_grid_on_its_frame() {
+    let rate = FrameRate::FPS_24;
+    let opts = ParseOptions {
+        lenient: false,
+        rate: Some(rate),
+    };
+    let cut = parse_str(&edl(), Format::Edl, &opts).unwrap();
+    let spotting = r#"Spotting(
+        cues: [(cue: "calm", at: "01:00:00:00")],
+        tempo: [(at: "01:00:10:00", bpm: 100.0)],
+    )"#;
+    let sp = parse_spotting_str_at(spotting, false, rate, None, timeline_start(&cut)).unwrap();
+    let score_path = root().join("scores/noir.score.ron");
+    let score = Score::load(&score_path).unwrap();
+    let film_opts = FilmOptions {
+        tail_seconds: 1.0,
+        ..FilmOptions::default()
+    };
+    let film = score_film(&cut, score, &sp, &score_path, &film_opts, None).unwrap();
+    let r = &film.render;
+    let at = 10 * 24 * 2000u64;
+    let change = r
+        .events
+        .iter()
+        .find(|e| matches!(e.kind, EventKind::TempoChanged { .. }))
+        .expect("the tempo change is reported");
+    assert_eq!(
+        (change.frame, change.kind),
+        (
+            at,
+            EventKind::TempoChanged {
+                millibpm: 100_000,
+                ramp_beats: 0
+            }
+        )
+    );
+    let beats: Vec<u64> = r
+        .events
+        .iter()
+        .filter(|e| e.kind == EventKind::Beat && e.frame > at)
+        .map(|e| e.frame)
+        .take(40)
+        .collect();
+    assert_eq!(beats.len(), 40);
+    assert!(beats[0] - at <= 28_800);
+    for w in beats.windows(2) {
+        assert!(
+            (w[1] - w[0]).abs_diff(28_800) <= 1,
+            "beats {} apart",
+            w[1] - w[0]
+        );
+    }
+    let warps = r
+        .actions
+        .iter()
+        .filter(|a| matches!(a.kind, leitmotif_core::conductor::ActionKind::Warp { .. }))
+        .count();
+    assert!(warps > 0, "the stems follow the new tempo");
+}
+
 #[test]
 fn the_demo_cut_list_and_spotting_list_parse() {
     let rate: FrameRate = "29.97df".parse().unwrap();

@@ -55,6 +55,10 @@
 //!
 //! A column that does not apply to the row's kind must be empty.
 //!
+//! A `tempo` entry changes the tempo of the music playing at its time, on that frame: its grid
+//! (beats, bars, later sync points) follows and its stems are time-stretched to the new tempo
+//! (see "Tempo cues" in `docs/score-format.md`).
+//!
 //! Cue and parameter names are not checked against a score here; every entry
 //! keeps its 1-based source `line` so the caller can report one that is not.
 //! Entries come back sorted by time (stable, so equal times keep file order).

@@ -40,7 +40,9 @@ pub fn check_spotting(sp: &SpottingList, score: &Score, file: &Path) -> Result<(
 
 /// The conductor inputs for placed cues (started early by their pickup and any bridge before
 /// bar 1, so bar 1 lands on the spotted frame), parameter changes (ramps stepped every
-/// 100 ms) and hits (the score's first `Immediate` stinger on each), in frame order.
+/// 100 ms), tempo changes (a tempo cue on the frame: the playing cue's grid changes there and
+/// its stems are stretched to it) and hits (the score's first `Immediate` stinger on each),
+/// in frame order.
 pub(crate) fn inputs(
     score: &Score,
     sp: &SpottingList,
@@ -96,6 +98,16 @@ pub(crate) fn inputs(
                 });
             }
         }
+    }
+    for t in &sp.tempo {
+        v.push(TimedInput {
+            frame: sample_of(rate, t.at, sr).max(0) as u64,
+            input: Input::TempoCue {
+                bpm: t.bpm,
+                ramp_beats: 0,
+                sync: SyncPoint::Immediate,
+            },
+        });
     }
     if let Some(si) = score
         .stingers
