@@ -1,0 +1,149 @@
+#![allow(missing_docs, reason = "criterion macros generate undocumented items")]
+//! The cost of following a tempo cue: one time-stretched stem against the same stem played
+//! plainly, in the same run; and the 512-frame block time of 64 voices of which 8 are
+//! stretched (p50/p99 against the block's real-time budget).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use leitmotif_core::Score;
+use leitmotif_core::conductor::{Input, TimedInput};
+use leitmotif_core::score::Sync;
+use leitmotif_engine::{Clip, MusicSound, Session, SourceBank, Stem};
+
+const SR: u32 = 48_000;
+
+/// 60 s of a chord with a little noise (what a phase vocoder has to track).
+fn material(seed: u32) -> Vec<[f32; 2]> {
+    let mut x = seed.wrapping_mul(747_796_405).wrapping_add(1);
+    (0..60 * SR as usize)
+        .map(|i| {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            let t = i as f32 / SR as f32;
+            let tone = [220.0f32, 277.2, 329.6]
+                .iter()
+                .map(|f| (std::f32::consts::TAU * f * t).sin())
+                .sum::<f32>();
+            let s = 0.05 * tone + (x as f32 / u32::MAX as f32 - 0.5) * 0.01;
+            [s, s * 0.9]
+        })
+        .collect()
+}
+
+/// A cue of `layers` stems (tempo 120), and `bed` one-shot stingers of 60 s started at once
+/// (plain voices beside the cue's); with `stretch`, a tempo cue to 132 BPM on the next beat.
+fn session(layers: usize, bed: usize, stretch: bool) -> (Session, MusicSound) {
+    let list: Vec<String> = (0..layers)
+        .map(|i| format!("(name: \"l{i}\", source: Silence)"))
+        .collect();
+    let stingers: Vec<String> = (0..bed)
+        .map(|i| format!("(name: \"s{i}\", sync: Immediate, variations: [(source: Silence)])"))
+        .collect();
+    let src = format!(
+        "Score(name: \"b\", tempo: (bpm: 120.0), initial_cue: \"a\", ducking: (stinger_db: 0.0),
+          cues: [(name: \"a\", bars: 30, layers: [{}])], stingers: [{}])",
+        list.join(","),
+        stingers.join(",")
+    );
+    let score = Arc::new(Score::from_ron(&src, None).unwrap());
+    let mut bank = SourceBank::load(
+        &score,
+        &leitmotif_engine::BankOptions::for_score(std::path::Path::new("b.score.ron"), SR),
+    )
+    .unwrap();
+    let clip = |i: usize| {
+        Clip::Memory(Arc::new(Stem {
+            frames: material(i as u32),
+        }))
+    };
+    bank.layers[0] = (0..layers).map(clip).collect();
+    for (i, s) in bank.stingers.iter_mut().enumerate() {
+        s[0] = clip(100 + i);
+    }
+    let (mut s, sound, _) = Session::new(score, Arc::new(bank), 0);
+    for i in 0..bed {
+        s.push(TimedInput {
+            frame: 0,
+            input: Input::Stinger(i),
+        });
+    }
+    if stretch {
+        s.push(TimedInput {
+            frame: 0,
+            input: Input::TempoCue {
+                bpm: 132.0,
+                ramp_beats: 0,
+                sync: Sync::NextBeat,
+            },
+        });
+    }
+    (s, sound)
+}
+
+/// Renders the first second (so the stretchers are running), then returns a closure that
+/// renders one more second each call.
+fn second(layers: usize, stretch: bool) -> impl FnMut() {
+    let (mut s, mut sound) = session(layers, 0, stretch);
+    let mut buf = vec![[0.0f32; 2]; 512];
+    let mut pos = 0u64;
+    let mut run = move |blocks: usize| {
+        for _ in 0..blocks {
+            s.plan(pos + 512);
+            sound.render(&mut buf);
+            pos += 512;
+        }
+    };
+    run(SR as usize / 512);
+    move || run(SR as usize / 512)
+}
+
+fn stretched_vs_plain(c: &mut Criterion) {
+    let mut g = c.benchmark_group("one_second_one_stem");
+    g.sample_size(10).measurement_time(Duration::from_secs(4));
+    let mut plain = second(1, false);
+    g.bench_function("plain", |b| b.iter(&mut plain));
+    let mut stretched = second(1, true);
+    g.bench_function("stretched_to_132_bpm", |b| b.iter(&mut stretched));
+    g.finish();
+}
+
+fn block_times(layers: usize, bed: usize, stretch: bool) -> Vec<Duration> {
+    let (mut s, mut sound) = session(layers, bed, stretch);
+    let mut buf = vec![[0.0f32; 2]; 512];
+    let mut pos = 0u64;
+    let mut times = Vec::new();
+    for k in 0..4_000 {
+        s.plan(pos + 512);
+        let t = Instant::now();
+        sound.render(&mut buf);
+        // From one second on: the stretchers are running.
+        if k >= 100 {
+            times.push(t.elapsed());
+        }
+        pos += 512;
+    }
+    times.sort();
+    times
+}
+
+fn block_budget(_c: &mut Criterion) {
+    let budget = Duration::from_secs_f64(512.0 / SR as f64);
+    for (name, stretch) in [("64 plain", false), ("56 plain + 8 stretched", true)] {
+        let t = block_times(8, 56, stretch);
+        let p = |q: f64| t[((t.len() - 1) as f64 * q) as usize];
+        println!(
+            "{name}: 512-frame block p50 {:?}, p99 {:?} = {:.1} % of the {:?} budget, max {:?}",
+            p(0.5),
+            p(0.99),
+            p(0.99).as_secs_f64() / budget.as_secs_f64() * 100.0,
+            budget,
+            p(1.0)
+        );
+    }
+}
+
+criterion_group!(benches, stretched_vs_plain, block_budget);
+criterion_main!(benches);
