@@ -169,7 +169,14 @@ impl Session {
                     self.join_bridge(id);
                 }
                 self.open_stream(voice, source, offset);
-                self.sources.insert(voice, source);
+                // Only layers are ever stretched (and only they are always stopped by a plan
+                // step, which forgets them again).
+                if matches!(
+                    source,
+                    SourceRef::Layer { .. } | SourceRef::SegmentLayer { .. }
+                ) {
+                    self.sources.insert(voice, source);
+                }
             }
             match a.kind {
                 ActionKind::Warp {

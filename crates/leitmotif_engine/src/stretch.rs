@@ -75,7 +75,9 @@ impl Stretcher {
     /// Runs noise through it (at a range of speeds), so that every buffer the library grows
     /// while processing — its list of spectral peaks — has grown to its largest here.
     fn warm_up(&mut self, sample_rate: u32) {
-        let n = (sample_rate as usize / 2).max(1024);
+        // A few analysis intervals of noise (the most peaks a spectrum has) are enough, and
+        // keep making a stretcher cheap (`tests/no_alloc.rs` checks the audio side after it).
+        let n = (sample_rate as usize / 6).max(1024);
         let mut x = 0x2545_F491_4F6C_DD1Du64;
         let noise: Vec<f32> = (0..2 * n)
             .map(|_| {
