@@ -539,3 +539,123 @@ fn the_noir_swell_sounds_a7_and_fits_one_bar_of_the_132_bpm_chase() {
         "the riser's last quarter is heard at {last}, its own level is {own}"
     );
 }
+
+const ENTRY_SCORE: &str = r#"Score(name: "entries", tempo: (bpm: 120.0), initial_cue: "a",
+    cues: [
+        (name: "a", bars: 4, looping: true, layers: [(name: "x", source: Silence)]),
+        (name: "b", bars: 2, looping: true, tempo: Some((bpm: 90.0, meter: (3, 4))),
+         markers: [(name: "drop", bar: 2, beat: 2)], layers: [(name: "y", source: Silence)]),
+    ],
+    transitions: [
+        (from: "a", to: "b", sync: NextBeat, enter: SamePosition),
+        (from: "b", to: "a", sync: NextBar, enter: Marker("m")),
+    ],
+)"#;
+
+#[test]
+fn transition_rules_enter_at_the_same_position_or_at_a_marker() {
+    // a → b at the same position: asked in bar 3 of a (4 bars), b (2 bars, 3/4) is entered at
+    // its bar 1 (bar 3 wraps) on the same beat; b → a enters a at its marker.
+    let src = ENTRY_SCORE.replace(
+        r#"(name: "a", bars: 4, looping: true,"#,
+        r#"(name: "a", bars: 4, looping: true, markers: [(name: "m", bar: 3, beat: 4)],"#,
+    );
+    let score = Arc::new(Score::from_ron(&src, None).unwrap());
+    let sr = 48_000;
+    // Bar 3 beat 2 and a bit of a (0.5 s beats): 9.3 beats.
+    let asked = (9.3 * 0.5 * sr as f64) as u64;
+    let (actions, events) = plan(
+        &score,
+        sr,
+        &[TimedInput {
+            frame: asked,
+            input: Input::RequestCue(1),
+        }],
+        sr as u64 * 8,
+    );
+    let at = (10.0 * 0.5 * sr as f64) as u64; // bar 3 beat 3
+    let b = events
+        .iter()
+        .find(|e| e.kind == EventKind::CueStarted { cue: 1 })
+        .unwrap();
+    assert_eq!((b.frame, b.cue_bar, b.position.beat), (at, 1, 3));
+    let offset = actions
+        .iter()
+        .find_map(|a| match a.kind {
+            ActionKind::Start {
+                source: SourceRef::Layer { cue: 1, .. },
+                offset,
+                ..
+            } => Some((a.frame, offset)),
+            _ => None,
+        })
+        .unwrap();
+    // b's bar 1 beat 3 is two of its beats (90 BPM) into its stems.
+    assert_eq!(offset, (at, (2.0 * 60.0 / 90.0 * sr as f64).round() as u64));
+    // The next beat of b is 60/90 s later and is bar 2, beat 1 of b (3/4).
+    let next = events
+        .iter()
+        .find(|e| e.kind == EventKind::Beat && e.frame > at)
+        .unwrap();
+    assert_eq!(next.frame, at + (60.0 / 90.0 * sr as f64).round() as u64);
+    assert_eq!((next.cue_bar, next.position.beat), (2, 1));
+
+    // b → a enters a at its marker (bar 3 beat 4), on b's next bar line.
+    let (actions, events) = plan(
+        &score,
+        sr,
+        &[
+            TimedInput {
+                frame: asked,
+                input: Input::RequestCue(1),
+            },
+            TimedInput {
+                frame: at + 1000,
+                input: Input::RequestCue(0),
+            },
+        ],
+        sr as u64 * 12,
+    );
+    let back = events
+        .iter()
+        .filter(|e| e.kind == EventKind::CueStarted { cue: 0 })
+        .nth(1)
+        .expect("a again");
+    let bar2_of_b = at + (60.0 / 90.0 * sr as f64).round() as u64;
+    assert_eq!(
+        (back.frame, back.cue_bar, back.position.beat),
+        (bar2_of_b, 3, 4)
+    );
+    let start = actions
+        .iter()
+        .filter(|a| a.frame == bar2_of_b)
+        .find_map(|a| match a.kind {
+            ActionKind::Start {
+                source: SourceRef::Layer { cue: 0, .. },
+                offset,
+                ..
+            } => Some(offset),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(start, (11.0 * 0.5 * sr as f64) as u64, "a's bar 3 beat 4");
+}
+
+#[test]
+fn entries_are_checked_when_the_score_loads() {
+    // A marker entry the target lacks: named, with the markers it has.
+    let e = Score::from_ron(ENTRY_SCORE, None).unwrap_err().to_string();
+    assert!(
+        e.contains("\"m\"") && e.contains("marker") && e.contains("\"a\""),
+        "{e}"
+    );
+    // An entry other than bar 1 with a bridge: refused, with a hint naming both options.
+    let with_bridge = ENTRY_SCORE
+        .replace(r#"enter: Marker("m")"#, r#"enter: Start"#)
+        .replace(
+            "enter: SamePosition)",
+            "enter: SamePosition, bridge: Generated(1))",
+        );
+    let e = Score::from_ron(&with_bridge, None).unwrap_err().to_string();
+    assert!(e.contains("bar 1") && e.contains("enter: Start"), "{e}");
+}
