@@ -485,8 +485,9 @@ fn the_noir_swell_sounds_a7_and_fits_one_bar_of_the_132_bpm_chase() {
     let (at, source, rate) = out
         .actions
         .iter()
+        .rev()
         .filter(|a| a.frame < arrived)
-        .filter_map(|a| match a.kind {
+        .find_map(|a| match a.kind {
             ActionKind::Warp {
                 voice: v,
                 source,
@@ -494,7 +495,6 @@ fn the_noir_swell_sounds_a7_and_fits_one_bar_of_the_132_bpm_chase() {
             } if v == voice => Some((a.frame, source, rate)),
             _ => None,
         })
-        .last()
         .expect("the riser is stretched to the chase's tempo");
     let heard_at_arrival = source + rate * (arrived - at) as f64;
     let material = timing::segment_audio_frames(&score, 1, sr) as f64;
@@ -658,4 +658,57 @@ fn entries_are_checked_when_the_score_loads() {
         );
     let e = Score::from_ron(&with_bridge, None).unwrap_err().to_string();
     assert!(e.contains("bar 1") && e.contains("enter: Start"), "{e}");
+}
+
+#[test]
+fn a_generated_stinger_plays_in_the_chord_and_at_the_tempo_it_lands_in() {
+    let sr = 48_000;
+    let dir = temp_dir("tempo-stinger");
+    let noir = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scores/noir.score.ron"),
+    )
+    .unwrap()
+    .replace(r#"initial_cue: "calm""#, r#"initial_cue: "chase""#);
+    let (score, bank) = load(&noir, &dir, sr);
+    let sting = score
+        .stingers
+        .iter()
+        .position(|s| s.name == "sting")
+        .unwrap();
+    // The chase (132 BPM) plays Dm C Bb A …: asked in bar 3, the stinger lands on its beat 2,
+    // over B♭ major (B♭, D, F).
+    let beat = 60.0 / 132.0 * sr as f64;
+    let inputs = [TimedInput {
+        frame: (8.4 * beat) as u64,
+        input: Input::Stinger(sting),
+    }];
+    let opts = RenderOptions {
+        frames: 8 * sr as u64,
+        stems: true,
+        ..RenderOptions::default()
+    };
+    let out = render(score.clone(), bank, &inputs, &opts);
+    let at = out
+        .events
+        .iter()
+        .find(|e| matches!(e.kind, EventKind::Stinger { .. }))
+        .expect("the stinger sounds")
+        .frame as usize;
+    assert_eq!(at, (9.0 * beat).round() as usize);
+    let tap = out.stem_names.iter().position(|n| n == "stingers").unwrap();
+    let heard = &out.stems[tap];
+    let len = (2.0 * beat).round() as usize;
+    let c = chroma(&heard[at..at + len], sr);
+    let mut order: Vec<usize> = (0..12).collect();
+    order.sort_by(|a, b| c[*b].total_cmp(&c[*a]));
+    let mut top: Vec<usize> = order[..3].to_vec();
+    top.sort();
+    assert_eq!(top, vec![2, 5, 10], "strongest pitch classes {order:?}");
+    // Two beats at 132 BPM, not at the score's 84: silent after them.
+    let energy = |w: &[[f32; 2]]| w.iter().map(|f| f[0] * f[0]).sum::<f32>();
+    assert!(energy(&heard[at..at + len]) > 1e-3);
+    assert_eq!(
+        energy(&heard[at + len + 64..at + len + sr as usize / 2]),
+        0.0
+    );
 }

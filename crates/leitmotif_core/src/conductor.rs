@@ -131,6 +131,31 @@ pub enum ActionKind {
 pub enum Job {
     /// Compose and render a generated bridge, so it is ready to start at its `start`.
     ComposeBridge(BridgeJob),
+    /// Render a generated stinger for the moment it lands: in the chord and at the tempo
+    /// playing there (recorded stingers ignore it).
+    RenderStinger(StingerJob),
+}
+
+/// A stinger that will start (voice `voice`) at `frame`, and the music under it there.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct StingerJob {
+    /// The voice its `Start` will name.
+    pub voice: VoiceId,
+    /// Stinger index.
+    pub stinger: u16,
+    /// Variation index.
+    pub variation: u16,
+    /// The cue playing under it (or being left).
+    pub cue: u16,
+    /// The segment playing under it, if one is (its chords then apply).
+    pub segment: Option<u16>,
+    /// The bar of that cue's (or segment's) body it lands in (1-based): its chord is that
+    /// bar's.
+    pub cue_bar: u32,
+    /// The tempo there.
+    pub bpm: f64,
+    /// Frame at which it starts.
+    pub frame: u64,
 }
 
 /// A generated bridge the plan will start (as [`SourceRef::Bridge`]).
@@ -278,8 +303,9 @@ pub struct Conductor {
     incoming: Option<Incoming>,
     queued: Option<usize>,
     finish_due: Option<(i64, u16, u16)>,
-    /// Stingers waiting for their sync point: (frame, stinger, variation, trigger frame).
-    stingers_due: Vec<(i64, usize, usize, i64)>,
+    /// Stingers waiting for their sync point: (frame, stinger, variation, trigger frame,
+    /// voice).
+    stingers_due: Vec<(i64, usize, usize, i64, VoiceId)>,
     /// Each cue's own grid (bar 1 at frame 0) and the score's: what stems were made on.
     cue_maps: Vec<TempoMap>,
     score_map: TempoMap,

@@ -12,6 +12,8 @@ use crate::stream::StreamClip;
 mod cache;
 pub mod decode;
 mod generated;
+
+pub(crate) use generated::render_stinger;
 mod load;
 pub mod resample;
 

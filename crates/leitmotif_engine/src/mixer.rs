@@ -39,6 +39,9 @@ pub enum Msg {
     Stream(StreamReader),
     /// A stretcher for a voice, sent before its first `Warp`.
     Stretcher(VoiceId, Box<Stretcher>),
+    /// A voice's own audio, played instead of the bank's (a generated stinger rendered for the
+    /// chord and tempo it lands in), sent before its `Start`.
+    Voice(VoiceId, Arc<Stem>),
 }
 
 /// What the audio thread is done with, handed back to the control side to drop there.
@@ -91,6 +94,8 @@ pub struct Mixer {
     streams: Vec<Option<StreamReader>>,
     /// Stretchers sent ahead of the warps that use them.
     stretchers: Vec<Option<(VoiceId, Box<Stretcher>)>>,
+    /// Voices' own audio, sent ahead of their starts.
+    voice_audio: Vec<Option<(VoiceId, Arc<Stem>)>>,
     /// Scratch for stretched voices: source frames in (pre-roll or a chunk), frames out.
     warp_in: Vec<[f32; 2]>,
     warp_out: Vec<[f32; 2]>,
@@ -123,12 +128,13 @@ impl Mixer {
             bridges: vec![(u32::MAX, None); MAX_BRIDGES],
             streams: (0..MAX_VOICES).map(|_| None).collect(),
             stretchers: (0..MAX_STRETCHERS).map(|_| None).collect(),
+            voice_audio: (0..MAX_STRETCHERS).map(|_| None).collect(),
             // The pre-roll is 150 ms; a chunk reads at most twice its length plus the lead's
             // change.
             warp_in: vec![[0.0; 2]; (sample_rate as usize / 6).max(8 * WARP_CHUNK)],
             warp_out: vec![[0.0; 2]; WARP_CHUNK],
             queue: Vec::with_capacity(4096),
-            retired: Vec::with_capacity(MAX_BRIDGES + 3 * MAX_VOICES + MAX_STRETCHERS),
+            retired: Vec::with_capacity(MAX_BRIDGES + 3 * MAX_VOICES + 2 * MAX_STRETCHERS),
             overloads: Overloads::default(),
             limiter_gain: 1.0,
             release_coeff: 1.0 - (-1.0 / (0.25 * sample_rate as f32)).exp(),
@@ -193,6 +199,11 @@ impl Mixer {
             Msg::Stretcher(voice, st) => match self.stretchers.iter().position(Option::is_none) {
                 Some(slot) => self.stretchers[slot] = Some((voice, st)),
                 None => self.retire(Retired::Stretcher(st)),
+            },
+            Msg::Voice(voice, stem) => match self.voice_audio.iter().position(Option::is_none) {
+                Some(slot) => self.voice_audio[slot] = Some((voice, stem)),
+                // The bank's audio plays instead.
+                None => self.retire(Retired::Stem(stem)),
             },
         }
     }
@@ -310,7 +321,14 @@ impl Mixer {
                 cutoff,
                 pan,
             } => {
+                let own = self
+                    .voice_audio
+                    .iter()
+                    .position(|a| a.as_ref().is_some_and(|(v, _)| *v == voice))
+                    .and_then(|slot| self.voice_audio[slot].take())
+                    .map(|(_, stem)| Audio::Memory(stem));
                 let audio = match source {
+                    _ if own.is_some() => own,
                     SourceRef::Bridge(id) => self
                         .bridges
                         .iter()

@@ -5,8 +5,9 @@ use std::sync::Arc;
 
 use leitmotif_core::Score;
 use leitmotif_core::conductor::{
-    Action, ActionKind, BridgeJob, Conductor, Job, MusicEvent, SourceRef, TimedInput,
+    Action, ActionKind, BridgeJob, Conductor, Job, MusicEvent, SourceRef, StingerJob, TimedInput,
 };
+use leitmotif_core::score::Source;
 use leitmotif_core::timing::seed;
 
 use crate::bank::{Clip, SourceBank, Stem};
@@ -48,6 +49,8 @@ pub struct Session {
     bridges: Vec<ComposedBridge>,
     /// Bridges being composed on worker threads, joined when their start is planned.
     composing: Vec<(u32, std::thread::JoinHandle<Composed>)>,
+    /// Generated stingers being rendered for where they land, by voice.
+    stingers: Vec<(u32, std::thread::JoinHandle<Option<Stem>>)>,
     seed: u64,
     /// Messages that did not fit in the ring yet.
     backlog: std::collections::VecDeque<Msg>,
@@ -85,6 +88,7 @@ impl Session {
             events: Vec::with_capacity(1024),
             bridges: Vec::new(),
             composing: Vec::new(),
+            stingers: Vec::new(),
             seed,
             backlog: std::collections::VecDeque::new(),
             jobs: Vec::new(),
@@ -153,6 +157,19 @@ impl Session {
                     let handle = std::thread::spawn(move || compose(job, &score, &bank, seed));
                     self.composing.push((job.id, handle));
                 }
+                Job::RenderStinger(job) => {
+                    let score = self.conductor.score().clone();
+                    let generated = score
+                        .stingers
+                        .get(job.stinger as usize)
+                        .and_then(|s| s.variations.get(job.variation as usize))
+                        .is_some_and(|v| matches!(v.source, Source::Generated(_)));
+                    if generated {
+                        let sr = self.bank.sample_rate;
+                        let handle = std::thread::spawn(move || stinger(job, &score, sr));
+                        self.stingers.push((job.voice, handle));
+                    }
+                }
             }
         }
         self.jobs = jobs;
@@ -165,8 +182,10 @@ impl Session {
                 ..
             } = a.kind
             {
-                if let SourceRef::Bridge(id) = source {
-                    self.join_bridge(id);
+                match source {
+                    SourceRef::Bridge(id) => self.join_bridge(id),
+                    SourceRef::Stinger { .. } => self.join_stinger(voice),
+                    _ => {}
                 }
                 self.open_stream(voice, source, offset);
                 // Only layers are ever stretched (and only they are always stopped by a plan
@@ -279,6 +298,18 @@ impl Session {
         self.send(Msg::Bridge(id, Arc::new(stem)));
     }
 
+    /// Waits for stinger voice `voice`'s audio (if it is being rendered) and sends it to the
+    /// mixer, which plays it instead of the bank's.
+    fn join_stinger(&mut self, voice: u32) {
+        let Some(k) = self.stingers.iter().position(|(v, _)| *v == voice) else {
+            return;
+        };
+        let (_, handle) = self.stingers.swap_remove(k);
+        if let Ok(Some(stem)) = handle.join() {
+            self.send(Msg::Voice(voice, Arc::new(stem)));
+        }
+    }
+
     /// Waits for every bridge still being composed (planned but never started, e.g. replaced
     /// by a later request), so [`bridges`](Self::bridges) lists all of them.
     pub fn finish_composing(&mut self) {
@@ -292,6 +323,26 @@ impl Session {
         }
         self.bridges.sort_by_key(|b| b.id);
     }
+}
+
+/// Renders a generated stinger in the chord of the bar it lands in (of the cue, or the segment,
+/// playing there) and at the tempo there; `None` when it cannot be (the bank's stays).
+fn stinger(job: StingerJob, score: &Score, sr: u32) -> Option<Stem> {
+    let variation = score
+        .stingers
+        .get(job.stinger as usize)?
+        .variations
+        .get(job.variation as usize)?;
+    let Source::Generated(g) = &variation.source else {
+        return None;
+    };
+    let chords = match job.segment {
+        Some(s) => &score.segments.get(s as usize)?.chords,
+        None => &score.cues.get(job.cue as usize)?.chords,
+    };
+    let chord = (!chords.is_empty())
+        .then(|| chords[(job.cue_bar.max(1) as usize - 1) % chords.len()].as_str());
+    crate::bank::render_stinger(score, g, chord, job.bpm, variation.beats, sr).ok()
 }
 
 /// A composed bridge: its audio (silence if composing failed) and its score.

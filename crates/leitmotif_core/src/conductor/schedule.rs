@@ -153,10 +153,9 @@ impl Conductor {
                 });
             }
             Due::Stinger(_) => {
-                let (at, s, variation, _) = self.stingers_due.remove(0);
+                let (at, s, variation, _, id) = self.stingers_due.remove(0);
                 let score = self.score.clone();
                 let st = &score.stingers[s];
-                let id = self.alloc_voice();
                 out.actions.push(Action {
                     frame: at.max(frame) as u64,
                     kind: ActionKind::Start {

@@ -35,6 +35,50 @@ pub(super) fn render(
     sample_rate: u32,
 ) -> Result<Stem, LoadError> {
     let tempo = cue.map_or(&score.tempo, |c| score.cue_tempo(c));
+    render_at(score, cue, chords, tempo, g, item, frames, sample_rate)
+}
+
+/// A generated stinger for where it lands: over `chord` (none: the key's), `beats` long at
+/// `bpm`.
+pub fn render_stinger(
+    score: &Score,
+    g: &Generated,
+    chord: Option<&str>,
+    bpm: f64,
+    beats: u32,
+    sample_rate: u32,
+) -> Result<Stem, LoadError> {
+    let tempo = leitmotif_core::score::Tempo {
+        bpm,
+        meter: score.tempo.meter,
+        changes: Vec::new(),
+    };
+    let frames = (beats as f64 * 60.0 / bpm * sample_rate as f64).round() as usize;
+    let chords: Vec<String> = chord.into_iter().map(str::to_string).collect();
+    let chords = (!chords.is_empty()).then_some(chords.as_slice());
+    render_at(
+        score,
+        None,
+        chords,
+        &tempo,
+        g,
+        "stinger",
+        frames,
+        sample_rate,
+    )
+}
+
+#[allow(clippy::too_many_arguments)]
+fn render_at(
+    score: &Score,
+    cue: Option<&Cue>,
+    chords: Option<&[String]>,
+    tempo: &leitmotif_core::score::Tempo,
+    g: &Generated,
+    item: &str,
+    frames: usize,
+    sample_rate: u32,
+) -> Result<Stem, LoadError> {
     let theme = cue
         .and_then(|c| c.theme.as_ref())
         .and_then(|t| score.themes.iter().find(|th| &th.name == t))

@@ -2,7 +2,8 @@
 
 use rand::Rng;
 
-use super::super::{CONTROL_BLOCK, Conductor, EventKind, Input};
+use super::super::state::InstanceKind;
+use super::super::{CONTROL_BLOCK, Conductor, EventKind, Input, Job, StingerJob};
 use super::Out;
 use crate::score::{Condition, Sync};
 use crate::timing;
@@ -137,7 +138,26 @@ impl Conductor {
             pick -= v.weight;
         }
         self.stinger_last[s] = Some(at as u64);
+        let voice = self.alloc_voice();
         let pos = self.stingers_due.partition_point(|d| d.0 <= at);
-        self.stingers_due.insert(pos, (at, s, variation, frame));
+        self.stingers_due
+            .insert(pos, (at, s, variation, frame, voice));
+        // The music under it where it lands: the chord of that bar, the tempo there.
+        let map = &self.current.map;
+        let tick = map.tick_at_frame(at.max(self.current.start()));
+        let cue_bar = self.current.body_bar(map.position_of_tick(tick).bar);
+        self.jobs.push(Job::RenderStinger(StingerJob {
+            voice,
+            stinger: s as u16,
+            variation: variation as u16,
+            cue: self.current.cue().unwrap_or(0) as u16,
+            segment: match self.current.kind {
+                InstanceKind::Segment { segment, .. } => Some(segment as u16),
+                _ => None,
+            },
+            cue_bar,
+            bpm: map.bpm_at_tick(tick),
+            frame: at.max(0) as u64,
+        }));
     }
 }
