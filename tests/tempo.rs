@@ -32,6 +32,18 @@ fn plan(
     (actions, events)
 }
 
+/// The frame and offset of the first start of a layer of cue `cue`.
+fn layer_start(actions: &[Action], cue: u16) -> Option<(u64, u64)> {
+    actions.iter().find_map(|a| match a.kind {
+        ActionKind::Start {
+            source: SourceRef::Layer { cue: c, .. },
+            offset,
+            ..
+        } if c == cue => Some((a.frame, offset)),
+        _ => None,
+    })
+}
+
 fn tempo(frame: u64, bpm: f64, ramp_beats: u32, sync: Sync) -> TimedInput {
     TimedInput {
         frame,
@@ -178,17 +190,7 @@ fn a_tempo_variant_entered_from_bar_3_beat_2_starts_its_own_bar_3_beat_2() {
                 beat: 2,
                 tick: 0,
             });
-        let start = actions
-            .iter()
-            .find_map(|a| match a.kind {
-                ActionKind::Start {
-                    source: SourceRef::Layer { cue: 1, .. },
-                    offset,
-                    ..
-                } => Some((a.frame, offset)),
-                _ => None,
-            })
-            .expect("the variant's layer starts");
+        let start = layer_start(&actions, 1).expect("the variant's layer starts");
         assert_eq!(
             start,
             (at, want as u64),
@@ -579,17 +581,7 @@ fn transition_rules_enter_at_the_same_position_or_at_a_marker() {
         .find(|e| e.kind == EventKind::CueStarted { cue: 1 })
         .unwrap();
     assert_eq!((b.frame, b.cue_bar, b.position.beat), (at, 1, 3));
-    let offset = actions
-        .iter()
-        .find_map(|a| match a.kind {
-            ActionKind::Start {
-                source: SourceRef::Layer { cue: 1, .. },
-                offset,
-                ..
-            } => Some((a.frame, offset)),
-            _ => None,
-        })
-        .unwrap();
+    let offset = layer_start(&actions, 1).unwrap();
     // b's bar 1 beat 3 is two of its beats (90 BPM) into its stems.
     assert_eq!(offset, (at, (2.0 * 60.0 / 90.0 * sr as f64).round() as u64));
     // The next beat of b is 60/90 s later and is bar 2, beat 1 of b (3/4).

@@ -136,6 +136,53 @@ fn best_lag(reference: &[f32], window: &[f32], range: std::ops::Range<usize>) ->
     best.1
 }
 
+/// Starts recording the null sink's monitor into `raw` (48 kHz stereo float).
+fn record(raw: &Path) -> std::process::Child {
+    Command::new("parec")
+        .args([
+            "-d",
+            "cap.monitor",
+            "--format=float32le",
+            "--rate=48000",
+            "--channels=2",
+            "--raw",
+            "--latency-msec=20",
+        ])
+        .stdout(std::fs::File::create(raw).unwrap())
+        .spawn()
+        .expect("parec starts")
+}
+
+/// The frames `record` wrote.
+fn recording(raw: &Path) -> Vec<[f32; 2]> {
+    let mut bytes = Vec::new();
+    std::fs::File::open(raw)
+        .unwrap()
+        .read_to_end(&mut bytes)
+        .unwrap();
+    bytes
+        .chunks_exact(8)
+        .map(|b| {
+            [
+                f32::from_le_bytes([b[0], b[1], b[2], b[3]]),
+                f32::from_le_bytes([b[4], b[5], b[6], b[7]]),
+            ]
+        })
+        .collect()
+}
+
+/// The music inside a recording: from the first to the last audible sample (and where it
+/// starts).
+fn music_in(rec: &[[f32; 2]]) -> (usize, &[[f32; 2]]) {
+    let audible = |f: &[f32; 2]| f[0].abs() > 1e-3;
+    let first = rec
+        .iter()
+        .position(audible)
+        .expect("the recording holds music");
+    let last = rec.iter().rposition(audible).unwrap();
+    (first, &rec[first..=last])
+}
+
 #[test]
 fn sixty_seconds_on_pulseaudio_through_cpu_load_and_two_game_stalls() {
     let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
@@ -152,19 +199,7 @@ fn sixty_seconds_on_pulseaudio_through_cpu_load_and_two_game_stalls() {
         .unwrap_or(60);
     let dir = score_dir("device");
     let raw = dir.join("recording.raw");
-    let mut parec = Command::new("parec")
-        .args([
-            "-d",
-            "cap.monitor",
-            "--format=float32le",
-            "--rate=48000",
-            "--channels=2",
-            "--raw",
-            "--latency-msec=20",
-        ])
-        .stdout(std::fs::File::create(&raw).unwrap())
-        .spawn()
-        .expect("parec starts");
+    let mut parec = record(&raw);
     std::thread::sleep(Duration::from_millis(300));
 
     // A busy thread loading the CPU for the whole run.
@@ -211,20 +246,7 @@ fn sixty_seconds_on_pulseaudio_through_cpu_load_and_two_game_stalls() {
     let _ = parec.kill();
     let _ = parec.wait();
 
-    let mut bytes = Vec::new();
-    std::fs::File::open(&raw)
-        .unwrap()
-        .read_to_end(&mut bytes)
-        .unwrap();
-    let rec: Vec<[f32; 2]> = bytes
-        .chunks_exact(8)
-        .map(|b| {
-            [
-                f32::from_le_bytes([b[0], b[1], b[2], b[3]]),
-                f32::from_le_bytes([b[4], b[5], b[6], b[7]]),
-            ]
-        })
-        .collect();
+    let rec = recording(&raw);
     let o = snap.overloads();
     assert!(!snap.failed(), "no panic on the audio thread");
     assert_eq!(
@@ -232,14 +254,7 @@ fn sixty_seconds_on_pulseaudio_through_cpu_load_and_two_game_stalls() {
         "the plan stayed ahead of the device: {o:?}"
     );
 
-    // The music inside the recording: from the first to the last audible sample.
-    let audible = |f: &[f32; 2]| f[0].abs() > 1e-3;
-    let first = rec
-        .iter()
-        .position(audible)
-        .expect("the recording holds music");
-    let last = rec.iter().rposition(audible).unwrap();
-    let music = &rec[first..=last];
+    let (first, music) = music_in(&rec);
     let heard_s = music.len() as f64 / SR as f64;
     eprintln!(
         "recorded {:.1} s, music {heard_s:.1} s from {:.3} s",
@@ -401,19 +416,7 @@ fn a_tempo_cue_on_pulseaudio_stretches_a_streamed_loop_onto_the_new_grid() {
     .unwrap();
     std::fs::write(dir.join("device.score.ron"), TEMPO_SCORE).unwrap();
     let raw = dir.join("recording.raw");
-    let mut parec = Command::new("parec")
-        .args([
-            "-d",
-            "cap.monitor",
-            "--format=float32le",
-            "--rate=48000",
-            "--channels=2",
-            "--raw",
-            "--latency-msec=20",
-        ])
-        .stdout(std::fs::File::create(&raw).unwrap())
-        .spawn()
-        .expect("parec starts");
+    let mut parec = record(&raw);
     std::thread::sleep(Duration::from_millis(300));
     static CHANGED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let mut app = app(&dir);
@@ -455,27 +458,8 @@ fn a_tempo_cue_on_pulseaudio_stretches_a_streamed_loop_onto_the_new_grid() {
     let change = CHANGED.load(Ordering::Relaxed);
     assert!(change > 0, "the game was told of the tempo change");
 
-    let mut bytes = Vec::new();
-    std::fs::File::open(&raw)
-        .unwrap()
-        .read_to_end(&mut bytes)
-        .unwrap();
-    let rec: Vec<[f32; 2]> = bytes
-        .chunks_exact(8)
-        .map(|b| {
-            [
-                f32::from_le_bytes([b[0], b[1], b[2], b[3]]),
-                f32::from_le_bytes([b[4], b[5], b[6], b[7]]),
-            ]
-        })
-        .collect();
-    let audible = |f: &[f32; 2]| f[0].abs() > 1e-3;
-    let first = rec
-        .iter()
-        .position(audible)
-        .expect("the recording holds music");
-    let last = rec.iter().rposition(audible).unwrap();
-    let music = &rec[first..=last];
+    let rec = recording(&raw);
+    let (_, music) = music_in(&rec);
     // No dropout: the tone is never near-silent for more than 5 ms.
     let mut run = 0usize;
     let mut longest = 0usize;

@@ -61,14 +61,7 @@ struct Segment {
 
 impl Segment {
     fn seconds_at(&self, dt: i64) -> f64 {
-        let beats = dt as f64 / TICKS_PER_BEAT as f64;
-        if self.ramp_ticks == 0 || self.bpm0 == self.bpm1 {
-            beats * 60.0 / self.bpm0
-        } else {
-            let len = self.ramp_ticks as f64 / TICKS_PER_BEAT as f64;
-            let k = (self.bpm1 - self.bpm0) / len;
-            60.0 / k * (1.0 + k * beats / self.bpm0).ln()
-        }
+        self.seconds_at_f64(dt as f64)
     }
 
     fn frame_at(&self, tick: i64, sr: f64) -> i64 {

@@ -238,39 +238,35 @@ impl Mixer {
             let v = &mut self.voices[i];
             let heard = source + rate * (self.frame as f64 - frame as f64);
             let read_to = (heard + st.lead(rate)).floor().max(0.0) as usize;
-            if let Some(primed) = st.primed_to.take() {
+            v.pos = match st.primed_to.take() {
                 // Primed on the control side, up to where it must be read at this frame.
-                v.pos = primed;
-                v.warp = Some(Warp {
-                    stretch: st,
-                    anchor_frame: frame,
-                    anchor_src: source,
-                    rate,
-                });
-                return;
-            }
-            let streamed = matches!(v.audio, Audio::Stream { .. });
-            // A ring cannot go back: a streamed voice's pre-roll starts where it is.
-            let earliest = if streamed { v.pos } else { 0 };
-            let from = read_to
-                .saturating_sub(st.preroll.min(self.warp_in.len()))
-                .max(earliest)
-                .min(read_to);
-            let pre = &mut self.warp_in[..read_to - from];
-            let missing = copy_source(&mut v.audio, v.wrap, from, pre, self.wait_for_streams);
-            st.seek(pre, rate);
-            // The pre-roll leaves the stretcher's output empty: the plain source from where
-            // the voice is heard plays until it has filled.
-            let heard_at = (heard.max(0.0) as usize).clamp(from, read_to) - from;
-            st.start_crossfade(&pre[heard_at..]);
-            v.pos = read_to;
+                Some(primed) => primed,
+                None => {
+                    let streamed = matches!(v.audio, Audio::Stream { .. });
+                    // A ring cannot go back: a streamed voice's pre-roll starts where it is.
+                    let earliest = if streamed { v.pos } else { 0 };
+                    let from = read_to
+                        .saturating_sub(st.preroll.min(self.warp_in.len()))
+                        .max(earliest)
+                        .min(read_to);
+                    let pre = &mut self.warp_in[..read_to - from];
+                    let wait = self.wait_for_streams;
+                    let missing = copy_source(&mut v.audio, v.wrap, from, pre, wait);
+                    self.overloads.underrun_frames += missing as u64;
+                    st.seek(pre, rate);
+                    // The pre-roll leaves the stretcher's output empty: the plain source from
+                    // where the voice is heard plays until it has filled.
+                    let heard_at = (heard.max(0.0) as usize).clamp(from, read_to) - from;
+                    st.start_crossfade(&pre[heard_at..]);
+                    read_to
+                }
+            };
             v.warp = Some(Warp {
                 stretch: st,
                 anchor_frame: frame,
                 anchor_src: source,
                 rate,
             });
-            self.overloads.underrun_frames += missing as u64;
         } else if let Some(w) = self.voices[i].warp.as_mut() {
             w.anchor_frame = frame;
             w.anchor_src = source;
