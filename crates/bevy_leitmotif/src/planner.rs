@@ -307,10 +307,12 @@ impl Planner {
         }
         let score = Arc::new(score);
         let names = Names::of(&score);
-        let (session, mut sound, shared) = Session::new(score, asset.bank.clone(), self.seed);
+        let (mut session, mut sound, shared) = Session::new(score, asset.bank.clone(), self.seed);
         // Offline (rendered inside `App::update`), wait for streamed stems like `render_to`
-        // does; on a device or the silent clock, a late disk plays silence and is reported.
+        // does; on a device or the silent clock, a late disk plays silence and is reported,
+        // and a stinger not rendered in time plays the bank's version.
         sound.set_wait_for_streams(!self.remote);
+        session.set_wait_for_renders(!self.remote);
         let id = self.sessions;
         self.sessions += 1;
         Playing {

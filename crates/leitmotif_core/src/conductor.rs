@@ -314,8 +314,8 @@ pub struct Conductor {
     tempo_queued: Option<(f64, u32, Sync)>,
     /// (instance, frame): from this frame the instance's voices play through stretchers.
     prewarp: Option<(u32, i64)>,
-    /// A tempo change to report when reached: (frame, instance, event).
-    tempo_due: Option<(i64, u32, EventKind)>,
+    /// Tempo changes to report when reached: (frame, instance, event), in frame order.
+    tempo_due: Vec<(i64, u32, EventKind)>,
     jobs: Vec<Job>,
     grid_until: i64,
     voices: Vec<Voice>,
@@ -358,7 +358,7 @@ impl Conductor {
             next_instance: 1,
             tempo_queued: None,
             prewarp: None,
-            tempo_due: None,
+            tempo_due: Vec::new(),
             stinger_last: vec![None; score.stingers.len()],
             rng: rand_pcg::Pcg64::seed_from_u64(crate::timing::seed::conductor(seed, score.seed)),
             score,

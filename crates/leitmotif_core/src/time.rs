@@ -66,6 +66,10 @@ impl Segment {
 
     fn frame_at(&self, tick: i64, sr: f64) -> i64 {
         let dt = tick - self.start_tick;
+        if dt == 0 {
+            // The anchor itself (a fraction of exactly −0.5 must not round it away).
+            return self.start_frame;
+        }
         if self.ramp_ticks == 0 || self.bpm0 == self.bpm1 {
             // Exact: dt·60·sr fits a f64 mantissa for any realistic length; one rounding.
             let num = dt as f64 * 60.0 * sr;

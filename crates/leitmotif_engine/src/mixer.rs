@@ -129,9 +129,9 @@ impl Mixer {
             streams: (0..MAX_VOICES).map(|_| None).collect(),
             stretchers: (0..MAX_STRETCHERS).map(|_| None).collect(),
             voice_audio: (0..MAX_STRETCHERS).map(|_| None).collect(),
-            // The pre-roll is 150 ms; a chunk reads at most twice its length plus the lead's
-            // change.
-            warp_in: vec![[0.0; 2]; (sample_rate as usize / 6).max(8 * WARP_CHUNK)],
+            // The pre-roll: from where a voice is heard to where it is read at twice its speed
+            // (the stretcher's lead, 0.05 + 0.09·2 s), or 150 ms; a chunk reads far less.
+            warp_in: vec![[0.0; 2]; (sample_rate as usize / 4).max(8 * WARP_CHUNK)],
             warp_out: vec![[0.0; 2]; WARP_CHUNK],
             queue: Vec::with_capacity(4096),
             retired: Vec::with_capacity(MAX_BRIDGES + 3 * MAX_VOICES + 2 * MAX_STRETCHERS),
@@ -243,11 +243,15 @@ impl Mixer {
                 Some(primed) => primed,
                 None => {
                     let streamed = matches!(v.audio, Audio::Stream { .. });
-                    // A ring cannot go back: a streamed voice's pre-roll starts where it is.
+                    // A ring cannot go back: a streamed voice's pre-roll starts where it is,
+                    // and never after where it is heard (the crossfade plays from there).
                     let earliest = if streamed { v.pos } else { 0 };
+                    let heard_i = heard.max(0.0) as usize;
                     let from = read_to
-                        .saturating_sub(st.preroll.min(self.warp_in.len()))
+                        .saturating_sub(st.preroll)
+                        .min(heard_i)
                         .max(earliest)
+                        .max(read_to.saturating_sub(self.warp_in.len()))
                         .min(read_to);
                     let pre = &mut self.warp_in[..read_to - from];
                     let wait = self.wait_for_streams;

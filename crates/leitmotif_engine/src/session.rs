@@ -51,6 +51,9 @@ pub struct Session {
     composing: Vec<(u32, std::thread::JoinHandle<Composed>)>,
     /// Generated stingers being rendered for where they land, by voice.
     stingers: Vec<(u32, std::thread::JoinHandle<Option<Stem>>)>,
+    /// Whether a stinger's start waits for its render (offline); live, an unfinished render
+    /// is dropped and the bank's stinger plays, so the plan is never held up.
+    wait_for_renders: bool,
     seed: u64,
     /// Messages that did not fit in the ring yet.
     backlog: std::collections::VecDeque<Msg>,
@@ -89,6 +92,7 @@ impl Session {
             bridges: Vec::new(),
             composing: Vec::new(),
             stingers: Vec::new(),
+            wait_for_renders: true,
             seed,
             backlog: std::collections::VecDeque::new(),
             jobs: Vec::new(),
@@ -298,13 +302,24 @@ impl Session {
         self.send(Msg::Bridge(id, Arc::new(stem)));
     }
 
-    /// Waits for stinger voice `voice`'s audio (if it is being rendered) and sends it to the
+    /// Live (on a device): a generated stinger whose render for the moment it lands is not
+    /// finished when its start is planned plays the bank's rendering instead of holding the
+    /// plan up. Offline (the default) the start waits for it, so renders are reproducible.
+    pub fn set_wait_for_renders(&mut self, wait: bool) {
+        self.wait_for_renders = wait;
+    }
+
+    /// Takes stinger voice `voice`'s audio (if it was being rendered) and sends it to the
     /// mixer, which plays it instead of the bank's.
     fn join_stinger(&mut self, voice: u32) {
         let Some(k) = self.stingers.iter().position(|(v, _)| *v == voice) else {
             return;
         };
         let (_, handle) = self.stingers.swap_remove(k);
+        if !self.wait_for_renders && !handle.is_finished() {
+            // Detached: it finishes on its own and its result is dropped there.
+            return;
+        }
         if let Ok(Some(stem)) = handle.join() {
             self.send(Msg::Voice(voice, Arc::new(stem)));
         }

@@ -64,7 +64,8 @@ impl Stretcher {
             output_latency,
             preroll: (sample_rate as f64 * 0.15).round() as usize,
             primed_to: None,
-            plain: vec![[0.0; 2]; output_latency + CROSSFADE],
+            // The source the crossfade's output frames need, at up to twice the speed.
+            plain: vec![[0.0; 2]; 2 * (output_latency + CROSSFADE) + 2],
             plain_len: 0,
             plain_used: 0,
         };
@@ -113,24 +114,32 @@ impl Stretcher {
         self.plain_used = 0;
     }
 
-    /// Audio side: blends the plain source into `out` (just stretched) while a crossfade runs.
+    /// Output frames the crossfade lasts: until the stretcher's output has filled, and then
+    /// [`CROSSFADE`] more.
+    pub fn crossfade_frames(&self) -> usize {
+        self.output_latency + CROSSFADE
+    }
+
+    /// Audio side: blends the plain source into `out` (just stretched) while a crossfade runs:
+    /// output frame k of the crossfade plays source frame k·`rate` of `plain`.
     pub fn crossfade(&mut self, out: &mut [[f32; 2]], rate: f64) {
-        if self.plain_used >= self.plain_len {
+        let end = self.crossfade_frames();
+        if self.plain_len == 0 || self.plain_used >= end {
             return;
         }
-        let end = self.plain.len();
-        let fade_from = end.saturating_sub(CROSSFADE);
+        let fade_from = end - CROSSFADE;
         for o in out.iter_mut() {
             let k = self.plain_used;
             if k >= end {
                 break;
             }
-            let src = ((k as f64 * rate) as usize).min(self.plain_len.saturating_sub(1));
-            let p = if self.plain_len > 0 {
-                self.plain[src]
-            } else {
-                [0.0; 2]
-            };
+            // The plain source at this speed, linearly interpolated.
+            let at = k as f64 * rate;
+            let i = (at as usize).min(self.plain_len - 1);
+            let j = (i + 1).min(self.plain_len - 1);
+            let t = (at - i as f64).clamp(0.0, 1.0) as f32;
+            let (a, b) = (self.plain[i], self.plain[j]);
+            let p = [a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t];
             let x = if k < fade_from {
                 0.0
             } else {
@@ -139,9 +148,6 @@ impl Stretcher {
             o[0] = p[0] * (1.0 - x) + o[0] * x;
             o[1] = p[1] * (1.0 - x) + o[1] * x;
             self.plain_used += 1;
-        }
-        if self.plain_used >= end {
-            self.plain_len = 0;
         }
     }
 

@@ -106,7 +106,7 @@ impl Conductor {
                 consider(f, Due::Stop(i));
             }
         }
-        if let Some((f, ..)) = self.tempo_due {
+        if let Some(&(f, ..)) = self.tempo_due.first() {
             consider(f, Due::Tempo);
         }
         if let Some(&(f, ..)) = self.stingers_due.first() {

@@ -54,16 +54,43 @@ impl Conductor {
             return;
         }
         let at = self.current.sync_frame(&score, &sync, frame);
-        let map = &mut self.current.map;
-        let tick = map.tick_at_frame(at);
-        map.change_tempo_at(tick, bpm, ramp_beats as i64 * TICKS_PER_BEAT);
+        let tick = self.current.map.tick_at_frame(at);
+        let now = self.current.map.bpm_at_tick(tick);
+        if (now - bpm).abs() < 1e-9 && self.current.map.bpm_at_tick(tick + 1) == now {
+            // Already that tempo there: nothing changes (and nothing is stretched for it).
+            return;
+        }
+        let old = self.current.map.clone();
+        self.current
+            .map
+            .change_tempo_at(tick, bpm, ramp_beats as i64 * TICKS_PER_BEAT);
         self.current.retimed = true;
+        // Stops planned on the old grid after the change (a pass ringing out its tail) move
+        // with the music they end.
+        let (id, map) = (self.current.id, &self.current.map);
+        for v in self
+            .voices
+            .iter_mut()
+            .filter(|v| v.clock.is_some_and(|c| c.instance == id))
+        {
+            // (Not a voice fading out: its fade runs in frames, and its stop ends it.)
+            let fading = v.fade.len > 0 && v.fade.start + v.fade.len > at;
+            if let Some((f, _)) = v.stop_at.as_mut().filter(|s| s.0 > at && !fading) {
+                *f = map
+                    .frame_at_tick_f64(old.tick_at_frame_f64(*f as f64))
+                    .round() as i64;
+            }
+        }
         // Reported when it is reached, if this cue is still playing then.
         let kind = EventKind::TempoChanged {
             millibpm: (bpm * 1000.0).round() as u32,
             ramp_beats,
         };
-        self.tempo_due = Some((at, self.current.id, kind));
+        // A change replaces the ones it comes before (their grid is gone).
+        self.tempo_due
+            .retain(|d| d.0 < at || d.1 != self.current.id);
+        self.tempo_due.push((at, self.current.id, kind));
+        self.tempo_due.sort_by_key(|d| d.0);
         let lead = (PREWARP_SECONDS * self.sample_rate as f64) as i64;
         let from = (at - lead).max(frame);
         self.prewarp = Some((
@@ -80,10 +107,11 @@ impl Conductor {
         // Not when the cue is left on this very frame: the change never sounds.
         let leaving = self.pending.as_ref().is_some_and(|p| p.sync <= frame)
             || self.incoming.as_ref().is_some_and(|i| i.at <= frame);
-        if let Some((_, id, kind)) = self.tempo_due.take()
-            && id == self.current.id
-            && !leaving
-        {
+        if self.tempo_due.is_empty() {
+            return;
+        }
+        let (_, id, kind) = self.tempo_due.remove(0);
+        if id == self.current.id && !leaving {
             self.event(out, frame, kind);
         }
     }
@@ -146,11 +174,21 @@ impl Conductor {
     pub(super) fn source_at(&self, clock: &Clock, map: &TempoMap, frame: i64) -> f64 {
         let own = self.made_on(clock.made_on);
         let tick = map.tick_at_frame_f64(frame as f64) - clock.bar1_tick as f64;
-        let pickup = match clock.made_on {
-            MadeOn::Cue(c) => self.pickup_of(c) as f64,
-            MadeOn::Score => 0.0,
+        let MadeOn::Cue(c) = clock.made_on else {
+            return own.frame_at_tick_f64(tick) - own.start_frame() as f64;
         };
-        pickup + own.frame_at_tick_f64(tick) - own.start_frame() as f64
+        let pickup = self.pickup_of(c) as f64;
+        let cue = &self.score.cues[c];
+        if !cue.looping {
+            return pickup + own.frame_at_tick_f64(tick) - own.start_frame() as f64;
+        }
+        // A looped stem: pass m starts m whole bodies (in stem frames, as the engine lays the
+        // passes out) after the first, so the position never drifts from the stem's own.
+        let bpb = self.score.cue_tempo(cue).meter.0 as f64;
+        let body_ticks = (cue.bars as f64 * bpb * TICKS_PER_BEAT as f64).max(1.0);
+        let m = (tick / body_ticks).floor().max(0.0);
+        let body = own.frame_at_bar(cue.bars + 1) as f64;
+        pickup + own.frame_at_tick_f64(tick - m * body_ticks) - own.start_frame() as f64 + m * body
     }
 
     /// One control block of warps: every voice on the current grid, when that grid differs
