@@ -766,3 +766,49 @@ fn an_immediate_tempo_cue_on_a_streamed_stem_switches_without_a_glitch() {
         }
     }
 }
+
+/// A stretched loop whose body is not a whole number of frames (8 bars at 132 BPM, 48 kHz:
+/// 698 181.8) stays on its stem for hours: at every seam the voice is heard at the start of a
+/// pass laid out in whole stem bodies, as the engine lays out the stem's passes.
+#[test]
+fn a_stretched_loop_does_not_drift_from_its_stem_over_two_hundred_passes() {
+    let sr = 48_000;
+    let src = r#"Score(name: "drift", tempo: (bpm: 132.0), initial_cue: "a",
+        cues: [(name: "a", bars: 8, looping: true, layers: [(name: "x", source: Silence)])])"#;
+    let score = Arc::new(Score::from_ron(src, None).unwrap());
+    let own = timing::cue_map(&score, &score.cues[0], sr);
+    let body = own.frame_at_bar(9) as f64;
+    let (actions, events) = plan(
+        &score,
+        sr,
+        &[tempo(0, 120.0, 0, Sync::NextBar)],
+        (200.0 * 8.0 * 4.0 * 0.5 * sr as f64) as u64,
+    );
+    let seams: Vec<u64> = events
+        .iter()
+        .filter(|e| e.kind == EventKind::Bar && e.cue_bar == 1 && e.frame > 0)
+        .map(|e| e.frame)
+        .collect();
+    assert!(seams.len() >= 190, "{} seams", seams.len());
+    // Where the voice is heard at a frame, from the last warp before it.
+    let heard = |f: u64| {
+        actions
+            .iter()
+            .rev()
+            .filter(|a| a.frame <= f)
+            .find_map(|a| match a.kind {
+                ActionKind::Warp { source, rate, .. } => Some(source + rate * (f - a.frame) as f64),
+                _ => None,
+            })
+            .unwrap()
+    };
+    for (m, &seam) in seams.iter().enumerate() {
+        let want = (m + 1) as f64 * body;
+        assert!(
+            (heard(seam) - want).abs() < 0.01,
+            "pass {}: heard at {} of the looped stem, its start is {want}",
+            m + 2,
+            heard(seam)
+        );
+    }
+}
