@@ -301,13 +301,6 @@ fn a_recorded_click_stem_follows_a_tempo_cue_to_132_bpm_at_its_own_pitch() {
     };
     let out = render(score.clone(), bank.clone(), &inputs, &opts);
     let onsets = detect_onsets(&out.mix, sr);
-    for a in out
-        .actions
-        .iter()
-        .filter(|a| a.frame > 700_000 && a.frame < 710_000)
-    {
-        eprintln!("{a:?}");
-    }
     // Before the change: the plain stem, on the 120 BPM grid (the detector's own reference).
     let bias: Vec<f64> = (0..4)
         .map(|k| {
