@@ -805,3 +805,56 @@ fn a_stretched_loop_does_not_drift_from_its_stem_over_two_hundred_passes() {
         );
     }
 }
+
+/// `stretch` on a segment: its recorded layer is stretched to the tempo it is entered at only
+/// when asked (its generated layers always are).
+#[test]
+fn a_recorded_segment_is_stretched_only_when_the_score_asks() {
+    let sr = 48_000;
+    let dir = temp_dir("tempo-segment");
+    write_stem(&dir, "hit.wav", &click_track(sr)[..2 * sr as usize], sr);
+    for stretch in [false, true] {
+        let src = format!(
+            r#"Score(name: "seg", tempo: (bpm: 120.0), initial_cue: "a",
+            cues: [
+                (name: "a", bars: 2, looping: true, tempo: Some((bpm: 100.0)), layers: [(name: "x", source: Silence)]),
+                (name: "b", bars: 2, looping: true, layers: [(name: "y", source: Silence)]),
+            ],
+            transitions: [(from: "a", to: "b", bridge: Segment("s"))],
+            segments: [(name: "s", bars: 1, stretch: {stretch}, layers: [(name: "h", source: File("hit.wav"))])],
+        )"#
+        );
+        let (score, bank) = load(&src, &dir, sr);
+        let inputs = [TimedInput {
+            frame: sr as u64,
+            input: Input::RequestCue(1),
+        }];
+        let opts = RenderOptions {
+            frames: 8 * sr as u64,
+            ..RenderOptions::default()
+        };
+        let out = render(score, bank, &inputs, &opts);
+        let voice = out
+            .actions
+            .iter()
+            .find_map(|a| match a.kind {
+                ActionKind::Start {
+                    voice,
+                    source: SourceRef::SegmentLayer { .. },
+                    ..
+                } => Some(voice),
+                _ => None,
+            })
+            .expect("the segment plays");
+        let rate = out.actions.iter().find_map(|a| match a.kind {
+            ActionKind::Warp { voice: v, rate, .. } if v == voice => Some(rate),
+            _ => None,
+        });
+        match (stretch, rate) {
+            (false, None) => {}
+            // Made at the score's 120 BPM, entered from 100 BPM.
+            (true, Some(r)) => assert!((r - 100.0 / 120.0).abs() < 1e-6, "rate {r}"),
+            other => panic!("stretch {stretch}: warp {other:?}"),
+        }
+    }
+}

@@ -231,8 +231,6 @@ pub struct SourceBank {
 /// The loop of a cue's stems: `[pickup][body][tail]`, body repeated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Loop {
-    /// Frame of bar 1.
-    pub pickup: usize,
     /// Frames of the body.
     pub body: usize,
 }

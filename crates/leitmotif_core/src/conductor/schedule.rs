@@ -54,7 +54,7 @@ impl Conductor {
                 bar1_tick: 0,
                 made_on: MadeOn::Cue(cue),
             };
-            self.start_cue_voices(cue, 0, 0, Fade::hold(1.0), true, Some(clock), &mut out);
+            self.start_cue_voices(cue, 0, 0, Fade::hold(1.0), true, Some(clock), &[], &mut out);
             self.event(&mut out, 0, EventKind::CueStarted { cue: cue as u16 });
         }
         while self.now < to {
@@ -114,12 +114,10 @@ impl Conductor {
         }
         if let Some(inc) = &self.incoming {
             if !inc.started {
-                let lead = if inc.entry.is_some() {
-                    0
-                } else {
-                    self.pickup_of(inc.to)
-                };
-                consider(inc.at - lead, Due::IncomingVoices);
+                consider(
+                    inc.at - self.lead_of(inc.to, inc.entry),
+                    Due::IncomingVoices,
+                );
             }
             consider(inc.at, Due::Arrival);
         }
@@ -189,11 +187,7 @@ impl Conductor {
                 };
                 inc.started = true;
                 let (to, at, rule, entry) = (inc.to, inc.at, inc.rule, inc.entry);
-                let lead = if entry.is_some() {
-                    0
-                } else {
-                    self.pickup_of(to)
-                };
+                let lead = self.lead_of(to, entry);
                 let fade_in =
                     rule.map_or(Length::Beats(0.0), |r| self.score.transitions[r].fade_in);
                 let shape = rule.map_or(CurveShape::Linear, |r| self.score.transitions[r].shape);
@@ -220,7 +214,7 @@ impl Conductor {
                 let into = entry.map_or(0, |pos| {
                     self.pickup_of(to) + self.cue_maps[to].frame_at(pos)
                 });
-                self.start_cue_voices(to, frame, (into + skip) as u64, fade, false, None, out);
+                self.start_cue_voices(to, frame, (into + skip) as u64, fade, false, None, &[], out);
             }
             Due::Sync => self.leave_current(frame, out),
             Due::Arrival => self.arrive(frame, out),

@@ -129,13 +129,8 @@ pub(super) fn load(score: &Score, opts: &BankOptions) -> Result<SourceBank, Load
                 .any(|l| matches!(l.source, Source::File(_))),
         );
         bank.levels.push(OnceLock::new());
-        bank.loops.push(cue.looping.then(|| {
-            let sr = opts.sample_rate;
-            let map = leitmotif_core::timing::cue_map(score, cue, sr);
-            super::Loop {
-                pickup: leitmotif_core::timing::pickup_frames(score, cue, sr) as usize,
-                body: map.frame_at_bar(cue.bars + 1) as usize,
-            }
+        bank.loops.push(cue.looping.then(|| super::Loop {
+            body: timing::cue_map(score, cue, opts.sample_rate).frame_at_bar(cue.bars + 1) as usize,
         }));
         bank.layers.push(stems);
         bank.layer_taps.push(taps);

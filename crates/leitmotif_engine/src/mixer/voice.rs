@@ -271,13 +271,15 @@ pub(super) fn copy_source(
             0
         }
         Audio::Memory(s) => {
+            let end = pos + dst.len();
             match looped {
-                Some(l) => {
+                // Before the first seam a looped stem is just the stem.
+                Some(l) if end > l.body.min(s.len()) => {
                     for (k, f) in dst.iter_mut().enumerate() {
                         *f = l.sample(&s.frames, pos + k);
                     }
                 }
-                None => {
+                _ => {
                     let have = s.frames.get(pos..).unwrap_or(&[]);
                     let n = have.len().min(dst.len());
                     dst[..n].copy_from_slice(&have[..n]);

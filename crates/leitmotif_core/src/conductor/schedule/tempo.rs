@@ -29,14 +29,10 @@ impl Conductor {
             return;
         }
         let committed = self.incoming.as_ref().is_some_and(|i| i.committed);
-        let InstanceKind::Cue(cue) = self.current.kind else {
+        let (InstanceKind::Cue(cue), false) = (self.current.kind, committed) else {
             self.tempo_queued = Some((bpm, ramp_beats, sync));
             return;
         };
-        if committed {
-            self.tempo_queued = Some((bpm, ramp_beats, sync));
-            return;
-        }
         let score = self.score.clone();
         let variant = score.cues[cue]
             .tempo_variants

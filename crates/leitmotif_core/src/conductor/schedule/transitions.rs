@@ -453,30 +453,7 @@ impl Conductor {
         } else {
             (frame - (seam - self.pickup_of(cue))).max(0) as u64
         };
-        let score = self.score.clone();
-        for (li, layer) in score.cues[cue].layers.iter().enumerate() {
-            if kept[li] {
-                continue;
-            }
-            let source = SourceRef::Layer {
-                cue: cue as u16,
-                layer: li as u16,
-            };
-            let owner = Owner::Music {
-                layer_of: LayerOf::Cue(cue, li),
-            };
-            self.start_voice(
-                source,
-                owner,
-                layer,
-                frame,
-                offset,
-                fade,
-                true,
-                Some(clock),
-                out,
-            );
-        }
+        self.start_cue_voices(cue, frame, offset, fade, true, Some(clock), &kept, out);
         self.current.pass += 1;
         self.current.pass_end = self
             .current

@@ -11,6 +11,16 @@ impl Conductor {
         timing::pickup_frames(&self.score, &self.score.cues[cue], self.sample_rate)
     }
 
+    /// Frames before its bar 1 (or entry) at which an incoming cue's voices start: its pickup,
+    /// none when it is entered at a position.
+    pub(super) fn lead_of(&self, to: usize, entry: Option<crate::time::Position>) -> i64 {
+        if entry.is_some() {
+            0
+        } else {
+            self.pickup_of(to)
+        }
+    }
+
     pub(super) fn alloc_voice(&mut self) -> u32 {
         let id = self.next_voice;
         self.next_voice = self.next_voice.wrapping_add(1);
@@ -18,7 +28,8 @@ impl Conductor {
     }
 
     /// Starts the voices of a cue's pass at `frame`, `offset` frames into the stems, on
-    /// `clock` (its bar 1 on the instance grid; `None`: the cue being brought in).
+    /// `clock` (its bar 1 on the instance grid; `None`: the cue being brought in), but not those
+    /// of the layers marked in `skip` (a layer whose stretched voice plays the loop on).
     #[allow(clippy::too_many_arguments)]
     pub(super) fn start_cue_voices(
         &mut self,
@@ -28,6 +39,7 @@ impl Conductor {
         fade: Fade,
         current: bool,
         clock: Option<Clock>,
+        skip: &[bool],
         out: &mut Out<'_>,
     ) {
         let clock = clock.unwrap_or(Clock {
@@ -37,6 +49,9 @@ impl Conductor {
         });
         let score = self.score.clone();
         for (li, layer) in score.cues[cue].layers.iter().enumerate() {
+            if skip.get(li).copied().unwrap_or(false) {
+                continue;
+            }
             let source = SourceRef::Layer {
                 cue: cue as u16,
                 layer: li as u16,
