@@ -52,11 +52,9 @@ fn bench(c: &mut Criterion) {
         tension: 0.5,
     };
     let pad = Generated {
-        instrument: Instrument::Strings,
-        part: Part::Chords,
         octave: 3,
         velocity: 0.6,
-        seed: 0,
+        ..Generated::new(Instrument::Strings, Part::Chords)
     };
     g.bench_function("baseline_layer", |b| {
         b.iter(|| render_layer(black_box(&pad), &ctx).unwrap())

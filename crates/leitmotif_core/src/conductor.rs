@@ -55,6 +55,43 @@ pub enum SourceRef {
     },
     /// A generated bridge, announced by [`Job::ComposeBridge`].
     Bridge(u32),
+    /// A note of the live part on layer `layer` of cue `cue`, rendered for its
+    /// [`Job::RenderNote`].
+    Note {
+        /// Cue index.
+        cue: u16,
+        /// Layer index.
+        layer: u16,
+    },
+}
+
+/// A note of a live part, in beats from its cue's bar 1 (negative: in the pickup).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LiveNote {
+    /// Onset, in beats from bar 1.
+    pub beat: f64,
+    /// Length until note-off, in beats.
+    pub beats: f64,
+    /// MIDI pitch.
+    pub pitch: u8,
+    /// Velocity 0..1.
+    pub velocity: f32,
+}
+
+/// A live generated part (`live: true`): the notes the conductor plays for layer `layer` of
+/// cue `cue`, each placed on the live tempo map when it is due.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LivePart {
+    /// Cue index.
+    pub cue: u16,
+    /// Layer index.
+    pub layer: u16,
+    /// One pass of the part, in onset order (the sequencer repeats it every pass).
+    pub notes: Vec<LiveNote>,
+    /// Seconds the instrument sounds after a note-off.
+    pub release: f64,
+    /// Seed of the density choices (which notes are left out or split).
+    pub seed: u64,
 }
 
 /// One step of the plan, at an exact frame.
@@ -134,6 +171,31 @@ pub enum Job {
     /// Render a generated stinger for the moment it lands: in the chord and at the tempo
     /// playing there (recorded stingers ignore it).
     RenderStinger(StingerJob),
+    /// Render a note of a live part, for the `Start` of its voice.
+    RenderNote(NoteJob),
+}
+
+/// A note of a live part to render: its voice's `Start` follows (as [`SourceRef::Note`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct NoteJob {
+    /// The voice its `Start` will name.
+    pub voice: VoiceId,
+    /// Cue index.
+    pub cue: u16,
+    /// Layer index.
+    pub layer: u16,
+    /// Which note of the part: twice its index in [`LivePart::notes`], plus one for the
+    /// second half of a note split by the density curve (renders of the same note at the
+    /// same length are the same, so they can be kept).
+    pub index: u32,
+    /// MIDI pitch (after the register curve).
+    pub pitch: u8,
+    /// Velocity 0..1 (after the velocity curve).
+    pub velocity: f32,
+    /// Frames from onset to note-off on the live map (after the articulation curve).
+    pub frames: u32,
+    /// Frame at which it starts.
+    pub frame: u64,
 }
 
 /// A stinger that will start (voice `voice`) at `frame`, and the music under it there.
@@ -326,6 +388,8 @@ pub struct Conductor {
     duck: f32,
     dialogue: f32,
     started: bool,
+    /// Live parts by cue and layer (`live[cue][layer]`).
+    live: Vec<Vec<Option<Arc<schedule::live::Sequenced>>>>,
 }
 
 impl Conductor {
@@ -382,7 +446,20 @@ impl Conductor {
             duck: 1.0,
             dialogue: 0.0,
             started: false,
+            live: Vec::new(),
         }
+    }
+
+    /// The live parts to play (the session composes them from the score): a layer with one
+    /// is sequenced, note by note on the live tempo map, instead of started as one voice.
+    /// Set before the first [`advance`](Self::advance).
+    pub fn set_live_parts(&mut self, parts: Vec<LivePart>) {
+        self.live = schedule::live::sequenced(&self.score, parts);
+    }
+
+    /// The live part of a cue's layer, if it has one.
+    fn live_part(&self, cue: usize, layer: usize) -> Option<&Arc<schedule::live::Sequenced>> {
+        self.live.get(cue)?.get(layer)?.as_ref()
     }
 
     /// Takes the jobs planned since the last call (bridges to compose), in plan order.
@@ -431,7 +508,8 @@ impl Conductor {
         self.current.global_position(frame as i64)
     }
 
-    /// Current linear gain of every live voice, as (source, gain).
+    /// Current linear gain of every playing voice, as (source, gain) (a live part's
+    /// sequencer counts as one voice, with its notes' gain).
     pub fn voice_gains(&self) -> impl Iterator<Item = (SourceRef, f32)> + '_ {
         self.voices.iter().map(|v| (v.source, v.last_gain))
     }

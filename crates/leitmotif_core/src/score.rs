@@ -252,6 +252,56 @@ pub struct Generated {
     /// Extra seed mixed with the score's seed.
     #[serde(default)]
     pub seed: u64,
+    /// Play the part live (cue layers only): its notes are composed at load, but each one is
+    /// placed on the live tempo map and synthesised when it is due, so the part follows tempo
+    /// cues exactly, is shaped by the curves below while it plays, and costs no synthesis at
+    /// load. Off: the part is rendered once at load, at the cue's tempo.
+    #[serde(default)]
+    pub live: bool,
+    /// Live parts: the share of notes played (0: none; 1: all; up to 2: that share of the
+    /// notes is also split in two, doubling their rate), over a parameter.
+    #[serde(default)]
+    pub density_curve: Option<Curve>,
+    /// Live parts: octaves added to every note (rounded to whole octaves, −3..=3).
+    #[serde(default)]
+    pub register_curve: Option<Curve>,
+    /// Live parts: factor on every note's velocity (0..=2; the result is kept within 0..=1).
+    #[serde(default)]
+    pub velocity_curve: Option<Curve>,
+    /// Live parts: factor on every note's length, from staccato (0.05) to legato (1) and
+    /// over (up to 2).
+    #[serde(default)]
+    pub articulation_curve: Option<Curve>,
+}
+
+impl Generated {
+    /// `instrument` playing `part` with every other field at its default (octave 4,
+    /// velocity 0.8, seed 0, rendered at load).
+    pub fn new(instrument: Instrument, part: Part) -> Self {
+        Generated {
+            instrument,
+            part,
+            octave: four(),
+            velocity: default_velocity(),
+            seed: 0,
+            live: false,
+            density_curve: None,
+            register_curve: None,
+            velocity_curve: None,
+            articulation_curve: None,
+        }
+    }
+
+    /// The shaping curves of a live part, in the order density, register, velocity,
+    /// articulation.
+    pub fn live_curves(&self) -> [Option<&Curve>; 4] {
+        [
+            self.density_curve.as_ref(),
+            self.register_curve.as_ref(),
+            self.velocity_curve.as_ref(),
+            self.articulation_curve.as_ref(),
+        ]
+    }
 }
 
 fn four() -> i32 {

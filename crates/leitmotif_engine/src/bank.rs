@@ -20,6 +20,7 @@ pub mod resample;
 pub use load::open_file;
 
 pub use generated::to_stem as stem_from_buffer;
+pub use generated::{LiveLayer, render_note};
 
 /// Seconds of a cue's file layers measured for its level (bridges are matched to it): the
 /// same frames whether a stem streams or sits in memory.
@@ -226,6 +227,9 @@ pub struct SourceBank {
     /// For each looping cue, its stems' loop: where bar 1 is and how long the body is (in
     /// frames at the output rate). A time-stretched voice reads across the seam with it.
     pub loops: Vec<Option<Loop>>,
+    /// The live generated layers (`live: true`), composed but not rendered: the conductor
+    /// plays their notes, the session renders each as it is due.
+    pub live: Vec<LiveLayer>,
 }
 
 /// The loop of a cue's stems: `[pickup][body][tail]`, body repeated.
@@ -341,15 +345,24 @@ impl SourceBank {
             SourceRef::Stinger { stinger, variation } => {
                 self.stingers.get(stinger as usize)?.get(variation as usize)
             }
-            SourceRef::Bridge(_) => None,
+            SourceRef::Bridge(_) | SourceRef::Note { .. } => None,
         }
+    }
+
+    /// The live layer on layer `layer` of cue `cue`, if it is one.
+    pub fn live_layer(&self, cue: u16, layer: u16) -> Option<&LiveLayer> {
+        self.live
+            .iter()
+            .find(|l| l.part.cue == cue && l.part.layer == layer)
     }
 
     /// The stem output (tap) a source is written to.
     pub fn tap_of(&self, source: SourceRef) -> u16 {
         let named = |n: &str| self.tap_names.iter().position(|t| t == n).unwrap_or(0) as u16;
         match source {
-            SourceRef::Layer { cue, layer } => self.layer_taps[cue as usize][layer as usize],
+            SourceRef::Layer { cue, layer } | SourceRef::Note { cue, layer } => {
+                self.layer_taps[cue as usize][layer as usize]
+            }
             SourceRef::SegmentLayer { segment, layer } => {
                 self.segment_taps[segment as usize][layer as usize]
             }

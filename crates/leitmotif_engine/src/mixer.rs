@@ -128,7 +128,8 @@ impl Mixer {
             bridges: vec![(u32::MAX, None); MAX_BRIDGES],
             streams: (0..MAX_VOICES).map(|_| None).collect(),
             stretchers: (0..MAX_STRETCHERS).map(|_| None).collect(),
-            voice_audio: (0..MAX_STRETCHERS).map(|_| None).collect(),
+            // Stingers and live notes, sent a plan ahead of their starts.
+            voice_audio: (0..MAX_VOICES).map(|_| None).collect(),
             // The pre-roll: from where a voice is heard to where it is read at twice its speed
             // (the stretcher's lead, 0.05 + 0.09·2 s), or 150 ms; a chunk reads far less.
             warp_in: vec![[0.0; 2]; (sample_rate as usize / 4).max(8 * WARP_CHUNK)],

@@ -5,7 +5,8 @@ use std::sync::Arc;
 
 use leitmotif_core::Score;
 use leitmotif_core::conductor::{
-    Action, ActionKind, BridgeJob, Conductor, Job, MusicEvent, SourceRef, StingerJob, TimedInput,
+    Action, ActionKind, BridgeJob, Conductor, Job, MusicEvent, NoteJob, SourceRef, StingerJob,
+    TimedInput,
 };
 use leitmotif_core::score::Source;
 use leitmotif_core::timing::seed;
@@ -18,6 +19,13 @@ use crate::stretch::Stretcher;
 
 /// Capacity of the control → audio ring buffer.
 pub const RING_CAPACITY: usize = 16_384;
+
+/// Frames of rendered live notes kept for reuse (about 64 MB): a part at a steady tempo
+/// plays the same notes every pass, so after its first pass it costs no synthesis.
+pub const NOTE_CACHE_FRAMES: usize = 8 << 20;
+
+/// A rendered note of a live part: cue, layer, note index, pitch, velocity bits, frames.
+type NoteKey = (u16, u16, u32, u8, u32, u32);
 
 /// A bridge composed during the session, kept for MIDI export and reports.
 #[derive(Debug, Clone)]
@@ -67,6 +75,12 @@ pub struct Session {
     /// travel to the audio thread and back as boxes, never moved out of them).
     #[allow(clippy::vec_box)]
     spare_stretchers: Vec<Box<Stretcher>>,
+    /// Live notes rendered so far, for reuse (see [`NOTE_CACHE_FRAMES`]).
+    notes: std::collections::HashMap<NoteKey, Arc<Stem>>,
+    /// Frames held by `notes`.
+    note_frames: usize,
+    /// Live notes rendered (not found in the cache), for reports and benches.
+    notes_rendered: u64,
 }
 
 impl Session {
@@ -80,7 +94,8 @@ impl Session {
         let (ret_tx, ret_rx) = rtrb::RingBuffer::new(1024);
         let shared = Arc::new(Shared::default());
         let sound = MusicSound::new(Mixer::new(bank.clone()), consumer, ret_tx, shared.clone());
-        let conductor = Conductor::new(score, bank.sample_rate, seed);
+        let mut conductor = Conductor::new(score, bank.sample_rate, seed);
+        conductor.set_live_parts(bank.live.iter().map(|l| l.part.clone()).collect());
         let session = Session {
             conductor,
             producer,
@@ -99,6 +114,9 @@ impl Session {
             stretched: std::collections::HashSet::new(),
             sources: std::collections::HashMap::new(),
             spare_stretchers: Vec::new(),
+            notes: std::collections::HashMap::new(),
+            note_frames: 0,
+            notes_rendered: 0,
         };
         (session, sound, shared)
     }
@@ -160,6 +178,11 @@ impl Session {
                     let seed = seed::bridge(self.seed, job.id);
                     let handle = std::thread::spawn(move || compose(job, &score, &bank, seed));
                     self.composing.push((job.id, handle));
+                }
+                Job::RenderNote(job) => {
+                    if let Some(stem) = self.note(job) {
+                        self.send(Msg::Voice(job.voice, stem));
+                    }
                 }
                 Job::RenderStinger(job) => {
                     let score = self.conductor.score().clone();
@@ -235,6 +258,48 @@ impl Session {
             self.send(Msg::Action(a));
         }
         &self.events
+    }
+
+    /// The audio of a live note: rendered now (on this thread, before the `Start` that plays
+    /// it is sent), or the same note rendered before. Notes the audio side no longer holds
+    /// are let go when the cache is full, so nothing is ever freed on the audio thread.
+    fn note(&mut self, job: NoteJob) -> Option<Arc<Stem>> {
+        let key = (
+            job.cue,
+            job.layer,
+            job.index,
+            job.pitch,
+            job.velocity.to_bits(),
+            job.frames,
+        );
+        if let Some(stem) = self.notes.get(&key) {
+            return Some(stem.clone());
+        }
+        let live = self.bank.live_layer(job.cue, job.layer)?;
+        let sr = self.bank.sample_rate;
+        let stem = Arc::new(crate::bank::render_note(
+            live,
+            job.index,
+            job.pitch,
+            job.velocity,
+            job.frames as usize,
+            sr,
+        ));
+        self.notes_rendered += 1;
+        if self.note_frames + stem.len() > NOTE_CACHE_FRAMES {
+            self.notes.retain(|_, s| Arc::strong_count(s) > 1);
+            self.note_frames = self.notes.values().map(|s| s.len()).sum();
+        }
+        if self.note_frames + stem.len() <= NOTE_CACHE_FRAMES {
+            self.note_frames += stem.len();
+            self.notes.insert(key, stem.clone());
+        }
+        Some(stem)
+    }
+
+    /// Live notes rendered so far (those played again from the cache not counted).
+    pub fn notes_rendered(&self) -> u64 {
+        self.notes_rendered
     }
 
     /// For a start of a streamed clip: opens its ring (decoding starts now, a lookahead

@@ -105,11 +105,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut mix = StereoBuffer::new(ctx.total_frames());
     for (name, instrument, part, octave) in layers {
         let g = Generated {
-            instrument,
-            part,
             octave,
-            velocity: 0.8,
-            seed: 0,
+            ..Generated::new(instrument, part)
         };
         let buf = render_layer(&g, &ctx)?;
         write_wav(&dir.join(format!("layer_{name}.wav")), &buf, 44_100)?;

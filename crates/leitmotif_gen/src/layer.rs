@@ -165,30 +165,8 @@ pub fn render_layer_with(
 ) -> Result<StereoBuffer, GenError> {
     validate(ctx)?;
     let seed = mix(ctx.seed, g.seed);
-    let parsed: Vec<Chord> = ctx
-        .chords
-        .iter()
-        .map(|c| Chord::parse(c))
-        .collect::<Result<_, _>>()?;
-    let key = match (ctx.key, parsed.first()) {
-        (Some(k), _) => Key::parse(k)?,
-        (None, Some(c)) => Key::from_chord(c),
-        (None, None) => Key::parse("C major")?,
-    };
-    let chords = if parsed.is_empty() {
-        StyleModel::builtin().generate_progression(ctx.bars.min(8) as usize, &key, seed)
-    } else {
-        parsed
-    };
-    let frame = Frame {
-        ctx,
-        key,
-        chords: (0..ctx.bars as usize)
-            .map(|b| chords[b % chords.len()])
-            .collect(),
-        seed,
-    };
     let total = ctx.total_frames();
+    let frame = harmonic_frame(g, ctx)?;
     let mut out = if let Part::Riser = g.part {
         let body = ctx.frame_of(ctx.body_beats()) - ctx.frame_of(0.0);
         let mut out = StereoBuffer::new(total);
@@ -196,16 +174,7 @@ pub fn render_layer_with(
         out.mix(&riser, ctx.frame_of(0.0), 1.0);
         out
     } else {
-        let notes = match &g.part {
-            Part::Chords => parts::chords(&frame, g),
-            Part::Bass(n) => parts::bass(&frame, g, *n),
-            Part::Arpeggio(n) => parts::arpeggio(&frame, g, *n),
-            Part::Melody => parts::melody(&frame, g),
-            Part::Ostinato(degrees) => parts::ostinato(&frame, g, degrees)?,
-            Part::Drums(style) => drums::pattern(&frame, g, *style),
-            Part::Riser => unreachable!("handled above"),
-        };
-        let notes = fit_loop(notes, ctx, release_seconds(&g.instrument));
+        let notes = part_notes(g, &frame)?;
         let events: Vec<NoteEvent> = notes
             .iter()
             .map(|n| {
@@ -242,6 +211,164 @@ pub fn render_layer_with(
     let target = (0.5 * g.velocity / 0.8).clamp(0.05, 0.7);
     out.normalize(target);
     Ok(out)
+}
+
+/// The key, chords and seed a part is composed in.
+fn harmonic_frame<'a>(g: &Generated, ctx: &'a LayerContext<'a>) -> Result<Frame<'a>, GenError> {
+    let seed = mix(ctx.seed, g.seed);
+    let parsed: Vec<Chord> = ctx
+        .chords
+        .iter()
+        .map(|c| Chord::parse(c))
+        .collect::<Result<_, _>>()?;
+    let key = match (ctx.key, parsed.first()) {
+        (Some(k), _) => Key::parse(k)?,
+        (None, Some(c)) => Key::from_chord(c),
+        (None, None) => Key::parse("C major")?,
+    };
+    let chords = if parsed.is_empty() {
+        StyleModel::builtin().generate_progression(ctx.bars.min(8) as usize, &key, seed)
+    } else {
+        parsed
+    };
+    Ok(Frame {
+        ctx,
+        key,
+        chords: (0..ctx.bars as usize)
+            .map(|b| chords[b % chords.len()])
+            .collect(),
+        seed,
+    })
+}
+
+/// One pass of a pitched or drum part, fitted to the loop (see [`fit_loop`]).
+fn part_notes(g: &Generated, frame: &Frame) -> Result<Vec<PartNote>, GenError> {
+    let notes = match &g.part {
+        Part::Chords => parts::chords(frame, g),
+        Part::Bass(n) => parts::bass(frame, g, *n),
+        Part::Arpeggio(n) => parts::arpeggio(frame, g, *n),
+        Part::Melody => parts::melody(frame, g),
+        Part::Ostinato(degrees) => parts::ostinato(frame, g, degrees)?,
+        Part::Drums(style) => drums::pattern(frame, g, *style),
+        Part::Riser => {
+            return Err(GenError::InvalidRequest(
+                "a Riser is a noise sweep, not notes".into(),
+            ));
+        }
+    };
+    Ok(fit_loop(notes, frame.ctx, release_seconds(&g.instrument)))
+}
+
+/// A generated part composed for live playing: one pass of its notes (in beats from bar 1,
+/// in onset order) and the gain that puts it at the level [`render_layer`] would.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LiveComposition {
+    /// The notes, as [`render_layer`] plays them.
+    pub notes: Vec<leitmotif_core::conductor::LiveNote>,
+    /// Gain on each note rendered by [`render_live_note`].
+    pub gain: f32,
+    /// Seconds each note sounds after its note-off.
+    pub release: f64,
+}
+
+/// Composes `g` for `ctx` without rendering it: the notes a live part plays (the same ones
+/// [`render_layer`] renders), and the gain its notes need to sound at the rendered layer's
+/// level. Deterministic; fails for a `Riser` (not notes).
+pub fn compose_live(g: &Generated, ctx: &LayerContext) -> Result<LiveComposition, GenError> {
+    validate(ctx)?;
+    let frame = harmonic_frame(g, ctx)?;
+    let notes = part_notes(g, &frame)?;
+    let seed = frame.seed;
+    let release = release_seconds(&g.instrument);
+    // The rendered layer is normalised by its peak; estimated here from the notes sounding
+    // together, each at its velocity's amplitude (as the instruments scale it) times the
+    // level of one such note of the instrument, rendered once (the only synthesis a live
+    // part costs at load). Pitched notes add up like uncorrelated signals, in power; drum
+    // hits struck together halfway between that and in amplitude (their transients nearly
+    // align); a note still ringing counts half. Within 3 dB of the rendered layer's RMS for
+    // every built-in part (`tests/live.rs`).
+    let drums = matches!(crate::synth::builtin(&g.instrument), Instrument::Drums);
+    let mut lens: Vec<f64> = notes.iter().map(|n| n.beats).collect();
+    lens.sort_by(f64::total_cmp);
+    let secs = lens.get(lens.len() / 2).map_or(0.5, |b| b * 60.0 / ctx.bpm).min(2.0);
+    let frames = (secs * ctx.sample_rate as f64).ceil() as usize;
+    let one = |pitch: u8| {
+        render_live_note(g, pitch, 1.0, frames, ctx.sample_rate, seed, 1.0).peak()
+    };
+    let mut pitches: Vec<u8> = notes.iter().map(|n| n.pitch).collect();
+    pitches.sort_unstable();
+    pitches.dedup();
+    let levels: Vec<(u8, f32)> = if drums {
+        pitches.iter().map(|&p| (p, one(p))).collect()
+    } else {
+        pitches.get(pitches.len() / 2).map(|&p| one(p)).map_or(Vec::new(), |l| {
+            pitches.iter().map(|&p| (p, l)).collect()
+        })
+    };
+    let level = |pitch: u8| {
+        levels
+            .iter()
+            .find(|l| l.0 == pitch)
+            .map_or(0.0, |l| l.1)
+    };
+    let amp = |v: f32| v.clamp(0.0, 1.0).powf(1.3);
+    let mut peak = 0.0f32;
+    for (i, n) in notes.iter().enumerate() {
+        let (mut sum, mut power) = (0.0f32, 0.0f32);
+        for m in notes
+            .iter()
+            .take(i + 1)
+            .filter(|m| m.start + m.beats + release * ctx.bpm / 60.0 > n.start)
+        {
+            let a = amp(m.velocity) * level(m.pitch);
+            let w = if (m.start - n.start).abs() < 0.05 { 1.0 } else { 0.5 };
+            sum += w * a;
+            power += w * w * a * a;
+        }
+        peak = peak.max(if drums { 0.5 * (sum + power.sqrt()) } else { power.sqrt() });
+    }
+    let target = (0.5 * g.velocity / 0.8).clamp(0.05, 0.7);
+    let gain = if peak > 1e-6 {
+        target / peak
+    } else {
+        1.0
+    };
+    Ok(LiveComposition {
+        notes: notes
+            .iter()
+            .map(|n| leitmotif_core::conductor::LiveNote {
+                beat: n.start,
+                beats: n.beats,
+                pitch: n.pitch,
+                velocity: n.velocity.clamp(0.0, 1.0),
+            })
+            .collect(),
+        gain,
+        release,
+    })
+}
+
+/// Renders one note of a live part: `frames` until note-off, then the instrument's release
+/// (which reaches exactly zero), `gain` applied. Deterministic for `seed`.
+pub fn render_live_note(
+    g: &Generated,
+    pitch: u8,
+    velocity: f32,
+    frames: usize,
+    sample_rate: u32,
+    seed: u64,
+    gain: f32,
+) -> StereoBuffer {
+    let release = (release_seconds(&g.instrument) * sample_rate as f64).ceil() as usize + 2;
+    let note = NoteEvent {
+        start_frame: 0,
+        len_frames: frames.max(1),
+        pitch,
+        velocity: velocity.clamp(0.0, 1.0),
+    };
+    let mut out = render_notes(&g.instrument, &[note], frames + release, sample_rate, seed);
+    out.scale(gain);
+    out
 }
 
 /// Shortens or drops pickup notes so that they are silent before bar 1, and drops notes starting

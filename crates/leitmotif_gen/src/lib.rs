@@ -27,7 +27,9 @@ pub use bridge::{
     stem_effects,
 };
 pub use error::GenError;
-pub use layer::{LayerContext, render_layer, render_layer_with};
+pub use layer::{
+    LayerContext, LiveComposition, compose_live, render_layer, render_layer_with, render_live_note,
+};
 /// A loaded `SoundFont` (from `rustysynth`), for [`render_layer_with`].
 pub use rustysynth::SoundFont;
 pub use synth::{NoteEvent, StereoBuffer, load_soundfont, render_notes, render_soundfont};

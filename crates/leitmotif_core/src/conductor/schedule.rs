@@ -1,6 +1,7 @@
 //! Advancing the conductor: due items in frame order, grid events, gains.
 
 mod inputs;
+pub(super) mod live;
 mod tempo;
 mod transitions;
 mod voices;
@@ -70,6 +71,7 @@ impl Conductor {
                 self.handle(due, frame.max(b0), &mut out);
             }
             self.emit_grid(b1, &mut out);
+            self.sequence(b1, &mut out);
             self.update_gains(b0, b1, &mut out);
             self.update_rates(b0, b1, &mut out);
             self.now = b1 as u64;
@@ -140,8 +142,13 @@ impl Conductor {
         match due {
             Due::Tempo => self.reach_tempo_change(frame, out),
             Due::Stop(i) => {
+                let (_, release) = self.voices[i].stop_at.unwrap_or((frame, 0));
+                if self.voices[i].seq.is_some() {
+                    self.stop_seq(i, frame, release, out);
+                    self.voices.remove(i);
+                    return;
+                }
                 let v = self.voices.remove(i);
-                let (_, release) = v.stop_at.unwrap_or((frame, 0));
                 out.actions.push(Action {
                     frame: frame as u64,
                     kind: ActionKind::Stop {

@@ -251,6 +251,36 @@ pub(super) struct Voice {
     pub rate: f64,
     /// Whether it has been sent a `Warp` (it plays through a stretcher).
     pub warped: bool,
+    /// A live part's sequencer: the voice itself is never sent to the engine; its notes are.
+    pub seq: Option<Box<Seq>>,
+}
+
+/// The sequencer of a live part for one pass: plays its notes on `map`, bar 1 at
+/// `bar1_tick`, and keeps the notes sounding so they follow its gain and stop.
+#[derive(Debug, Clone)]
+pub(super) struct Seq {
+    pub part: std::sync::Arc<super::schedule::live::Sequenced>,
+    pub cue: usize,
+    pub layer: usize,
+    /// The next note of the part to play.
+    pub next: usize,
+    pub map: TempoMap,
+    pub bar1_tick: i64,
+    /// The shaping values latched at the last beat.
+    pub shape: Shape,
+    /// Frame of the next beat, where the shape is latched again.
+    pub latch_at: i64,
+    /// Notes sounding: (voice, onset frame, frame its release ends).
+    pub sounding: Vec<(VoiceId, i64, i64)>,
+}
+
+/// What a live part's curves make of its notes, latched on each beat.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) struct Shape {
+    pub density: f32,
+    pub octaves: i32,
+    pub velocity: f32,
+    pub articulation: f32,
 }
 
 /// A transition waiting for its sync point.

@@ -5,8 +5,8 @@ use std::collections::HashSet;
 
 use super::load::{ScoreError, ScoreErrorKind as K};
 use super::{
-    Bridge, Condition, Curve, Enter, Layer, Length, Load, Score, Source, Sync, Tempo,
-    TransitionRule,
+    Bridge, Condition, Curve, Enter, Generated, Layer, Length, Load, Score, Source, Sync, Tempo,
+    Part, TransitionRule,
 };
 
 type Result<T = ()> = std::result::Result<T, ScoreError>;
@@ -169,6 +169,7 @@ impl Score {
                 self.check_layer(
                     l,
                     &format!("segment \"{}\", layer \"{}\"", seg.name, l.name),
+                    false,
                 )?;
             }
         }
@@ -286,7 +287,7 @@ impl Score {
                 if v.beats == 0 {
                     return Err(range(item, "variation beats", 0.0, "at least 1"));
                 }
-                check_source(&v.source, v.load, &item)?;
+                check_source(&v.source, v.load, &item, false)?;
             }
         }
         for th in &self.themes {
@@ -431,12 +432,16 @@ impl Score {
             }
         }
         for l in &cue.layers {
-            self.check_layer(l, &format!("cue \"{}\", layer \"{}\"", cue.name, l.name))?;
+            let item = format!("cue \"{}\", layer \"{}\"", cue.name, l.name);
+            self.check_layer(l, &item, true)?;
+            if let Source::Generated(g) = &l.source {
+                self.check_live(g, &item)?;
+            }
         }
         Ok(())
     }
 
-    fn check_layer(&self, l: &Layer, item: &str) -> Result {
+    fn check_layer(&self, l: &Layer, item: &str, live_ok: bool) -> Result {
         if !l.gain_db.is_finite() || l.gain_db > 24.0 {
             return Err(range(
                 item.into(),
@@ -454,7 +459,37 @@ impl Score {
         if let Some(c) = &l.cutoff_curve {
             self.check_curve(c, item, 20.0, 24_000.0)?;
         }
-        check_source(&l.source, l.load, item)
+        check_source(&l.source, l.load, item, live_ok)
+    }
+
+    /// A live part's shaping curves (live parts are checked to be cue layers in
+    /// [`check_source`]).
+    fn check_live(&self, g: &Generated, item: &str) -> Result {
+        if g.live && matches!(g.part, Part::Riser) {
+            return Err(invalid(
+                item.into(),
+                "a Riser is a noise sweep, not notes: it cannot play live",
+            )
+            .hint("remove `live: true` from the Riser part"));
+        }
+        let ranges = [
+            ("density_curve", 0.0, 2.0),
+            ("register_curve", -3.0, 3.0),
+            ("velocity_curve", 0.0, 2.0),
+            ("articulation_curve", 0.05, 2.0),
+        ];
+        for (c, (name, lo, hi)) in g.live_curves().into_iter().zip(ranges) {
+            let Some(c) = c else { continue };
+            if !g.live {
+                return Err(invalid(
+                    item.into(),
+                    format!("`{name}` shapes a live part, and this part is rendered at load"),
+                )
+                .hint("add `live: true` to the generated part, or remove the curve"));
+            }
+            self.check_curve(c, &format!("{item}, {name}"), lo, hi)?;
+        }
+        Ok(())
     }
 
     fn check_curve(&self, c: &Curve, item: &str, lo: f32, hi: f32) -> Result {
@@ -542,7 +577,7 @@ impl Score {
     }
 }
 
-fn check_source(source: &Source, load: Load, item: &str) -> Result {
+fn check_source(source: &Source, load: Load, item: &str, live_ok: bool) -> Result {
     if load == Load::Stream && !matches!(source, Source::File(_)) {
         return Err(invalid(
             item.into(),
@@ -559,6 +594,17 @@ fn check_source(source: &Source, load: Load, item: &str) -> Result {
         }
         Source::Generated(g) if !(0..=8).contains(&g.octave) => {
             Err(range(item.into(), "octave", g.octave as f64, "0 to 8"))
+        }
+        Source::Generated(g)
+            if !live_ok
+                && (g.live || g.live_curves().iter().any(Option::is_some)) =>
+        {
+            Err(invalid(
+                item.into(),
+                "only a cue's layers play live (segments and stingers are rendered for the \
+                 moment they play, in its chord and at its tempo)",
+            )
+            .hint("remove `live` and the live curves here"))
         }
         _ => Ok(()),
     }

@@ -2,7 +2,8 @@
 
 use leitmotif_core::Score;
 use leitmotif_core::score::{Cue, Generated};
-use leitmotif_gen::{LayerContext, StereoBuffer, render_layer};
+use leitmotif_core::conductor::LivePart;
+use leitmotif_gen::{LayerContext, StereoBuffer, compose_live, render_layer, render_live_note};
 
 use super::{LoadError, Stem};
 
@@ -79,11 +80,29 @@ fn render_at(
     frames: usize,
     sample_rate: u32,
 ) -> Result<Stem, LoadError> {
+    let empty: [String; 0] = [];
+    let chords = chords.unwrap_or_else(|| cue.map_or(&empty[..], |c| c.chords.as_slice()));
+    let ctx = context(score, cue, chords, tempo, frames, sample_rate);
+    let buf = render_layer(g, &ctx).map_err(|e| LoadError::Generate {
+        item: item.into(),
+        reason: e.to_string(),
+    })?;
+    Ok(to_stem(&buf, frames))
+}
+
+/// What a generated part of `cue` (or of a stinger or segment, `frames` long) is composed in.
+fn context<'a>(
+    score: &'a Score,
+    cue: Option<&'a Cue>,
+    chords: &'a [String],
+    tempo: &leitmotif_core::score::Tempo,
+    frames: usize,
+    sample_rate: u32,
+) -> LayerContext<'a> {
     let theme = cue
         .and_then(|c| c.theme.as_ref())
         .and_then(|t| score.themes.iter().find(|th| &th.name == t))
         .map(|t| t.notes.as_slice());
-    let empty: [String; 0] = [];
     let beats_per_bar = tempo.meter.0;
     let bars = cue.map_or_else(
         || {
@@ -93,22 +112,84 @@ fn render_at(
         },
         |c| c.bars,
     );
-    let ctx = LayerContext {
+    LayerContext {
         sample_rate,
         bpm: tempo.bpm,
         beats_per_bar,
         bars,
         pickup_beats: cue.map_or(0, |c| c.pickup_beats),
         tail_beats: cue.map_or(0, |c| c.tail_beats),
-        chords: chords.unwrap_or_else(|| cue.map_or(&empty[..], |c| c.chords.as_slice())),
+        chords,
         key: cue.and_then(|c| c.key.as_deref()).or(score.key.as_deref()),
         theme,
-        seed: leitmotif_core::timing::seed::layer(score.seed, g.seed),
+        seed: 0,
         tension: leitmotif_core::timing::mood_tension(cue.and_then(|c| c.mood)),
-    };
-    let buf = render_layer(g, &ctx).map_err(|e| LoadError::Generate {
+    }
+}
+
+/// A cue's live generated layer: its notes (for the conductor) and how to render each one.
+#[derive(Debug, Clone)]
+pub struct LiveLayer {
+    /// The notes, for [`Conductor::set_live_parts`](leitmotif_core::conductor::Conductor::set_live_parts).
+    pub part: LivePart,
+    /// The part (its instrument renders the notes).
+    pub generated: Generated,
+    /// Gain on every rendered note (with [`GENERATED_HEADROOM`]), for the level a rendered
+    /// layer has.
+    pub gain: f32,
+    /// Seed of the notes' synthesis.
+    pub seed: u64,
+}
+
+/// Composes layer `layer` of cue `cue` (a live generated part) without rendering it.
+pub(super) fn compose(
+    score: &Score,
+    cue_index: usize,
+    layer: usize,
+    g: &Generated,
+    item: &str,
+    sample_rate: u32,
+) -> Result<LiveLayer, LoadError> {
+    let cue = &score.cues[cue_index];
+    let frames = leitmotif_core::timing::cue_frames(score, cue, sample_rate);
+    let mut ctx = context(
+        score,
+        Some(cue),
+        &cue.chords,
+        score.cue_tempo(cue),
+        frames,
+        sample_rate,
+    );
+    let seed = leitmotif_core::timing::seed::layer(score.seed, g.seed);
+    ctx.seed = seed;
+    let composed = compose_live(g, &ctx).map_err(|e| LoadError::Generate {
         item: item.into(),
         reason: e.to_string(),
     })?;
-    Ok(to_stem(&buf, frames))
+    Ok(LiveLayer {
+        part: LivePart {
+            cue: cue_index as u16,
+            layer: layer as u16,
+            notes: composed.notes,
+            release: composed.release,
+            seed: leitmotif_core::timing::seed::mix(seed, 0x11FE),
+        },
+        generated: g.clone(),
+        gain: composed.gain * GENERATED_HEADROOM,
+        seed,
+    })
+}
+
+/// Renders note `index` of a live layer (see [`NoteJob`](leitmotif_core::conductor::NoteJob)).
+pub fn render_note(live: &LiveLayer, index: u32, pitch: u8, velocity: f32, frames: usize, sample_rate: u32) -> Stem {
+    let seed = leitmotif_core::timing::seed::mix(live.seed, index as u64 ^ ((pitch as u64) << 32));
+    let buf = render_live_note(&live.generated, pitch, velocity, frames, sample_rate, seed, live.gain);
+    Stem {
+        frames: buf
+            .left
+            .iter()
+            .zip(&buf.right)
+            .map(|(l, r)| [*l, *r])
+            .collect(),
+    }
 }

@@ -27,9 +27,17 @@ struct Job<'a> {
 
 pub(super) fn load(score: &Score, opts: &BankOptions) -> Result<SourceBank, LoadError> {
     let mut jobs = Vec::new();
-    for cue in &score.cues {
+    let mut live = Vec::new();
+    for (ci, cue) in score.cues.iter().enumerate() {
         let frames = cue_frames(score, cue, opts.sample_rate);
-        for layer in &cue.layers {
+        for (li, layer) in cue.layers.iter().enumerate() {
+            if let Source::Generated(g) = &layer.source
+                && g.live
+            {
+                // Composed now (no synthesis): its notes are rendered as they are played.
+                let item = format!("cue \"{}\", layer \"{}\"", cue.name, layer.name);
+                live.push(generated::compose(score, ci, li, g, &item, opts.sample_rate)?);
+            }
             jobs.push(Job {
                 cue: Some(cue),
                 source: &layer.source,
@@ -107,6 +115,7 @@ pub(super) fn load(score: &Score, opts: &BankOptions) -> Result<SourceBank, Load
     };
     let mut bank = SourceBank {
         sample_rate: opts.sample_rate,
+        live,
         ..Default::default()
     };
     for cue in &score.cues {
@@ -232,6 +241,9 @@ fn load_source(score: &Score, job: &Job<'_>, opts: &BankOptions) -> Result<Clip,
     let item = item.as_str();
     match source {
         Source::Silence => Ok(Clip::Memory(Arc::new(Stem::silence(frames)))),
+        Source::Generated(g) if g.live && cue.is_some() => Ok(Clip::Memory(Arc::new(Stem {
+            frames: Vec::new(),
+        }))),
         Source::Generated(g) => {
             generated::render(score, cue, chords, g, item, frames, opts.sample_rate)
                 .map(|s| Clip::Memory(Arc::new(s)))

@@ -31,11 +31,8 @@ fn ctx<'a>(chords: &'a [String], theme: Option<&'a [(i32, f32)]>) -> LayerContex
 
 fn part(instrument: Instrument, part: Part, octave: i32) -> Generated {
     Generated {
-        instrument,
-        part,
         octave,
-        velocity: 0.8,
-        seed: 0,
+        ..Generated::new(instrument, part)
     }
 }
 

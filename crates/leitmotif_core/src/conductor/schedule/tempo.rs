@@ -61,6 +61,7 @@ impl Conductor {
             .map
             .change_tempo_at(tick, bpm, ramp_beats as i64 * TICKS_PER_BEAT);
         self.current.retimed = true;
+        self.refresh_seq_maps();
         // Stops planned on the old grid after the change (a pass ringing out its tail) move
         // with the music they end.
         let (id, map) = (self.current.id, &self.current.map);
@@ -197,7 +198,8 @@ impl Conductor {
         let prewarp = self.prewarp.filter(|p| p.0 == id).map_or(i64::MAX, |p| p.1);
         for i in 0..self.voices.len() {
             let v: &Voice = &self.voices[i];
-            let Some(clock) = v.clock.filter(|c| c.instance == id) else {
+            let Some(clock) = v.clock.filter(|c| c.instance == id && v.seq.is_none()) else {
+                // (A live part's notes are placed on the live map: nothing to stretch.)
                 continue;
             };
             let at = b0.max(v.started);

@@ -309,6 +309,7 @@ impl Conductor {
                     clock: None,
                     rate: 1.0,
                     warped: false,
+                    seq: None,
                 };
                 v.last_gain = self.voice_gain(&v, frame);
                 out.actions.push(Action {
@@ -377,6 +378,7 @@ impl Conductor {
             }
         }
         self.current = Instance::new_cue(&self.score, inc.to, self.sample_rate, start, offset, id);
+        self.refresh_seq_maps();
         self.event(out, frame, EventKind::CueStarted { cue: inc.to as u16 });
         let fade_in = inc
             .rule

@@ -85,6 +85,15 @@ impl Conductor {
         clock: Option<Clock>,
         out: &mut Out<'_>,
     ) {
+        let seq = match (owner, clock) {
+            (
+                Owner::Music {
+                    layer_of: LayerOf::Cue(c, l),
+                },
+                Some(clock),
+            ) => self.new_seq(c, l, frame, offset, clock),
+            _ => None,
+        };
         let id = self.alloc_voice();
         let mut v = Voice {
             id,
@@ -99,12 +108,18 @@ impl Conductor {
             clock,
             rate: 1.0,
             warped: false,
+            seq,
         };
         v.last_gain = self.voice_gain(&v, frame);
         v.last_cutoff = layer
             .cutoff_curve
             .as_ref()
             .map(|c| c.eval(self.param_value(&c.parameter)));
+        if v.seq.is_some() {
+            // A live part: its notes start as they are due (see `live.rs`).
+            self.voices.push(v);
+            return;
+        }
         out.actions.push(Action {
             frame: frame as u64,
             kind: ActionKind::Start {
@@ -167,15 +182,23 @@ impl Conductor {
             let g = self.voice_gain(&self.voices[i], b1);
             let v = &mut self.voices[i];
             let at = b0.max(v.started);
+            if let Some(seq) = v.seq.as_mut() {
+                seq.sounding.retain(|n| n.2 > b0);
+            }
             if (g - v.last_gain).abs() > 1e-6 && at < b1 {
-                out.actions.push(Action {
-                    frame: at as u64,
-                    kind: ActionKind::Gain {
-                        voice: v.id,
-                        target: g,
-                        frames: (b1 - at) as u32,
-                    },
-                });
+                for (voice, from) in targets(v) {
+                    let from = from.max(at);
+                    if from < b1 {
+                        out.actions.push(Action {
+                            frame: from as u64,
+                            kind: ActionKind::Gain {
+                                voice,
+                                target: g,
+                                frames: (b1 - from) as u32,
+                            },
+                        });
+                    }
+                }
                 v.last_gain = g;
             }
             if let Owner::Music { layer_of } = v.owner
@@ -185,16 +208,30 @@ impl Conductor {
                 let v = &mut self.voices[i];
                 if v.last_cutoff.is_none_or(|old| (old - hz).abs() > 0.5) && at < b1 {
                     v.last_cutoff = Some(hz);
-                    out.actions.push(Action {
-                        frame: at as u64,
-                        kind: ActionKind::Cutoff {
-                            voice: v.id,
-                            hz,
-                            frames: (b1 - at) as u32,
-                        },
-                    });
+                    for (voice, from) in targets(v) {
+                        let from = from.max(at);
+                        if from < b1 {
+                            out.actions.push(Action {
+                                frame: from as u64,
+                                kind: ActionKind::Cutoff {
+                                    voice,
+                                    hz,
+                                    frames: (b1 - from) as u32,
+                                },
+                            });
+                        }
+                    }
                 }
             }
         }
+    }
+}
+
+/// The engine voices a voice's gain and cutoff go to, with the frame each started: itself, or
+/// a live part's sounding notes.
+fn targets(v: &Voice) -> Vec<(u32, i64)> {
+    match &v.seq {
+        Some(seq) => seq.sounding.iter().map(|n| (n.0, n.1)).collect(),
+        None => vec![(v.id, v.started)],
     }
 }
