@@ -1,7 +1,8 @@
 #![allow(missing_docs, reason = "criterion macros generate undocumented items")]
 //! The cost of following a tempo cue: one time-stretched stem against the same stem played
-//! plainly, in the same run; and the 512-frame block time of 64 voices of which 8 are
-//! stretched (p50/p99 against the block's real-time budget).
+//! plainly, and one live generated layer against the same layer rendered at load, in the same
+//! run; and the 512-frame block time of 64 layers of which 8 are stretched stems and 16 live
+//! generated parts (p50/p99 against the block's real-time budget).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -35,16 +36,23 @@ fn material(seed: u32) -> Vec<[f32; 2]> {
 
 /// A cue of `layers` stems (tempo 120), and `bed` one-shot stingers of 60 s started at once
 /// (plain voices beside the cue's); with `stretch`, a tempo cue to 132 BPM on the next beat.
-fn session(layers: usize, bed: usize, stretch: bool) -> (Session, MusicSound) {
+fn session(layers: usize, bed: usize, live: usize, stretch: bool) -> (Session, MusicSound) {
     let list: Vec<String> = (0..layers)
         .map(|i| format!("(name: \"l{i}\", source: Silence)"))
+        .chain((0..live).map(|i| {
+            format!(
+                "(name: \"g{i}\", source: Generated((instrument: {}, part: Arpeggio(4), seed: {i}, live: true)))",
+                ["Pluck", "Keys", "Bell", "Bass"][i % 4]
+            )
+        }))
         .collect();
     let stingers: Vec<String> = (0..bed)
         .map(|i| format!("(name: \"s{i}\", sync: Immediate, variations: [(source: Silence)])"))
         .collect();
     let src = format!(
         "Score(name: \"b\", tempo: (bpm: 120.0), initial_cue: \"a\", ducking: (stinger_db: 0.0),
-          cues: [(name: \"a\", bars: 30, layers: [{}])], stingers: [{}])",
+          cues: [(name: \"a\", bars: 30, chords: [\"Am\", \"F\", \"C\", \"G\"], layers: [{}])],
+          stingers: [{}])",
         list.join(","),
         stingers.join(",")
     );
@@ -59,7 +67,9 @@ fn session(layers: usize, bed: usize, stretch: bool) -> (Session, MusicSound) {
             frames: material(i as u32),
         }))
     };
-    bank.layers[0] = (0..layers).map(clip).collect();
+    for (i, l) in bank.layers[0].iter_mut().take(layers).enumerate() {
+        *l = clip(i);
+    }
     for (i, s) in bank.stingers.iter_mut().enumerate() {
         s[0] = clip(100 + i);
     }
@@ -85,8 +95,8 @@ fn session(layers: usize, bed: usize, stretch: bool) -> (Session, MusicSound) {
 
 /// Renders the first second (so the stretchers are running), then returns a closure that
 /// renders one more second each call.
-fn second(layers: usize, stretch: bool) -> impl FnMut() {
-    let (mut s, mut sound) = session(layers, 0, stretch);
+fn second(layers: usize, live: usize, stretch: bool) -> impl FnMut() {
+    let (mut s, mut sound) = session(layers, 0, live, stretch);
     let mut buf = vec![[0.0f32; 2]; 512];
     let mut pos = 0u64;
     let mut run = move |blocks: usize| {
@@ -103,15 +113,71 @@ fn second(layers: usize, stretch: bool) -> impl FnMut() {
 fn stretched_vs_plain(c: &mut Criterion) {
     let mut g = c.benchmark_group("one_second_one_stem");
     g.sample_size(10).measurement_time(Duration::from_secs(4));
-    let mut plain = second(1, false);
+    let mut plain = second(1, 0, false);
     g.bench_function("plain", |b| b.iter(&mut plain));
-    let mut stretched = second(1, true);
+    let mut stretched = second(1, 0, true);
     g.bench_function("stretched_to_132_bpm", |b| b.iter(&mut stretched));
     g.finish();
 }
 
-fn block_times(layers: usize, bed: usize, stretch: bool) -> Vec<Duration> {
-    let (mut s, mut sound) = session(layers, bed, stretch);
+/// One generated layer (an arpeggio, four notes a beat) rendered at load and played as a stem,
+/// against the same part played live (plan, note synthesis and mix, per second of audio; at
+/// a steady tempo the notes come from the cache after the first pass, so a tempo cue every
+/// bar is also measured: every note is then synthesised anew). Load times are printed.
+fn live_vs_rendered(c: &mut Criterion) {
+    let part = |live: bool| {
+        format!(
+            "Score(name: \"b\", tempo: (bpm: 120.0), initial_cue: \"a\",
+              cues: [(name: \"a\", bars: 30, chords: [\"Am\", \"F\", \"C\", \"G\"],
+                layers: [(name: \"g\", source: Generated((instrument: Pluck, part: Arpeggio(4), live: {live})))])])"
+        )
+    };
+    let opts = leitmotif_engine::BankOptions::for_score(std::path::Path::new("b.score.ron"), SR);
+    let load = |live: bool| {
+        let score = Arc::new(Score::from_ron(&part(live), None).unwrap());
+        let t = Instant::now();
+        let bank = Arc::new(SourceBank::load(&score, &opts).unwrap());
+        (score, bank, t.elapsed())
+    };
+    let mut g = c.benchmark_group("one_second_one_generated_layer");
+    g.sample_size(10).measurement_time(Duration::from_secs(4));
+    for (name, live, retime) in [
+        ("rendered_at_load", false, false),
+        ("live", true, false),
+        ("live_tempo_cue_every_bar", true, true),
+    ] {
+        let (score, bank, took) = load(live);
+        println!("{name}: bank load {took:?} (60 s of music at 120 BPM)");
+        let (mut s, mut sound, _) = Session::new(score, bank, 0);
+        let mut buf = vec![[0.0f32; 2]; 512];
+        let mut pos = 0u64;
+        let mut bar = 0u64;
+        let mut run = move |blocks: usize| {
+            for _ in 0..blocks {
+                if retime && pos >= bar * 2 * SR as u64 {
+                    bar += 1;
+                    s.push(TimedInput {
+                        frame: pos,
+                        input: Input::TempoCue {
+                            bpm: if bar % 2 == 0 { 120.0 } else { 126.0 },
+                            ramp_beats: 2,
+                            sync: Sync::NextBeat,
+                        },
+                    });
+                }
+                s.plan(pos + 512);
+                sound.render(&mut buf);
+                pos += 512;
+            }
+        };
+        run(2 * SR as usize / 512);
+        g.bench_function(name, |b| b.iter(|| run(SR as usize / 512)));
+    }
+    g.finish();
+}
+
+fn block_times(layers: usize, bed: usize, live: usize, stretch: bool) -> Vec<Duration> {
+    let (mut s, mut sound) = session(layers, bed, live, stretch);
     let mut buf = vec![[0.0f32; 2]; 512];
     let mut pos = 0u64;
     let mut times = Vec::new();
@@ -131,8 +197,12 @@ fn block_times(layers: usize, bed: usize, stretch: bool) -> Vec<Duration> {
 
 fn block_budget(_c: &mut Criterion) {
     let budget = Duration::from_secs_f64(512.0 / SR as f64);
-    for (name, stretch) in [("64 plain", false), ("56 plain + 8 stretched", true)] {
-        let t = block_times(8, 56, stretch);
+    for (name, bed, live, stretch) in [
+        ("64 plain", 56, 0, false),
+        ("56 plain + 8 stretched", 56, 0, true),
+        ("40 plain + 16 live generated + 8 stretched", 40, 16, true),
+    ] {
+        let t = block_times(8, bed, live, stretch);
         let p = |q: f64| t[((t.len() - 1) as f64 * q) as usize];
         println!(
             "{name}: 512-frame block p50 {:?}, p99 {:?} = {:.1} % of the {:?} budget, max {:?}",
@@ -145,5 +215,5 @@ fn block_budget(_c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, stretched_vs_plain, block_budget);
+criterion_group!(benches, stretched_vs_plain, live_vs_rendered, block_budget);
 criterion_main!(benches);

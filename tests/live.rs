@@ -127,7 +127,10 @@ fn live_notes_land_on_the_closed_form_ramp_in_the_plan_and_in_the_audio() {
             .collect();
         assert!(expected.len() > 60, "{} notes", expected.len());
         assert_eq!(planned, expected, "{sr} Hz: note onsets vs the closed form");
-        assert!(starts.iter().all(|s| s.1 == 0), "notes start at their onset");
+        assert!(
+            starts.iter().all(|s| s.1 == 0),
+            "notes start at their onset"
+        );
         assert_eq!(jobs.len(), starts.len(), "one render per note");
 
         // In the audio: each staccato note starts from silence on its planned frame.
@@ -184,7 +187,11 @@ fn a_density_change_lands_on_the_next_beat_and_register_velocity_articulation_ap
     // Density 0.5: only the notes on the beat (the off-beat eighths are left out).
     assert!(!before.is_empty());
     for j in &before {
-        assert_eq!(j.frame % beat, 0, "only on-beat notes at density 0.5: {j:?}");
+        assert_eq!(
+            j.frame % beat,
+            0,
+            "only on-beat notes at density 0.5: {j:?}"
+        );
         assert_eq!(j.index % 2, 0, "no split halves at density 0.5");
         let n = part.notes[(j.index / 2) as usize];
         assert_eq!(j.pitch, n.pitch, "no octave at tension 0");
@@ -204,7 +211,11 @@ fn a_density_change_lands_on_the_next_beat_and_register_velocity_articulation_ap
         assert_eq!(j.pitch, n.pitch + 12, "an octave up");
         assert!((j.velocity - n.velocity).abs() < 1e-6);
         // Articulation 0.3 of each half: the split falls on the sixteenth.
-        let half = if j.index % 2 == 0 { 0.25 } else { n.beats - 0.25 };
+        let half = if j.index % 2 == 0 {
+            0.25
+        } else {
+            n.beats - 0.25
+        };
         let len = (0.3 * half * beat as f64).round() as i64;
         assert!((j.frames as i64 - len).abs() <= 1, "{} vs {len}", j.frames);
     }
@@ -251,7 +262,9 @@ fn a_live_part_sounds_at_the_level_of_the_rendered_layer_and_renders_are_bit_ide
         let (lb, ll) = (db(&baked[a..z]), db(&live[a..z]));
         eprintln!("{p}: rendered {lb:.2} dB, live {ll:.2} dB");
         levels.push((p, lb, ll));
-        let peak = live.iter().fold(0.0f32, |m, f| m.max(f[0].abs()).max(f[1].abs()));
+        let peak = live
+            .iter()
+            .fold(0.0f32, |m, f| m.max(f[0].abs()).max(f[1].abs()));
         assert!(peak < 1.0, "{p}: live peak {peak}");
     }
     for (p, lb, ll) in levels {

@@ -6,7 +6,7 @@ mod common;
 
 use assert_no_alloc::{AllocDisabler, assert_no_alloc};
 use common::*;
-use leitmotif_core::conductor::{ActionKind, Input, TimedInput};
+use leitmotif_core::conductor::{ActionKind, Input, SourceRef, TimedInput};
 use leitmotif_core::score::Sync;
 
 #[global_allocator]
@@ -116,8 +116,12 @@ fn render_without_allocating(mode: &str) {
             (name: "a", bars: 1, layers: [
                 (name: "x", source: File("t.wav"), load: LOAD, gain_curve: Some((parameter: "p", points: [(x: 0.0, y: 0.1), (x: 1.0, y: 1.0)]))),
                 (name: "y", source: File("t.wav"), load: LOAD, cutoff_curve: Some((parameter: "p", points: [(x: 0.0, y: 300.0), (x: 1.0, y: 9000.0)]))),
+                (name: "arp", source: Generated((instrument: Pluck, part: Arpeggio(4), live: true,
+                    density_curve: Some((parameter: "p", points: [(x: 0.0, y: 0.5), (x: 1.0, y: 2.0)])))),
+                 cutoff_curve: Some((parameter: "p", points: [(x: 0.0, y: 800.0), (x: 1.0, y: 9000.0)]))),
             ]),
-            (name: "b", bars: 1, layers: [(name: "x", source: File("t.wav"), load: LOAD)]),
+            (name: "b", bars: 1, layers: [(name: "x", source: File("t.wav"), load: LOAD),
+                (name: "pad", source: Generated((instrument: Pad, part: Chords, live: true)))]),
         ],
         stingers: [(name: "s", variations: [(source: File("t.wav"))])],
         transitions: [(from: "*", to: "*", sync: NextBeat, fade_out: Beats(1.0), fade_in: Beats(1.0)), (from: "b", to: "a", bridge: Generated(1))],
@@ -147,7 +151,7 @@ fn render_without_allocating(mode: &str) {
     let mut buf = vec![[0.0f32; 2]; 512];
     let mut pos = 0u64;
     let mut peak = 0.0f32;
-    let mut warps = 0;
+    let (mut warps, mut notes) = (0, 0);
     let before = c_heap::calls();
     while pos < 800_000 {
         session.plan(pos + 512); // control side: may allocate
@@ -156,12 +160,26 @@ fn render_without_allocating(mode: &str) {
             .iter()
             .filter(|a| matches!(a.kind, ActionKind::Warp { .. }))
             .count();
+        notes += session
+            .actions()
+            .iter()
+            .filter(|a| {
+                matches!(
+                    a.kind,
+                    ActionKind::Start {
+                        source: SourceRef::Note { .. },
+                        ..
+                    }
+                )
+            })
+            .count();
         // Audio side: must not, in Rust or in C++.
         c_heap::counted(|| assert_no_alloc(|| sound.render(&mut buf)));
         peak = buf.iter().fold(peak, |m, f| m.max(f[0].abs()));
         pos += 512;
     }
     assert!(peak > 0.01, "something played");
+    assert!(notes > 20, "live parts must play notes ({notes} notes)");
     assert!(
         warps > 100,
         "the tempo cues must stretch voices ({warps} warps)"

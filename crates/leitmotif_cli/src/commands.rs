@@ -2,6 +2,7 @@
 
 use std::io::Write;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use anyhow::Result;
 use clap::Args;
@@ -170,12 +171,19 @@ pub fn stems(a: StemsArgs) -> Result<()> {
     let bank = SourceBank::load(&score, &bank_options(&a.score, a.rate)).map_err(user)?;
     std::fs::create_dir_all(&a.out)?;
     let mut out = Out::new();
-    for (cue, stems) in score.cues.iter().zip(&bank.layers) {
-        for (layer, stem) in cue.layers.iter().zip(stems) {
+    for (ci, (cue, stems)) in score.cues.iter().zip(&bank.layers).enumerate() {
+        for (li, (layer, stem)) in cue.layers.iter().zip(stems).enumerate() {
             let path = a.out.join(format!("{}-{}.wav", cue.name, layer.name));
-            let stem = stem
-                .to_stem()
-                .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+            // A live part is not rendered at load: rendered here, as it plays at its tempo.
+            let stem = match bank.live_layer(ci as u16, li as u16) {
+                Some(_) => leitmotif_engine::bank::render_cue_layer(&score, ci, li, a.rate)
+                    .map_err(user)?
+                    .map(Arc::new)
+                    .ok_or_else(|| anyhow::anyhow!("{}: not a generated layer", path.display()))?,
+                None => stem
+                    .to_stem()
+                    .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?,
+            };
             wav::write_wav(&path, &stem.frames, a.rate, wav::WavFormat::Int24, None)?;
             writeln!(out, "{}", path.display())?;
         }

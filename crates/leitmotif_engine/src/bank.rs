@@ -20,7 +20,7 @@ pub mod resample;
 pub use load::open_file;
 
 pub use generated::to_stem as stem_from_buffer;
-pub use generated::{LiveLayer, render_note};
+pub use generated::{LiveLayer, render_cue_layer, render_note};
 
 /// Seconds of a cue's file layers measured for its level (bridges are matched to it): the
 /// same frames whether a stem streams or sits in memory.

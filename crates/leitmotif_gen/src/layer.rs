@@ -290,27 +290,25 @@ pub fn compose_live(g: &Generated, ctx: &LayerContext) -> Result<LiveComposition
     let drums = matches!(crate::synth::builtin(&g.instrument), Instrument::Drums);
     let mut lens: Vec<f64> = notes.iter().map(|n| n.beats).collect();
     lens.sort_by(f64::total_cmp);
-    let secs = lens.get(lens.len() / 2).map_or(0.5, |b| b * 60.0 / ctx.bpm).min(2.0);
+    let secs = lens
+        .get(lens.len() / 2)
+        .map_or(0.5, |b| b * 60.0 / ctx.bpm)
+        .min(2.0);
     let frames = (secs * ctx.sample_rate as f64).ceil() as usize;
-    let one = |pitch: u8| {
-        render_live_note(g, pitch, 1.0, frames, ctx.sample_rate, seed, 1.0).peak()
-    };
+    let one =
+        |pitch: u8| render_live_note(g, pitch, 1.0, frames, ctx.sample_rate, seed, 1.0).peak();
     let mut pitches: Vec<u8> = notes.iter().map(|n| n.pitch).collect();
     pitches.sort_unstable();
     pitches.dedup();
     let levels: Vec<(u8, f32)> = if drums {
         pitches.iter().map(|&p| (p, one(p))).collect()
     } else {
-        pitches.get(pitches.len() / 2).map(|&p| one(p)).map_or(Vec::new(), |l| {
-            pitches.iter().map(|&p| (p, l)).collect()
-        })
+        pitches
+            .get(pitches.len() / 2)
+            .map(|&p| one(p))
+            .map_or(Vec::new(), |l| pitches.iter().map(|&p| (p, l)).collect())
     };
-    let level = |pitch: u8| {
-        levels
-            .iter()
-            .find(|l| l.0 == pitch)
-            .map_or(0.0, |l| l.1)
-    };
+    let level = |pitch: u8| levels.iter().find(|l| l.0 == pitch).map_or(0.0, |l| l.1);
     let amp = |v: f32| v.clamp(0.0, 1.0).powf(1.3);
     let mut peak = 0.0f32;
     for (i, n) in notes.iter().enumerate() {
@@ -321,18 +319,22 @@ pub fn compose_live(g: &Generated, ctx: &LayerContext) -> Result<LiveComposition
             .filter(|m| m.start + m.beats + release * ctx.bpm / 60.0 > n.start)
         {
             let a = amp(m.velocity) * level(m.pitch);
-            let w = if (m.start - n.start).abs() < 0.05 { 1.0 } else { 0.5 };
+            let w = if (m.start - n.start).abs() < 0.05 {
+                1.0
+            } else {
+                0.5
+            };
             sum += w * a;
             power += w * w * a * a;
         }
-        peak = peak.max(if drums { 0.5 * (sum + power.sqrt()) } else { power.sqrt() });
+        peak = peak.max(if drums {
+            0.5 * (sum + power.sqrt())
+        } else {
+            power.sqrt()
+        });
     }
     let target = (0.5 * g.velocity / 0.8).clamp(0.05, 0.7);
-    let gain = if peak > 1e-6 {
-        target / peak
-    } else {
-        1.0
-    };
+    let gain = if peak > 1e-6 { target / peak } else { 1.0 };
     Ok(LiveComposition {
         notes: notes
             .iter()

@@ -5,8 +5,8 @@ use std::collections::HashSet;
 
 use super::load::{ScoreError, ScoreErrorKind as K};
 use super::{
-    Bridge, Condition, Curve, Enter, Generated, Layer, Length, Load, Score, Source, Sync, Tempo,
-    Part, TransitionRule,
+    Bridge, Condition, Curve, Enter, Generated, Instrument, Layer, Length, Load, Part, Score,
+    Source, Sync, Tempo, TransitionRule,
 };
 
 type Result<T = ()> = std::result::Result<T, ScoreError>;
@@ -472,6 +472,18 @@ impl Score {
             )
             .hint("remove `live: true` from the Riser part"));
         }
+        let drums = matches!(g.part, Part::Drums(_))
+            || matches!(
+                g.instrument,
+                Instrument::Drums | Instrument::Soundfont(128, _)
+            );
+        if drums && g.register_curve.is_some() {
+            return Err(invalid(
+                item.into(),
+                "`register_curve` moves pitches by octaves, and a drum part's notes are drum keys",
+            )
+            .hint("remove `register_curve` from the drum part (use `density_curve` or `velocity_curve`)"));
+        }
         let ranges = [
             ("density_curve", 0.0, 2.0),
             ("register_curve", -3.0, 3.0),
@@ -596,8 +608,7 @@ fn check_source(source: &Source, load: Load, item: &str, live_ok: bool) -> Resul
             Err(range(item.into(), "octave", g.octave as f64, "0 to 8"))
         }
         Source::Generated(g)
-            if !live_ok
-                && (g.live || g.live_curves().iter().any(Option::is_some)) =>
+            if !live_ok && (g.live || g.live_curves().iter().any(Option::is_some)) =>
         {
             Err(invalid(
                 item.into(),

@@ -1,8 +1,8 @@
 //! Generated layers and stingers, synthesised by `leitmotif_gen` at load.
 
 use leitmotif_core::Score;
-use leitmotif_core::score::{Cue, Generated};
 use leitmotif_core::conductor::LivePart;
+use leitmotif_core::score::{Cue, Generated};
 use leitmotif_gen::{LayerContext, StereoBuffer, compose_live, render_layer, render_live_note};
 
 use super::{LoadError, Stem};
@@ -181,9 +181,24 @@ pub(super) fn compose(
 }
 
 /// Renders note `index` of a live layer (see [`NoteJob`](leitmotif_core::conductor::NoteJob)).
-pub fn render_note(live: &LiveLayer, index: u32, pitch: u8, velocity: f32, frames: usize, sample_rate: u32) -> Stem {
+pub fn render_note(
+    live: &LiveLayer,
+    index: u32,
+    pitch: u8,
+    velocity: f32,
+    frames: usize,
+    sample_rate: u32,
+) -> Stem {
     let seed = leitmotif_core::timing::seed::mix(live.seed, index as u64 ^ ((pitch as u64) << 32));
-    let buf = render_live_note(&live.generated, pitch, velocity, frames, sample_rate, seed, live.gain);
+    let buf = render_live_note(
+        &live.generated,
+        pitch,
+        velocity,
+        frames,
+        sample_rate,
+        seed,
+        live.gain,
+    );
     Stem {
         frames: buf
             .left
@@ -192,4 +207,21 @@ pub fn render_note(live: &LiveLayer, index: u32, pitch: u8, velocity: f32, frame
             .map(|(l, r)| [*l, *r])
             .collect(),
     }
+}
+
+/// Renders layer `layer` of cue `cue` as a stem even when it plays live (for `leitmotif
+/// stems` and other exports).
+pub fn render_cue_layer(
+    score: &Score,
+    cue: usize,
+    layer: usize,
+    sample_rate: u32,
+) -> Result<Option<Stem>, LoadError> {
+    let c = &score.cues[cue];
+    let leitmotif_core::score::Source::Generated(g) = &c.layers[layer].source else {
+        return Ok(None);
+    };
+    let frames = leitmotif_core::timing::cue_frames(score, c, sample_rate);
+    let item = format!("cue \"{}\", layer \"{}\"", c.name, c.layers[layer].name);
+    render(score, Some(c), None, g, &item, frames, sample_rate).map(Some)
 }

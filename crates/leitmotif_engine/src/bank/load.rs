@@ -36,7 +36,14 @@ pub(super) fn load(score: &Score, opts: &BankOptions) -> Result<SourceBank, Load
             {
                 // Composed now (no synthesis): its notes are rendered as they are played.
                 let item = format!("cue \"{}\", layer \"{}\"", cue.name, layer.name);
-                live.push(generated::compose(score, ci, li, g, &item, opts.sample_rate)?);
+                live.push(generated::compose(
+                    score,
+                    ci,
+                    li,
+                    g,
+                    &item,
+                    opts.sample_rate,
+                )?);
             }
             jobs.push(Job {
                 cue: Some(cue),
@@ -241,9 +248,9 @@ fn load_source(score: &Score, job: &Job<'_>, opts: &BankOptions) -> Result<Clip,
     let item = item.as_str();
     match source {
         Source::Silence => Ok(Clip::Memory(Arc::new(Stem::silence(frames)))),
-        Source::Generated(g) if g.live && cue.is_some() => Ok(Clip::Memory(Arc::new(Stem {
-            frames: Vec::new(),
-        }))),
+        Source::Generated(g) if g.live && cue.is_some() => {
+            Ok(Clip::Memory(Arc::new(Stem { frames: Vec::new() })))
+        }
         Source::Generated(g) => {
             generated::render(score, cue, chords, g, item, frames, opts.sample_rate)
                 .map(|s| Clip::Memory(Arc::new(s)))
