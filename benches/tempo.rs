@@ -159,7 +159,7 @@ fn live_vs_rendered(c: &mut Criterion) {
                     s.push(TimedInput {
                         frame: pos,
                         input: Input::TempoCue {
-                            bpm: if bar % 2 == 0 { 120.0 } else { 126.0 },
+                            bpm: if bar.is_multiple_of(2) { 120.0 } else { 126.0 },
                             ramp_beats: 2,
                             sync: Sync::NextBeat,
                         },

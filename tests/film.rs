@@ -195,12 +195,31 @@ fn a_spotted_tempo_change_moves_the_grid_on_its_frame() {
             w[1] - w[0]
         );
     }
-    let warps = r
+    // Noir's parts play live: every note after the change is on the new grid (a 32nd at
+    // 100 BPM is 3,600 frames at 48 kHz), none on the old one's.
+    let notes: Vec<u64> = r
         .actions
         .iter()
-        .filter(|a| matches!(a.kind, leitmotif_core::conductor::ActionKind::Warp { .. }))
-        .count();
-    assert!(warps > 0, "the stems follow the new tempo");
+        .filter(|a| {
+            a.frame >= beats[0]
+                && matches!(
+                    a.kind,
+                    leitmotif_core::conductor::ActionKind::Start {
+                        source: leitmotif_core::conductor::SourceRef::Note { .. },
+                        ..
+                    }
+                )
+        })
+        .map(|a| a.frame)
+        .collect();
+    assert!(notes.len() > 50, "{} notes after the change", notes.len());
+    for f in &notes {
+        let off = (f - beats[0]) % 3_600;
+        assert!(
+            off <= 1 || off >= 3_599,
+            "a note at {f} is off the new grid by {off}"
+        );
+    }
 }
 
 #[test]

@@ -261,17 +261,17 @@ pub struct Generated {
     /// Live parts: the share of notes played (0: none; 1: all; up to 2: that share of the
     /// notes is also split in two, doubling their rate), over a parameter.
     #[serde(default)]
-    pub density_curve: Option<Curve>,
+    pub density_curve: Option<Box<Curve>>,
     /// Live parts: octaves added to every note (rounded to whole octaves, −3..=3).
     #[serde(default)]
-    pub register_curve: Option<Curve>,
+    pub register_curve: Option<Box<Curve>>,
     /// Live parts: factor on every note's velocity (0..=2; the result is kept within 0..=1).
     #[serde(default)]
-    pub velocity_curve: Option<Curve>,
+    pub velocity_curve: Option<Box<Curve>>,
     /// Live parts: factor on every note's length, from staccato (0.05) to legato (1) and
     /// over (up to 2).
     #[serde(default)]
-    pub articulation_curve: Option<Curve>,
+    pub articulation_curve: Option<Box<Curve>>,
 }
 
 impl Generated {
@@ -296,10 +296,10 @@ impl Generated {
     /// articulation.
     pub fn live_curves(&self) -> [Option<&Curve>; 4] {
         [
-            self.density_curve.as_ref(),
-            self.register_curve.as_ref(),
-            self.velocity_curve.as_ref(),
-            self.articulation_curve.as_ref(),
+            self.density_curve.as_deref(),
+            self.register_curve.as_deref(),
+            self.velocity_curve.as_deref(),
+            self.articulation_curve.as_deref(),
         ]
     }
 }

@@ -111,15 +111,14 @@ impl Conductor {
         let Source::Generated(g) = &self.score.cues[cue].layers[layer].source else {
             return Shape::NEUTRAL;
         };
-        let at = |c: &Option<Curve>, none: f32| {
-            c.as_ref()
-                .map_or(none, |c| c.eval(self.param_value(&c.parameter)))
-        };
+        let [density, register, velocity, articulation] = g
+            .live_curves()
+            .map(|c| c.map(|c: &Curve| c.eval(self.param_value(&c.parameter))));
         Shape {
-            density: at(&g.density_curve, 1.0).clamp(0.0, 2.0),
-            octaves: at(&g.register_curve, 0.0).round().clamp(-3.0, 3.0) as i32,
-            velocity: at(&g.velocity_curve, 1.0).clamp(0.0, 2.0),
-            articulation: at(&g.articulation_curve, 1.0).clamp(0.05, 2.0),
+            density: density.unwrap_or(1.0).clamp(0.0, 2.0),
+            octaves: register.unwrap_or(0.0).round().clamp(-3.0, 3.0) as i32,
+            velocity: velocity.unwrap_or(1.0).clamp(0.0, 2.0),
+            articulation: articulation.unwrap_or(1.0).clamp(0.05, 2.0),
         }
     }
 
