@@ -303,3 +303,49 @@ fn live_curves_are_refused_where_they_would_do_nothing() {
     let err = Score::from_ron(seg, None).unwrap_err().to_string();
     assert!(err.contains("only a cue's layers play live"), "{err}");
 }
+
+/// Rendering notes ahead (as a live session does) changes when they are rendered, never what
+/// plays: noir through rising tension and a tempo ramp, planned block by block, once as
+/// offline and once as live, is bit-identical.
+#[test]
+fn rendering_notes_ahead_changes_nothing_heard() {
+    let sr = 48_000;
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scores/noir.score.ron");
+    let score = Arc::new(Score::load(&path).unwrap());
+    let bank = Arc::new(
+        SourceBank::load(&score, &leitmotif_engine::BankOptions::for_score(&path, sr)).unwrap(),
+    );
+    let frames = 30 * sr as u64;
+    let mut inputs: Vec<TimedInput> = (0..60)
+        .map(|k| TimedInput {
+            frame: k * sr as u64 / 2,
+            input: Input::SetParameter(0, (0.1 + k as f32 / 40.0).min(1.0)),
+        })
+        .collect();
+    inputs.push(tempo_at(26 * sr as u64, 120.0, 4, Sync::NextBar));
+    let play = |live: bool| {
+        let (mut s, mut sound, _) = leitmotif_engine::Session::new(score.clone(), bank.clone(), 9);
+        if live {
+            s.set_wait_for_renders(false);
+        }
+        for i in &inputs {
+            s.push(i.clone());
+        }
+        let mut buf = vec![[0.0f32; 2]; 512];
+        let mut mix = Vec::with_capacity(frames as usize);
+        let mut pos = 0;
+        while pos < frames {
+            s.plan(pos + 512);
+            sound.render(&mut buf);
+            mix.extend_from_slice(&buf);
+            pos += 512;
+        }
+        (mix, s.notes_rendered())
+    };
+    let (offline, n_off) = play(false);
+    let (live, n_live) = play(true);
+    eprintln!("notes rendered: offline {n_off}, live {n_live} (prefetched ones included)");
+    assert!(n_off > 100, "{n_off} notes");
+    let differ = offline.iter().zip(&live).position(|(a, b)| a != b);
+    assert_eq!(differ, None, "the mixes differ from frame {differ:?}");
+}

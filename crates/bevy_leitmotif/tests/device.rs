@@ -510,6 +510,91 @@ fn a_tempo_cue_on_pulseaudio_stretches_a_streamed_loop_onto_the_new_grid() {
     }
 }
 
+/// Noir, whose cue parts all play live (each note synthesised by the planner a lookahead before
+/// it sounds): 20 s on the device through rising tension (calm → unease → chase, the chase
+/// arpeggio thickening and climbing), a tempo ramp and a 500 ms game stall. Every note is planned
+/// in time (no late action), none is missing its audio, the voice pool holds, no panic.
+#[test]
+fn noir_with_live_parts_on_pulseaudio_plans_every_note_in_time() {
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    if !has("pactl") || !has("parec") {
+        return skip("pactl/parec not installed (Debian pulseaudio-utils)");
+    }
+    if !Command::new("pactl")
+        .arg("info")
+        .output()
+        .is_ok_and(|o| o.status.success())
+    {
+        return skip("no PulseAudio server running");
+    }
+    let dir = score_dir("device-live");
+    let noir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scores/noir.score.ron");
+    std::fs::copy(&noir, dir.join("device.score.ron")).unwrap();
+    let raw = dir.join("recording.raw");
+    let mut parec = record(&raw);
+    std::thread::sleep(Duration::from_millis(300));
+    let mut app = app(&dir);
+    app.update();
+    assert_eq!(
+        app.world().resource::<Music>().backend(),
+        ActiveBackend::Device,
+        "{:?}",
+        app.world().resource::<Music>().device_error()
+    );
+    let started = Instant::now();
+    let (mut stalled, mut ramped) = (false, false);
+    while started.elapsed() < Duration::from_secs(20) {
+        app.update();
+        let t = started.elapsed().as_secs_f32();
+        let music = app.world().resource::<Music>();
+        // 0.1 → 1.0 over 14 s, then held: calm, unease, chase (its arpeggio shaped above 0.85).
+        music.set_parameter("tension", (0.1 + t / 14.0 * 0.9).min(1.0));
+        if !ramped && t > 16.0 {
+            music.tempo_ramp(120.0, 4, bevy_leitmotif::SyncPoint::NextBar);
+            ramped = true;
+        }
+        if !stalled && t > 10.0 {
+            std::thread::sleep(Duration::from_millis(500));
+            stalled = true;
+        }
+        std::thread::sleep(Duration::from_millis(16));
+    }
+    let snap = app.world().resource::<Music>().snapshot().clone();
+    let cue = app
+        .world()
+        .resource::<Music>()
+        .current_cue()
+        .map(str::to_string);
+    drop(app);
+    std::thread::sleep(Duration::from_millis(300));
+    let _ = parec.kill();
+    let _ = parec.wait();
+    std::thread::sleep(Duration::from_millis(1500));
+    let o = snap.overloads();
+    assert!(!snap.failed(), "no panic on the audio thread");
+    assert_eq!(
+        cue.as_deref(),
+        Some("chase"),
+        "the tension reached the chase"
+    );
+    assert_eq!(o.late_actions, 0, "every note planned in time: {o:?}");
+    assert_eq!(
+        (o.missing_source, o.voice_pool_full, o.queue_full),
+        (0, 0, 0),
+        "{o:?}"
+    );
+    let rec = recording(&raw);
+    let (_, music) = music_in(&rec);
+    let rms = (music.iter().map(|f| (f[0] * f[0]) as f64).sum::<f64>() / music.len() as f64).sqrt();
+    eprintln!(
+        "noir live on the device: {:.1} s of music recorded, RMS {:.4}, {o:?}",
+        music.len() as f64 / SR as f64,
+        rms
+    );
+    assert!(music.len() > 18 * SR as usize, "{} frames", music.len());
+    assert!(rms > 0.01, "RMS {rms}");
+}
+
 /// Child half of the ALSA `null` test: plays for a few seconds on whatever ALSA's default is.
 #[test]
 #[ignore = "run by alsa_null_device_that_outruns_the_game_keeps_the_music_going in a child process"]

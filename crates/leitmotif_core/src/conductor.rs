@@ -173,6 +173,11 @@ pub enum Job {
     RenderStinger(StingerJob),
     /// Render a note of a live part, for the `Start` of its voice.
     RenderNote(NoteJob),
+    /// A note of a live part that will probably be played in the next
+    /// [`note_prefetch`](Conductor::set_note_prefetch) frames, as things stand (its `voice`
+    /// is `u32::MAX`): a live session renders it ahead, so that its `RenderNote` finds it
+    /// ready. Ignoring it changes nothing but when the rendering is done.
+    PrefetchNote(NoteJob),
 }
 
 /// A note of a live part to render: its voice's `Start` follows (as [`SourceRef::Note`]).
@@ -390,6 +395,10 @@ pub struct Conductor {
     started: bool,
     /// Live parts by cue and layer (`live[cue][layer]`).
     live: Vec<Vec<Option<Arc<schedule::live::Sequenced>>>>,
+    /// Frames ahead of the plan for which live notes are announced as `PrefetchNote`s.
+    note_prefetch: i64,
+    /// The incoming cue whose first notes have been announced: (cue, bar 1 frame).
+    prefetched_incoming: Option<(usize, i64)>,
 }
 
 impl Conductor {
@@ -447,7 +456,23 @@ impl Conductor {
             dialogue: 0.0,
             started: false,
             live: Vec::new(),
+            note_prefetch: 0,
+            prefetched_incoming: None,
         }
+    }
+
+    /// Announce live notes this many frames ahead of the plan as [`Job::PrefetchNote`]s
+    /// (0, the default: none). A live session sets it so that notes are rendered before the
+    /// plan reaches them.
+    pub fn set_note_prefetch(&mut self, frames: u64) {
+        self.note_prefetch = frames as i64;
+    }
+
+    /// The live notes the music opens with, over the first `frames` (before the first
+    /// [`advance`](Self::advance)): a live session renders them before its sound starts.
+    pub fn opening_notes(&self, frames: u64) -> Vec<NoteJob> {
+        let cue = self.current.cue().unwrap_or(0);
+        self.notes_of_cue(cue, 0, 0, frames as i64)
     }
 
     /// The live parts to play (the session composes them from the score): a layer with one

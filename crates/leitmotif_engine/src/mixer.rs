@@ -176,6 +176,7 @@ impl Mixer {
                     self.overloads.queue_full += 1;
                     if let ActionKind::Start { voice, .. } = a.kind {
                         self.drop_stream(voice);
+                        self.drop_voice_audio(voice);
                     }
                 }
             }
@@ -300,6 +301,19 @@ impl Mixer {
             .iter()
             .position(|s| s.as_ref().is_some_and(|r| r.voice == voice))?;
         self.streams[slot].take()
+    }
+
+    /// Lets go of the audio sent for a voice whose start will never be applied (its slot is
+    /// free again).
+    fn drop_voice_audio(&mut self, voice: VoiceId) {
+        if let Some(slot) = self
+            .voice_audio
+            .iter()
+            .position(|a| a.as_ref().is_some_and(|(v, _)| *v == voice))
+            && let Some((_, stem)) = self.voice_audio[slot].take()
+        {
+            self.release(Audio::Memory(stem));
+        }
     }
 
     fn drop_stream(&mut self, voice: VoiceId) {

@@ -24,6 +24,13 @@ pub const RING_CAPACITY: usize = 16_384;
 /// plays the same notes every pass, so after its first pass it costs no synthesis.
 pub const NOTE_CACHE_FRAMES: usize = 8 << 20;
 
+/// Live: how far ahead of the plan live notes are rendered (see [`Session::set_wait_for_renders`]).
+pub const NOTE_PREFETCH_SECONDS: f64 = 0.5;
+
+/// Live: the longest a [`Session::plan`] call spends rendering notes ahead, once its plan is
+/// sent (a note already started is finished).
+pub const PREFETCH_BUDGET: std::time::Duration = std::time::Duration::from_millis(2);
+
 /// A rendered note of a live part: cue, layer, note index, pitch, velocity bits, frames.
 type NoteKey = (u16, u16, u32, u8, u32, u32);
 
@@ -81,6 +88,8 @@ pub struct Session {
     note_frames: usize,
     /// Live notes rendered (not found in the cache), for reports and benches.
     notes_rendered: u64,
+    /// Live: notes announced ahead, to render when there is time.
+    prefetch: std::collections::VecDeque<NoteJob>,
 }
 
 impl Session {
@@ -117,6 +126,7 @@ impl Session {
             notes: std::collections::HashMap::new(),
             note_frames: 0,
             notes_rendered: 0,
+            prefetch: std::collections::VecDeque::new(),
         };
         (session, sound, shared)
     }
@@ -184,6 +194,9 @@ impl Session {
                         self.send(Msg::Voice(job.voice, stem));
                     }
                 }
+                // Live only: rendered after this call's plan is sent (see below).
+                Job::PrefetchNote(job) if !self.wait_for_renders => self.prefetch.push_back(job),
+                Job::PrefetchNote(_) => {}
                 Job::RenderStinger(job) => {
                     let score = self.conductor.score().clone();
                     let generated = score
@@ -257,7 +270,30 @@ impl Session {
             }
             self.send(Msg::Action(a));
         }
+        self.render_ahead();
         &self.events
+    }
+
+    /// Live: renders the live notes announced ahead (`Job::PrefetchNote`) for at most
+    /// [`PREFETCH_BUDGET`] per call, once the plan has been sent, so a note's `RenderNote`
+    /// finds it rendered and the plan is never held up by synthesis.
+    fn render_ahead(&mut self) {
+        let t = std::time::Instant::now();
+        while let Some(job) = self.prefetch.pop_front() {
+            if self.plan_frame() > job.frame {
+                // Already planned (or passed): nothing to gain.
+                continue;
+            }
+            let _ = self.note(job);
+            if t.elapsed() > PREFETCH_BUDGET {
+                break;
+            }
+        }
+    }
+
+    /// The frame the plan has reached.
+    fn plan_frame(&self) -> u64 {
+        self.conductor.now()
     }
 
     /// The audio of a live note: rendered now (on this thread, before the `Start` that plays
@@ -372,6 +408,16 @@ impl Session {
     /// plan up. Offline (the default) the start waits for it, so renders are reproducible.
     pub fn set_wait_for_renders(&mut self, wait: bool) {
         self.wait_for_renders = wait;
+        // Live, notes are rendered ahead of the plan.
+        let ahead = if wait { 0.0 } else { NOTE_PREFETCH_SECONDS };
+        let frames = (ahead * self.bank.sample_rate as f64) as u64;
+        self.conductor.set_note_prefetch(frames);
+        if !wait && self.conductor.now() == 0 {
+            // The opening notes, now, before the sound is handed to the device.
+            for job in self.conductor.opening_notes(frames) {
+                let _ = self.note(job);
+            }
+        }
     }
 
     /// Takes stinger voice `voice`'s audio (if it was being rendered) and sends it to the

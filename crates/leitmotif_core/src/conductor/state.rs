@@ -264,6 +264,8 @@ pub(super) struct Seq {
     pub layer: usize,
     /// The next note of the part to play.
     pub next: usize,
+    /// The next note to announce as a prefetch.
+    pub ahead: usize,
     pub map: TempoMap,
     pub bar1_tick: i64,
     /// The shaping values latched at the last beat.

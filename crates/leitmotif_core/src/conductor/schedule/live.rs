@@ -98,6 +98,7 @@ impl Conductor {
             cue,
             layer,
             next: 0,
+            ahead: 0,
             map,
             bar1_tick,
             shape: self.shape_of(cue, layer),
@@ -124,6 +125,7 @@ impl Conductor {
 
     /// Plays the notes of every sequencer due before `until`.
     pub(super) fn sequence(&mut self, until: i64, out: &mut Out<'_>) {
+        self.prefetch_incoming();
         for i in 0..self.voices.len() {
             self.sequence_voice(i, until, out);
         }
@@ -152,48 +154,27 @@ impl Conductor {
             if onset >= seq.latch_at {
                 self.latch(&mut seq, onset);
             }
-            let s = seq.shape;
-            let split = e.rank < s.density - 1.0;
-            if e.rank >= s.density || (e.half && !split) {
+            let Some((mut job, off)) = note_of(&seq, &e, seq.shape, onset) else {
                 continue;
-            }
-            let n = seq.part.part.notes[e.note as usize];
-            // A split note plays in two halves; otherwise the whole note.
-            let half = split_point(n.beats);
-            let beats = match (split, e.half) {
-                (false, _) => n.beats,
-                (true, false) => half,
-                (true, true) => n.beats - half,
-            } * s.articulation as f64;
-            let off = frame_of(&seq.map, seq.bar1_tick, e.beat + beats).max(onset + 1);
+            };
             let at = onset.max(started);
             if off <= at {
                 // Over before the sequencer started (a pickup note at the very start).
                 continue;
             }
-            let pitch = (n.pitch as i32 + 12 * s.octaves).clamp(0, 127) as u8;
-            let velocity = (n.velocity * s.velocity).clamp(0.0, 1.0);
-            if velocity <= 0.0 {
-                continue;
-            }
             let voice = self.alloc_voice();
-            let (cue, layer) = (seq.cue as u16, seq.layer as u16);
-            self.jobs.push(Job::RenderNote(NoteJob {
-                voice,
-                cue,
-                layer,
-                index: 2 * e.note + e.half as u32,
-                pitch,
-                velocity,
-                frames: (off - onset).min(u32::MAX as i64) as u32,
-                frame: at as u64,
-            }));
+            job.voice = voice;
+            job.frame = at as u64;
+            self.jobs.push(Job::RenderNote(job));
             let v = &self.voices[i];
             out.actions.push(Action {
                 frame: at as u64,
                 kind: ActionKind::Start {
                     voice,
-                    source: SourceRef::Note { cue, layer },
+                    source: SourceRef::Note {
+                        cue: job.cue,
+                        layer: job.layer,
+                    },
                     offset: (at - onset) as u64,
                     gain: self.voice_gain(v, at),
                     cutoff: v.last_cutoff,
@@ -202,11 +183,93 @@ impl Conductor {
             });
             seq.sounding.push((voice, at, off + release));
         }
+        // The notes coming up, as the curves stand now, for a live session to render ahead.
+        if self.note_prefetch > 0 {
+            seq.ahead = seq.ahead.max(seq.next);
+            let horizon = until + self.note_prefetch;
+            while let Some(&e) = seq.part.entries.get(seq.ahead) {
+                let onset = frame_of(&seq.map, seq.bar1_tick, e.beat);
+                if onset >= horizon {
+                    break;
+                }
+                seq.ahead += 1;
+                if let Some((job, _)) = note_of(&seq, &e, self.shape_of(seq.cue, seq.layer), onset)
+                {
+                    self.jobs.push(Job::PrefetchNote(job));
+                }
+            }
+        }
         while seq.latch_at < until {
             let at = seq.latch_at;
             self.latch(&mut seq, at);
         }
         self.voices[i].seq = Some(seq);
+    }
+
+    /// Announces the first notes of a cue a transition will bring in (at its bar 1, its own
+    /// tempo), once, so a live session renders them before it starts.
+    pub(super) fn prefetch_incoming(&mut self) {
+        let Some(inc) = &self.incoming else { return };
+        if self.note_prefetch == 0
+            || inc.started
+            || self.prefetched_incoming == Some((inc.to, inc.at))
+        {
+            return;
+        }
+        let (to, at, entry) = (inc.to, inc.at, inc.entry);
+        self.prefetched_incoming = Some((to, at));
+        let bar1 = at - entry.map_or(0, |pos| self.cue_maps[to].frame_at(pos));
+        let from = at - self.lead_of(to, entry);
+        let jobs = self.notes_of_cue(to, bar1, from, at + self.note_prefetch);
+        self.jobs.extend(jobs.into_iter().map(Job::PrefetchNote));
+    }
+
+    /// The notes the live parts of `cue` play from `from` to `until` with its bar 1 at
+    /// `bar1`, at its own tempo and the curves as they stand (voices not given).
+    pub(in crate::conductor) fn notes_of_cue(
+        &self,
+        cue: usize,
+        bar1: i64,
+        from: i64,
+        until: i64,
+    ) -> Vec<NoteJob> {
+        let tempo = self.score.cue_tempo(&self.score.cues[cue]);
+        let map = TempoMap::from_tempo(tempo, self.sample_rate, bar1);
+        let mut jobs = Vec::new();
+        for layer in 0..self.score.cues[cue].layers.len() {
+            let Some(part) = self.live_part(cue, layer).cloned() else {
+                continue;
+            };
+            let seq = Seq {
+                part,
+                cue,
+                layer,
+                next: 0,
+                ahead: 0,
+                map: map.clone(),
+                bar1_tick: 0,
+                shape: Shape::NEUTRAL,
+                latch_at: 0,
+                sounding: Vec::new(),
+            };
+            let shape = self.shape_of(cue, layer);
+            for e in &seq.part.entries {
+                let onset = seq
+                    .map
+                    .frame_at_tick_f64(e.beat * TICKS_PER_BEAT as f64)
+                    .round() as i64;
+                if onset >= until {
+                    break;
+                }
+                if onset < from {
+                    continue;
+                }
+                if let Some((job, _)) = note_of(&seq, e, shape, onset) {
+                    jobs.push(job);
+                }
+            }
+        }
+        jobs
     }
 
     /// Takes the curves' values for the beat at `frame` and finds the next beat.
@@ -249,6 +312,40 @@ impl Conductor {
             }
         }
     }
+}
+
+/// The note an entry plays at `onset` under `shape` (its voice and frame left for the
+/// caller), and the frame of its note-off; `None` when the curves leave it out.
+fn note_of(seq: &Seq, e: &Entry, s: Shape, onset: i64) -> Option<(NoteJob, i64)> {
+    let split = e.rank < s.density - 1.0;
+    if e.rank >= s.density || (e.half && !split) {
+        return None;
+    }
+    let n = seq.part.part.notes[e.note as usize];
+    // A split note plays in two halves; otherwise the whole note.
+    let half = split_point(n.beats);
+    let beats = match (split, e.half) {
+        (false, _) => n.beats,
+        (true, false) => half,
+        (true, true) => n.beats - half,
+    } * s.articulation as f64;
+    let tick = seq.bar1_tick as f64 + (e.beat + beats) * TICKS_PER_BEAT as f64;
+    let off = (seq.map.frame_at_tick_f64(tick).round() as i64).max(onset + 1);
+    let velocity = (n.velocity * s.velocity).clamp(0.0, 1.0);
+    if velocity <= 0.0 {
+        return None;
+    }
+    let job = NoteJob {
+        voice: u32::MAX,
+        cue: seq.cue as u16,
+        layer: seq.layer as u16,
+        index: 2 * e.note + e.half as u32,
+        pitch: (n.pitch as i32 + 12 * s.octaves).clamp(0, 127) as u8,
+        velocity,
+        frames: (off - onset).min(u32::MAX as i64) as u32,
+        frame: onset.max(0) as u64,
+    };
+    Some((job, off))
 }
 
 /// Where a note split by the density curve is struck again, in beats after its onset: half
