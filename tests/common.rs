@@ -63,3 +63,20 @@ pub fn lufs(frames: &[[f32; 2]]) -> f64 {
     m.add_frames_f32(&inter).unwrap();
     m.loudness_global().unwrap()
 }
+
+/// A tempo cue at `frame`.
+pub fn tempo_cue(
+    frame: u64,
+    bpm: f64,
+    ramp_beats: u32,
+    sync: leitmotif_core::score::Sync,
+) -> leitmotif_core::conductor::TimedInput {
+    leitmotif_core::conductor::TimedInput {
+        frame,
+        input: leitmotif_core::conductor::Input::TempoCue {
+            bpm,
+            ramp_beats,
+            sync,
+        },
+    }
+}

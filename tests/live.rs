@@ -29,17 +29,6 @@ fn arp_score(extra: &str) -> String {
     )
 }
 
-fn tempo_at(frame: u64, bpm: f64, ramp_beats: u32, sync: Sync) -> TimedInput {
-    TimedInput {
-        frame,
-        input: Input::TempoCue {
-            bpm,
-            ramp_beats,
-            sync,
-        },
-    }
-}
-
 /// The plan of a session's conductor over `to` frames: actions and the note jobs.
 fn plan(
     score: &Arc<Score>,
@@ -106,7 +95,7 @@ fn live_notes_land_on_the_closed_form_ramp_in_the_plan_and_in_the_audio() {
             bank.layers[0][0].is_empty(),
             "a live layer is not rendered at load"
         );
-        let inputs = [tempo_at(sr as u64, 130.0, 8, Sync::NextBar)];
+        let inputs = [tempo_cue(sr as u64, 130.0, 8, Sync::NextBar)];
         let frames = sr as u64 * 20;
         let (actions, jobs) = plan(&score, &bank, &inputs, frames);
         let starts = note_starts(&actions);
@@ -322,7 +311,7 @@ fn rendering_notes_ahead_changes_nothing_heard() {
             input: Input::SetParameter(0, (0.1 + k as f32 / 40.0).min(1.0)),
         })
         .collect();
-    inputs.push(tempo_at(26 * sr as u64, 120.0, 4, Sync::NextBar));
+    inputs.push(tempo_cue(26 * sr as u64, 120.0, 4, Sync::NextBar));
     let play = |live: bool| {
         let (mut s, mut sound, _) = leitmotif_engine::Session::new(score.clone(), bank.clone(), 9);
         if live {

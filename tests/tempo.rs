@@ -44,17 +44,6 @@ fn layer_start(actions: &[Action], cue: u16) -> Option<(u64, u64)> {
     })
 }
 
-fn tempo(frame: u64, bpm: f64, ramp_beats: u32, sync: Sync) -> TimedInput {
-    TimedInput {
-        frame,
-        input: Input::TempoCue {
-            bpm,
-            ramp_beats,
-            sync,
-        },
-    }
-}
-
 const RAMP_SCORE: &str = r#"Score(name: "ramp", tempo: (bpm: 100.0), initial_cue: "a",
     cues: [(name: "a", bars: 4, looping: true, markers: [(name: "m", bar: 4, beat: 3)],
             layers: [(name: "s", source: Silence)])])"#;
@@ -67,7 +56,7 @@ fn a_ramp_from_100_to_130_over_8_beats_lands_every_beat_on_the_closed_form() {
         let (_, events) = plan(
             &score,
             sr,
-            &[tempo(sr as u64, 130.0, 8, Sync::NextBar)],
+            &[tempo_cue(sr as u64, 130.0, 8, Sync::NextBar)],
             sr as u64 * 40,
         );
         let beats: Vec<&MusicEvent> = events
@@ -123,7 +112,7 @@ fn a_tempo_cue_on_a_beat_moves_only_what_follows_it() {
     let (_, events) = plan(
         &score,
         sr,
-        &[tempo(168_000, 125.0, 0, Sync::NextBeat)],
+        &[tempo_cue(168_000, 125.0, 0, Sync::NextBeat)],
         sr as u64 * 20,
     );
     let beats = |ev: &[MusicEvent]| -> Vec<(u64, Position)> {
@@ -174,7 +163,7 @@ fn a_tempo_variant_entered_from_bar_3_beat_2_starts_its_own_bar_3_beat_2() {
         let (actions, events) = plan(
             &score,
             sr,
-            &[tempo(asked, 140.0, 0, Sync::NextBeat)],
+            &[tempo_cue(asked, 140.0, 0, Sync::NextBeat)],
             sr as u64 * 12,
         );
         let started = events
@@ -294,7 +283,7 @@ fn a_recorded_click_stem_follows_a_tempo_cue_to_132_bpm_at_its_own_pitch() {
     let beat = 60.0 / 132.0;
     let beats = 32 * 4;
     let secs = change + beats as f64 * beat + 1.0;
-    let inputs = [tempo(sr as u64, 132.0, 0, Sync::NextBar)];
+    let inputs = [tempo_cue(sr as u64, 132.0, 0, Sync::NextBar)];
     let opts = RenderOptions {
         frames: (secs * sr as f64) as u64,
         ..RenderOptions::default()
@@ -720,7 +709,7 @@ fn an_immediate_tempo_cue_on_a_streamed_stem_switches_without_a_glitch() {
     let max_step = 0.3 * std::f32::consts::TAU * 441.0 / sr as f32;
     for bpm in [62.0, 132.0, 238.0] {
         let at = (5.3 * sr as f64) as usize;
-        let inputs = [tempo(at as u64, bpm, 0, Sync::Immediate)];
+        let inputs = [tempo_cue(at as u64, bpm, 0, Sync::Immediate)];
         let opts = RenderOptions {
             frames: 7 * sr as u64,
             ..RenderOptions::default()
@@ -774,7 +763,7 @@ fn a_stretched_loop_does_not_drift_from_its_stem_over_two_hundred_passes() {
     let (actions, events) = plan(
         &score,
         sr,
-        &[tempo(0, 120.0, 0, Sync::NextBar)],
+        &[tempo_cue(0, 120.0, 0, Sync::NextBar)],
         (200.0 * 8.0 * 4.0 * 0.5 * sr as f64) as u64,
     );
     let seams: Vec<u64> = events

@@ -98,6 +98,18 @@ fn app(dir: &Path) -> App {
     app
 }
 
+/// Whether the PulseAudio tools and a server are there (else why not).
+fn pulse_ready() -> Result<(), &'static str> {
+    if !has("pactl") || !has("parec") {
+        return Err("pactl/parec not installed (Debian pulseaudio-utils)");
+    }
+    let info = Command::new("pactl").arg("info").output();
+    if !info.is_ok_and(|o| o.status.success()) {
+        return Err("no PulseAudio server running");
+    }
+    Ok(())
+}
+
 fn has(cmd: &str) -> bool {
     Command::new(cmd)
         .arg("--version")
@@ -186,12 +198,8 @@ fn music_in(rec: &[[f32; 2]]) -> (usize, &[[f32; 2]]) {
 #[test]
 fn sixty_seconds_on_pulseaudio_through_cpu_load_and_two_game_stalls() {
     let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
-    if !has("pactl") || !has("parec") {
-        return skip("pactl/parec not installed (Debian pulseaudio-utils)");
-    }
-    let info = Command::new("pactl").arg("info").output();
-    if !info.is_ok_and(|o| o.status.success()) {
-        return skip("no PulseAudio server running");
+    if let Err(why) = pulse_ready() {
+        return skip(why);
     }
     let seconds: u64 = std::env::var("LEITMOTIF_DEVICE_SECONDS")
         .ok()
@@ -394,15 +402,8 @@ fn accents(x: &[[f32; 2]]) -> Vec<f64> {
 #[test]
 fn a_tempo_cue_on_pulseaudio_stretches_a_streamed_loop_onto_the_new_grid() {
     let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
-    if !has("pactl") || !has("parec") {
-        return skip("pactl/parec not installed (Debian pulseaudio-utils)");
-    }
-    if !Command::new("pactl")
-        .arg("info")
-        .output()
-        .is_ok_and(|o| o.status.success())
-    {
-        return skip("no PulseAudio server running");
+    if let Err(why) = pulse_ready() {
+        return skip(why);
     }
     let dir = score_dir("device-tempo");
     let long: Vec<[f32; 2]> = loop_stem().into_iter().cycle().take(6 * BAR).collect();
@@ -517,15 +518,8 @@ fn a_tempo_cue_on_pulseaudio_stretches_a_streamed_loop_onto_the_new_grid() {
 #[test]
 fn noir_with_live_parts_on_pulseaudio_plans_every_note_in_time() {
     let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
-    if !has("pactl") || !has("parec") {
-        return skip("pactl/parec not installed (Debian pulseaudio-utils)");
-    }
-    if !Command::new("pactl")
-        .arg("info")
-        .output()
-        .is_ok_and(|o| o.status.success())
-    {
-        return skip("no PulseAudio server running");
+    if let Err(why) = pulse_ready() {
+        return skip(why);
     }
     let dir = score_dir("device-live");
     let noir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scores/noir.score.ron");

@@ -309,6 +309,8 @@ impl Conductor {
                 && c.instance == id
             {
                 seq.map = map.clone();
+                // What was announced ahead was placed on the old map: announced again.
+                seq.ahead = seq.next;
             }
         }
     }

@@ -186,19 +186,11 @@ impl Conductor {
                 seq.sounding.retain(|n| n.2 > b0);
             }
             if (g - v.last_gain).abs() > 1e-6 && at < b1 {
-                for (voice, from) in targets(v) {
-                    let from = from.max(at);
-                    if from < b1 {
-                        out.actions.push(Action {
-                            frame: from as u64,
-                            kind: ActionKind::Gain {
-                                voice,
-                                target: g,
-                                frames: (b1 - from) as u32,
-                            },
-                        });
-                    }
-                }
+                ramp(v, at, b1, out, |voice, frames| ActionKind::Gain {
+                    voice,
+                    target: g,
+                    frames,
+                });
                 v.last_gain = g;
             }
             if let Owner::Music { layer_of } = v.owner
@@ -208,30 +200,31 @@ impl Conductor {
                 let v = &mut self.voices[i];
                 if v.last_cutoff.is_none_or(|old| (old - hz).abs() > 0.5) && at < b1 {
                     v.last_cutoff = Some(hz);
-                    for (voice, from) in targets(v) {
-                        let from = from.max(at);
-                        if from < b1 {
-                            out.actions.push(Action {
-                                frame: from as u64,
-                                kind: ActionKind::Cutoff {
-                                    voice,
-                                    hz,
-                                    frames: (b1 - from) as u32,
-                                },
-                            });
-                        }
-                    }
+                    ramp(v, at, b1, out, |voice, frames| ActionKind::Cutoff {
+                        voice,
+                        hz,
+                        frames,
+                    });
                 }
             }
         }
     }
 }
 
-/// The engine voices a voice's gain and cutoff go to, with the frame each started: itself, or
-/// a live part's sounding notes.
-fn targets(v: &Voice) -> Vec<(u32, i64)> {
+/// A ramp from `at` to `b1` of a voice's gain or cutoff, sent to the engine voices it goes to:
+/// the voice itself, or a live part's sounding notes (each from when it started).
+fn ramp(v: &Voice, at: i64, b1: i64, out: &mut Out<'_>, kind: impl Fn(u32, u32) -> ActionKind) {
+    let mut send = |voice: u32, started: i64| {
+        let from = started.max(at);
+        if from < b1 {
+            out.actions.push(Action {
+                frame: from as u64,
+                kind: kind(voice, (b1 - from) as u32),
+            });
+        }
+    };
     match &v.seq {
-        Some(seq) => seq.sounding.iter().map(|n| (n.0, n.1)).collect(),
-        None => vec![(v.id, v.started)],
+        Some(seq) => seq.sounding.iter().for_each(|n| send(n.0, n.1)),
+        None => send(v.id, v.started),
     }
 }
