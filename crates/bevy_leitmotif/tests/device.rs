@@ -98,7 +98,7 @@ fn app(dir: &Path) -> App {
     app
 }
 
-/// Whether the PulseAudio tools and a server are there (else why not).
+/// Whether the `PulseAudio` tools and a server are there (else why not).
 fn pulse_ready() -> Result<(), &'static str> {
     if !has("pactl") || !has("parec") {
         return Err("pactl/parec not installed (Debian pulseaudio-utils)");
