@@ -200,6 +200,15 @@ fn streaming(c: &mut Criterion) {
     }
     let mut g = c.benchmark_group("stream");
     g.sample_size(10);
+    // The bundled scores (noir's parts play live: nothing is synthesised at load).
+    for name in ["noir", "stealth", "arcade"] {
+        let p = root().join(format!("scores/{name}.score.ron"));
+        let t = median((0..5).map(|_| first_sound(&p)).collect());
+        println!(
+            "{name}: first sound {:.1} ms (median of 5)",
+            t.as_secs_f64() * 1e3
+        );
+    }
     if let Some(p) = &songs {
         g.bench_function("first_sound_sectoid", |b| b.iter(|| first_sound(p)));
     }
