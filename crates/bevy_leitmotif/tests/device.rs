@@ -98,6 +98,28 @@ fn app(dir: &Path) -> App {
     app
 }
 
+/// Runs the app's first update and checks the music opened the device.
+fn assert_on_device(app: &mut App) {
+    app.update();
+    let music = app.world().resource::<Music>();
+    assert_eq!(
+        music.backend(),
+        ActiveBackend::Device,
+        "{:?}",
+        music.device_error()
+    );
+}
+
+/// Closes the stream, stops the recorder, and lets the sink drain before the next device test
+/// records from it.
+fn stop_recording(app: App, mut parec: std::process::Child) {
+    drop(app);
+    std::thread::sleep(Duration::from_millis(300));
+    let _ = parec.kill();
+    let _ = parec.wait();
+    std::thread::sleep(Duration::from_millis(1500));
+}
+
 /// Whether the `PulseAudio` tools and a server are there (else why not).
 fn pulse_ready() -> Result<(), &'static str> {
     if !has("pactl") || !has("parec") {
@@ -417,20 +439,14 @@ fn a_tempo_cue_on_pulseaudio_stretches_a_streamed_loop_onto_the_new_grid() {
     .unwrap();
     std::fs::write(dir.join("device.score.ron"), TEMPO_SCORE).unwrap();
     let raw = dir.join("recording.raw");
-    let mut parec = record(&raw);
+    let parec = record(&raw);
     std::thread::sleep(Duration::from_millis(300));
     static CHANGED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let mut app = app(&dir);
     app.add_observer(|e: On<TempoChanged>| {
         CHANGED.store(e.position.frame, Ordering::Relaxed);
     });
-    app.update();
-    assert_eq!(
-        app.world().resource::<Music>().backend(),
-        ActiveBackend::Device,
-        "{:?}",
-        app.world().resource::<Music>().device_error()
-    );
+    assert_on_device(&mut app);
     let started = Instant::now();
     let (mut asked, mut stalled) = (false, false);
     while started.elapsed() < Duration::from_secs(30) {
@@ -446,12 +462,7 @@ fn a_tempo_cue_on_pulseaudio_stretches_a_streamed_loop_onto_the_new_grid() {
         std::thread::sleep(Duration::from_millis(16));
     }
     let snap = app.world().resource::<Music>().snapshot().clone();
-    drop(app);
-    std::thread::sleep(Duration::from_millis(300));
-    let _ = parec.kill();
-    let _ = parec.wait();
-    // Let the sink drain before the next device test records from it.
-    std::thread::sleep(Duration::from_millis(1500));
+    stop_recording(app, parec);
     let o = snap.overloads();
     assert!(!snap.failed(), "no panic on the audio thread");
     assert_eq!(o.late_actions, 0, "{o:?}");
@@ -525,16 +536,10 @@ fn noir_with_live_parts_on_pulseaudio_plans_every_note_in_time() {
     let noir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scores/noir.score.ron");
     std::fs::copy(&noir, dir.join("device.score.ron")).unwrap();
     let raw = dir.join("recording.raw");
-    let mut parec = record(&raw);
+    let parec = record(&raw);
     std::thread::sleep(Duration::from_millis(300));
     let mut app = app(&dir);
-    app.update();
-    assert_eq!(
-        app.world().resource::<Music>().backend(),
-        ActiveBackend::Device,
-        "{:?}",
-        app.world().resource::<Music>().device_error()
-    );
+    assert_on_device(&mut app);
     let started = Instant::now();
     let (mut stalled, mut ramped) = (false, false);
     while started.elapsed() < Duration::from_secs(20) {
@@ -559,11 +564,7 @@ fn noir_with_live_parts_on_pulseaudio_plans_every_note_in_time() {
         .resource::<Music>()
         .current_cue()
         .map(str::to_string);
-    drop(app);
-    std::thread::sleep(Duration::from_millis(300));
-    let _ = parec.kill();
-    let _ = parec.wait();
-    std::thread::sleep(Duration::from_millis(1500));
+    stop_recording(app, parec);
     let o = snap.overloads();
     assert!(!snap.failed(), "no panic on the audio thread");
     assert_eq!(

@@ -187,14 +187,14 @@ impl Conductor {
         if self.note_prefetch > 0 {
             seq.ahead = seq.ahead.max(seq.next);
             let horizon = until + self.note_prefetch;
+            let shape = self.shape_of(seq.cue, seq.layer);
             while let Some(&e) = seq.part.entries.get(seq.ahead) {
                 let onset = frame_of(&seq.map, seq.bar1_tick, e.beat);
                 if onset >= horizon {
                     break;
                 }
                 seq.ahead += 1;
-                if let Some((job, _)) = note_of(&seq, &e, self.shape_of(seq.cue, seq.layer), onset)
-                {
+                if let Some((job, _)) = note_of(&seq, &e, shape, onset) {
                     self.jobs.push(Job::PrefetchNote(job));
                 }
             }
