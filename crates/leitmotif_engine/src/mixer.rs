@@ -9,21 +9,22 @@
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
-use leitmotif_core::conductor::{Action, ActionKind, STRETCH_RANGE, SourceRef, VoiceId};
+use leitmotif_core::conductor::{Action, ActionKind, SourceRef, VoiceId};
 
 use crate::bank::{Clip, SourceBank, Stem};
 use crate::stream::{StreamClip, StreamReader};
-use crate::stretch::Stretcher;
 
 mod voice;
 
-use voice::{Audio, Voice, WARP_CHUNK, Warp, copy_source, mix, mix_warped, read_stream};
+pub(crate) use voice::{Audio, copy_source};
+use voice::{Voice, mix, read_stream};
 
 /// Voices the mixer can play at once.
 pub const MAX_VOICES: usize = 256;
 /// Generated bridges that can be held at once.
 pub const MAX_BRIDGES: usize = 8;
-/// Stretchers (voices following a changed tempo) that can wait for their voice at once.
+/// Stretched sounds (voices following a changed tempo) that can wait for their voice's first
+/// warp at once.
 pub const MAX_STRETCHERS: usize = 64;
 /// Output ceiling of the bus limiter (−0.3 dBFS).
 pub const CEILING: f32 = 0.966;
@@ -37,8 +38,9 @@ pub enum Msg {
     Bridge(u32, Arc<Stem>),
     /// The ring of a streamed voice, sent before the action that starts it.
     Stream(StreamReader),
-    /// A stretcher for a voice, sent before its first `Warp`.
-    Stretcher(VoiceId, Box<Stretcher>),
+    /// The ring of a voice's time-stretched sound (written by a stretch worker, by output
+    /// frame), sent before its first `Warp`.
+    Stretch(StreamReader),
     /// A voice's own audio, played instead of the bank's (a generated stinger rendered for the
     /// chord and tempo it lands in), sent before its `Start`.
     Voice(VoiceId, Arc<Stem>),
@@ -51,10 +53,8 @@ pub enum Retired {
     Stem(Arc<Stem>),
     /// A streamed clip whose bank was replaced.
     Clip(Arc<StreamClip>),
-    /// A stream's ring: its worker stops decoding once this is dropped.
+    /// A stream's (or a stretched sound's) ring: its worker stops once this is dropped.
     Reader(StreamReader),
-    /// A stretcher whose voice ended (reused by the control side).
-    Stretcher(Box<Stretcher>),
 }
 
 /// What the mixer could not do, counted since it was made (published through
@@ -69,12 +69,13 @@ pub struct Overloads {
     /// ended: nothing to play.
     pub started_past_end: u64,
     /// Starts naming audio the mixer does not have (an unknown source or a bridge not sent),
-    /// and warps of a voice whose stretcher was not sent (it keeps its own speed).
+    /// and warps of a voice whose stretched sound was not sent (it keeps its own speed).
     pub missing_source: u64,
     /// Actions applied after their frame (the plan ran behind the audio).
     pub late_actions: u64,
     /// Times a streamed voice's ring ran dry while its stream was still reading (the disk
-    /// fell behind): silence was played for the missing frames.
+    /// fell behind), or a stretched voice's while its worker was behind: silence was played
+    /// for the missing frames.
     pub underruns: u64,
     /// Frames of silence played in place of streamed audio that was not there in time.
     pub underrun_frames: u64,
@@ -92,13 +93,10 @@ pub struct Mixer {
     bridges: Vec<(u32, Option<Arc<Stem>>)>,
     /// Rings sent ahead of the starts that use them.
     streams: Vec<Option<StreamReader>>,
-    /// Stretchers sent ahead of the warps that use them.
-    stretchers: Vec<Option<(VoiceId, Box<Stretcher>)>>,
+    /// Stretched sounds sent ahead of the warps that use them.
+    stretchers: Vec<Option<StreamReader>>,
     /// Voices' own audio, sent ahead of their starts.
     voice_audio: Vec<Option<(VoiceId, Arc<Stem>)>>,
-    /// Scratch for stretched voices: source frames in (pre-roll or a chunk), frames out.
-    warp_in: Vec<[f32; 2]>,
-    warp_out: Vec<[f32; 2]>,
     queue: Vec<Action>,
     retired: Vec<Retired>,
     overloads: Overloads,
@@ -130,10 +128,6 @@ impl Mixer {
             stretchers: (0..MAX_STRETCHERS).map(|_| None).collect(),
             // Stingers and live notes, sent a plan ahead of their starts.
             voice_audio: (0..MAX_VOICES).map(|_| None).collect(),
-            // The pre-roll: from where a voice is heard to where it is read at twice its speed
-            // (the stretcher's lead, 0.05 + 0.09·2 s), or 150 ms; a chunk reads far less.
-            warp_in: vec![[0.0; 2]; (sample_rate as usize / 4).max(8 * WARP_CHUNK)],
-            warp_out: vec![[0.0; 2]; WARP_CHUNK],
             queue: Vec::with_capacity(4096),
             retired: Vec::with_capacity(MAX_BRIDGES + 3 * MAX_VOICES + 2 * MAX_STRETCHERS),
             overloads: Overloads::default(),
@@ -198,9 +192,9 @@ impl Mixer {
                     self.retire(Retired::Reader(reader));
                 }
             },
-            Msg::Stretcher(voice, st) => match self.stretchers.iter().position(Option::is_none) {
-                Some(slot) => self.stretchers[slot] = Some((voice, st)),
-                None => self.retire(Retired::Stretcher(st)),
+            Msg::Stretch(reader) => match self.stretchers.iter().position(Option::is_none) {
+                Some(slot) => self.stretchers[slot] = Some(reader),
+                None => self.retire(Retired::Reader(reader)),
             },
             Msg::Voice(voice, stem) => match self.voice_audio.iter().position(Option::is_none) {
                 Some(slot) => self.voice_audio[slot] = Some((voice, stem)),
@@ -210,73 +204,41 @@ impl Mixer {
         }
     }
 
-    fn take_stretcher(&mut self, voice: VoiceId) -> Option<Box<Stretcher>> {
+    fn take_stretch(&mut self, voice: VoiceId) -> Option<StreamReader> {
         let slot = self
             .stretchers
             .iter()
-            .position(|s| s.as_ref().is_some_and(|(v, _)| *v == voice))?;
-        self.stretchers[slot].take().map(|(_, st)| st)
+            .position(|s| s.as_ref().is_some_and(|r| r.voice == voice))?;
+        self.stretchers[slot].take()
     }
 
     /// A warp: the voice follows a changed tempo from this frame (see [`ActionKind::Warp`]).
-    /// The first one hands it its stretcher, primed with the source up to where it must now
-    /// be read, so the stretched sound carries on from the plain one.
-    fn warp(&mut self, frame: u64, voice: VoiceId, source: f64, rate: f64) {
-        let rate = rate.clamp(STRETCH_RANGE.0, STRETCH_RANGE.1);
+    /// The first one switches it to its stretched sound (sent ahead, by output frame: a warp
+    /// applied late skips what it missed), and lets go of its own stream; the later ones were
+    /// sent to its stretch worker, and change nothing here.
+    fn warp(&mut self, voice: VoiceId) {
         let Some(i) = self.voices[..self.active]
             .iter()
             .position(|v| v.id == voice)
         else {
-            if let Some(st) = self.take_stretcher(voice) {
-                self.retire(Retired::Stretcher(st));
+            if let Some(r) = self.take_stretch(voice) {
+                self.retire(Retired::Reader(r));
             }
             return;
         };
-        if self.voices[i].warp.is_none() {
-            let Some(mut st) = self.take_stretcher(voice) else {
-                self.overloads.missing_source += 1;
-                return;
-            };
-            let v = &mut self.voices[i];
-            let heard = source + rate * (self.frame as f64 - frame as f64);
-            let read_to = (heard + st.lead(rate)).floor().max(0.0) as usize;
-            v.pos = match st.primed_to.take() {
-                // Primed on the control side, up to where it must be read at this frame.
-                Some(primed) => primed,
-                None => {
-                    let streamed = matches!(v.audio, Audio::Stream { .. });
-                    // A ring cannot go back: a streamed voice's pre-roll starts where it is,
-                    // and never after where it is heard (the crossfade plays from there).
-                    let earliest = if streamed { v.pos } else { 0 };
-                    let heard_i = heard.max(0.0) as usize;
-                    let from = read_to
-                        .saturating_sub(st.preroll)
-                        .min(heard_i)
-                        .max(earliest)
-                        .max(read_to.saturating_sub(self.warp_in.len()))
-                        .min(read_to);
-                    let pre = &mut self.warp_in[..read_to - from];
-                    let wait = self.wait_for_streams;
-                    let missing = copy_source(&mut v.audio, v.wrap, from, pre, wait);
-                    self.overloads.underrun_frames += missing as u64;
-                    st.seek(pre, rate);
-                    // The pre-roll leaves the stretcher's output empty: the plain source from
-                    // where the voice is heard plays until it has filled.
-                    let heard_at = (heard.max(0.0) as usize).clamp(from, read_to) - from;
-                    st.start_crossfade(&pre[heard_at..]);
-                    read_to
-                }
-            };
-            v.warp = Some(Warp {
-                stretch: st,
-                anchor_frame: frame,
-                anchor_src: source,
-                rate,
-            });
-        } else if let Some(w) = self.voices[i].warp.as_mut() {
-            w.anchor_frame = frame;
-            w.anchor_src = source;
-            w.rate = rate;
+        if self.voices[i].warp.is_some() {
+            return;
+        }
+        let Some(r) = self.take_stretch(voice) else {
+            self.overloads.missing_source += 1;
+            return;
+        };
+        let v = &mut self.voices[i];
+        v.warp = Some(r);
+        if let Audio::Stream { reader, .. } = &mut v.audio
+            && let Some(own) = reader.take()
+        {
+            self.retire(Retired::Reader(own));
         }
     }
 
@@ -427,11 +389,7 @@ impl Mixer {
                     v.ctl.cutoff_step = (hz - from) / v.ctl.cutoff_ramp as f32;
                 }
             }
-            ActionKind::Warp {
-                voice,
-                source,
-                rate,
-            } => self.warp(a.frame, voice, source, rate),
+            ActionKind::Warp { voice, .. } => self.warp(voice),
             ActionKind::Stop { voice, release } => {
                 if let Some(i) = self.voices[..self.active]
                     .iter()
@@ -485,8 +443,8 @@ impl Mixer {
         self.voices.swap(i, last);
         let audio = std::mem::replace(&mut self.voices[last].audio, Audio::None);
         self.release(audio);
-        if let Some(w) = self.voices[last].warp.take() {
-            self.retire(Retired::Stretcher(w.stretch));
+        if let Some(r) = self.voices[last].warp.take() {
+            self.retire(Retired::Reader(r));
         }
         self.active = last;
     }
@@ -539,14 +497,16 @@ impl Mixer {
         let mut i = 0;
         while i < self.active {
             let v = &mut self.voices[i];
-            if v.warp.is_some() {
+            if let Some(r) = v.warp.as_mut() {
                 let tap = taps
                     .as_deref_mut()
                     .and_then(|t| t.get_mut(v.tap as usize))
                     .and_then(|t| t.get_mut(at..at + out.len()));
-                let (input, output) = (&mut self.warp_in, &mut self.warp_out);
-                let (done, missing) = mix_warped(v, self.frame, out, tap, sr, wait, input, output);
-                self.overloads.underrun_frames += missing as u64;
+                let (done, missing) = mix_stretched(r, &mut v.ctl, self.frame, out, tap, sr, wait);
+                if missing > 0 {
+                    self.overloads.underrun_frames += missing as u64;
+                    self.overloads.underruns += 1;
+                }
                 if done {
                     self.remove(i);
                 } else {
@@ -632,4 +592,37 @@ impl Mixer {
             o[1] = if o[1].is_finite() { o[1] * g } else { 0.0 };
         }
     }
+}
+
+/// Mixes a stretched voice's ring for output frames `frame..frame + out.len()`. Returns
+/// whether the voice is over (its release ended, or its material did) and the frames its
+/// worker had not written in time (played as silence).
+fn mix_stretched(
+    r: &mut StreamReader,
+    c: &mut voice::Ctl,
+    frame: u64,
+    out: &mut [[f32; 2]],
+    mut tap: Option<&mut [[f32; 2]]>,
+    sr: f32,
+    wait: bool,
+) -> (bool, usize) {
+    let mut k = 0;
+    let mut missing = 0;
+    while k < out.len() {
+        let t = tap.as_deref_mut().map(|t| &mut t[k..]);
+        let pos = (frame + k as u64) as usize;
+        if r.ring.slots() == 0 && r.state.done.load(Ordering::Acquire) {
+            return (true, missing);
+        }
+        let (used, stop, miss) = read_stream(Some(r), pos, c, &mut out[k..], t, sr, wait);
+        if stop {
+            return (true, missing);
+        }
+        if used == 0 {
+            break;
+        }
+        missing += miss;
+        k += used;
+    }
+    (false, missing)
 }

@@ -15,7 +15,7 @@ use crate::bank::{Clip, SourceBank, Stem};
 use crate::mixer::{Mixer, Msg, Retired};
 use crate::sound::{MusicSound, Shared};
 use crate::stream::Streamer;
-use crate::stretch::Stretcher;
+use crate::stretch::StretchPool;
 
 /// Capacity of the control → audio ring buffer.
 pub const RING_CAPACITY: usize = 16_384;
@@ -58,7 +58,9 @@ pub struct Session {
     retired: rtrb::Consumer<Retired>,
     bank: Arc<SourceBank>,
     /// Decodes streamed stems ahead (started when the bank has any).
-    streamer: Option<Streamer>,
+    streamer: Option<Arc<Streamer>>,
+    /// Stretches the voices that follow a changed tempo, on worker threads.
+    stretch: StretchPool,
     actions: Vec<Action>,
     events: Vec<MusicEvent>,
     bridges: Vec<ComposedBridge>,
@@ -74,14 +76,8 @@ pub struct Session {
     backlog: std::collections::VecDeque<Msg>,
     /// Jobs taken from the conductor (kept for its allocation).
     jobs: Vec<Job>,
-    /// Voices that have been sent a stretcher (they follow a changed tempo).
-    stretched: std::collections::HashSet<u32>,
-    /// What each playing voice plays (to prime its stretcher with).
+    /// What each playing layer plays (what its stretch job reads).
     sources: std::collections::HashMap<u32, SourceRef>,
-    /// Stretchers handed back by the audio side, reset for the next voice (kept boxed: they
-    /// travel to the audio thread and back as boxes, never moved out of them).
-    #[allow(clippy::vec_box)]
-    spare_stretchers: Vec<Box<Stretcher>>,
     /// Live notes rendered so far, for reuse (see [`NOTE_CACHE_FRAMES`]).
     notes: std::collections::HashMap<NoteKey, Arc<Stem>>,
     /// Frames held by `notes`.
@@ -104,12 +100,14 @@ impl Session {
         let shared = Arc::new(Shared::default());
         let sound = MusicSound::new(Mixer::new(bank.clone()), consumer, ret_tx, shared.clone());
         let mut conductor = Conductor::new(score, bank.sample_rate, seed);
+        let streamer = bank.streams().then(|| Arc::new(Streamer::new()));
         conductor.set_live_parts(bank.live.iter().map(|l| l.part.clone()).collect());
         let session = Session {
             conductor,
             producer,
             retired: ret_rx,
-            streamer: bank.streams().then(Streamer::new),
+            streamer: streamer.clone(),
+            stretch: StretchPool::new(bank.sample_rate, streamer),
             bank,
             actions: Vec::with_capacity(1024),
             events: Vec::with_capacity(1024),
@@ -120,9 +118,7 @@ impl Session {
             seed,
             backlog: std::collections::VecDeque::new(),
             jobs: Vec::new(),
-            stretched: std::collections::HashSet::new(),
             sources: std::collections::HashMap::new(),
-            spare_stretchers: Vec::new(),
             notes: std::collections::HashMap::new(),
             note_frames: 0,
             notes_rendered: 0,
@@ -167,12 +163,8 @@ impl Session {
     /// and what did not fit waits in a backlog flushed by the next call. Returns the events
     /// planned in this call, in frame order. Every backend runs this one function.
     pub fn plan(&mut self, horizon: u64) -> &[MusicEvent] {
-        while let Ok(r) = self.retired.pop() {
-            if let Retired::Stretcher(mut st) = r {
-                st.reset();
-                self.spare_stretchers.push(st);
-            }
-        }
+        // Dropped here: rings (their workers then stop), bridges, replaced banks' audio.
+        while self.retired.pop().is_ok() {}
         self.flush();
         self.actions.clear();
         self.events.clear();
@@ -242,34 +234,28 @@ impl Session {
                     voice,
                     source,
                     rate,
-                } if self.stretched.insert(voice) => {
-                    let mut st = self
-                        .spare_stretchers
-                        .pop()
-                        .unwrap_or_else(|| Box::new(Stretcher::new(self.bank.sample_rate)));
-                    // Primed here from memory (a streamed clip's preload when it covers the
-                    // position); otherwise the audio side gives it a pre-roll from the ring.
-                    let of = self.sources.get(&voice).copied();
-                    let wrap = of.and_then(|s| self.bank.loop_of(s));
-                    match of.and_then(|s| self.bank.get(s)) {
-                        Some(Clip::Memory(stem)) => st.prime(&stem.frames, wrap, source, rate),
-                        Some(Clip::Stream(clip))
-                            if source + st.lead(rate) + 1.0 < clip.preload().len() as f64 =>
-                        {
-                            st.prime(clip.preload(), None, source, rate)
-                        }
-                        _ => {}
+                } => {
+                    let warp = (a.frame, source, rate);
+                    if self.stretch.has(voice) {
+                        self.stretch.warp(voice, warp);
+                    } else if let Some(of) = self.sources.get(&voice).copied()
+                        && let Some(clip) = self.bank.get(of)
+                    {
+                        let wrap = self.bank.loop_of(of);
+                        let ring = self.stretch.start(voice, clip.clone(), wrap, warp);
+                        self.send(Msg::Stretch(ring));
                     }
-                    self.send(Msg::Stretcher(voice, st));
                 }
                 ActionKind::Stop { voice, .. } => {
-                    self.stretched.remove(&voice);
+                    self.stretch.forget(voice);
                     self.sources.remove(&voice);
                 }
                 _ => {}
             }
             self.send(Msg::Action(a));
         }
+        // Every warp before it is sent: the stretch workers may write up to here.
+        self.stretch.set_horizon(self.conductor.now());
         self.render_ahead();
         &self.events
     }
@@ -333,6 +319,12 @@ impl Session {
         Some(stem)
     }
 
+    /// Time the stretch workers have spent on this session's stretched voices (off the audio
+    /// thread), for reports and benches.
+    pub fn stretch_busy(&self) -> std::time::Duration {
+        self.stretch.busy()
+    }
+
     /// Live notes rendered so far (those played again from the cache not counted).
     pub fn notes_rendered(&self) -> u64 {
         self.notes_rendered
@@ -354,7 +346,7 @@ impl Session {
 
     /// The stream worker, when the bank streams (stall it to test underruns).
     pub fn streamer(&self) -> Option<&Streamer> {
-        self.streamer.as_ref()
+        self.streamer.as_deref()
     }
 
     /// The events planned by the last [`plan`](Self::plan) call.

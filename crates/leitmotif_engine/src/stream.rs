@@ -93,6 +93,15 @@ pub struct StreamState {
 }
 
 impl StreamState {
+    /// The state of a stream filled by the thread `worker` (woken by [`wake`](Self::wake)).
+    pub fn new(worker: Thread) -> StreamState {
+        StreamState {
+            done: AtomicBool::new(false),
+            failed: AtomicBool::new(false),
+            worker,
+        }
+    }
+
     /// Wakes the worker (offline renders waiting for frames).
     pub fn wake(&self) {
         self.worker.unpark();
@@ -195,11 +204,9 @@ impl Streamer {
             .workers
             .iter()
             .min_by_key(|w| w.load.load(Ordering::Acquire));
-        let state = Arc::new(StreamState {
-            done: AtomicBool::new(false),
-            failed: AtomicBool::new(false),
-            worker: worker.map_or_else(std::thread::current, |w| w.thread.thread().clone()),
-        });
+        let state = Arc::new(StreamState::new(
+            worker.map_or_else(std::thread::current, |w| w.thread.thread().clone()),
+        ));
         let open = Open {
             clip: clip.clone(),
             start,

@@ -1,4 +1,5 @@
-//! Pitch-preserving time-stretch for voices that follow a changed tempo.
+//! Pitch-preserving time-stretch for voices that follow a changed tempo, done on worker
+//! threads: the audio thread only reads rings.
 //!
 //! Built on Signalsmith Stretch (the `signalsmith-stretch` crate, MIT): a phase-vocoder with
 //! multi-band peak tracking that keeps transients and pitch over the range a tempo cue asks
@@ -7,17 +8,46 @@
 //! library at run time. Rubber Band (GPL) and `SoundTouch` (LGPL, weaker on polyphonic material)
 //! were the alternatives.
 //!
-//! A [`Stretcher`] is made (and its buffers allocated) on the control side, warmed up there, and
-//! sent to the audio thread with the first `Warp` of its voice; it comes back through the
-//! retire queue and is reused.
+//! * The conductor's `Warp` actions say, for a voice, where in its material it is heard from
+//!   a frame on and how fast it goes; the plan is final up to the frame the conductor has
+//!   reached (its horizon), a lookahead ahead of the audio.
+//! * On a voice's first warp the control side starts a **stretch job** on a
+//!   [`StretchPool`] worker and sends the mixer the read end of its ring (a
+//!   [`StreamReader`] whose positions are output frames). The worker primes a [`Stretcher`]
+//!   from the material before the warp (reading the bank's memory, or its own stream of the
+//!   file), then writes the stretched output, frame by frame of the output timeline, but never
+//!   past the horizon: what it writes can no longer change. The mixer plays the voice plainly
+//!   until the warp's frame and from the ring after it, exactly as it plays a streamed stem.
+//! * The output is cut into calls of [`CHUNK`] frames on the conductor's grid of control
+//!   blocks, and at every warp, whatever the horizon or the thread timing: a render is the same, bit
+//!   for bit, live or offline. Offline the mixer waits for the worker; live a late worker is an
+//!   underrun (silence for the frames missed, counted), never a glitch on the grid.
 
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::mpsc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use leitmotif_core::conductor::{CONTROL_BLOCK, STRETCH_RANGE, VoiceId};
 use signalsmith_stretch::Stretch;
 
-use crate::bank::Loop;
+use crate::bank::{Clip, Loop};
+use crate::mixer::{Audio, copy_source};
+use crate::stream::{RING_SECONDS, StreamReader, StreamState, Streamer};
 
-/// Frames over which a voice started by a pre-roll fades from its plain source into the
-/// stretched sound.
+/// Output frames over which a stretched voice fades from its plain material (read at the new
+/// speed) into the stretcher's sound, after an output latency of the plain material alone. A
+/// phase vocoder primed at another speed than 1 neither carries on the plain waveform's phase
+/// (switching outright would click) nor is it steady at once (its first output latency can
+/// overshoot a little).
 pub const CROSSFADE: usize = 512;
+
+/// Output frames a stretch job renders per stretcher call: one control block of the conductor,
+/// on its grid of absolute frames (fewer at a warp). The conductor plans whole control blocks,
+/// so no call ever straddles the horizon.
+pub const CHUNK: usize = CONTROL_BLOCK as usize;
 
 /// One stereo stretcher and its latencies.
 pub struct Stretcher {
@@ -28,13 +58,6 @@ pub struct Stretcher {
     pub output_latency: usize,
     /// Input frames worth giving it as pre-roll (a block and an interval).
     pub preroll: usize,
-    /// Set by [`prime`](Self::prime): the source frame it has been fed up to.
-    pub primed_to: Option<usize>,
-    /// The plain source heard while a stretcher started by a pre-roll fills its output (see
-    /// [`crossfade`](Self::crossfade)): frames, how many are set, how many have been used.
-    plain: Vec<[f32; 2]>,
-    plain_len: usize,
-    plain_used: usize,
 }
 
 impl std::fmt::Debug for Stretcher {
@@ -51,10 +74,9 @@ impl Stretcher {
     /// nothing afterwards.
     ///
     /// The library's "cheaper" preset: 100 ms blocks, 40 ms interval, and the spectral work of
-    /// each interval **split over the calls** of that interval. The default preset (120 ms,
-    /// 30 ms) does all of it in one call: with several voices started together, every one of
-    /// them did its FFTs in the same audio block, and 8 stretched voices took 69 % of a
-    /// 512-frame block at p99 (`benches/tempo.rs`).
+    /// each interval **split over the calls** of that interval (the default preset, 120 ms and
+    /// 30 ms, does all of it in one call and costs about 1.6 times as much), so a worker
+    /// serving many voices started together has an even load.
     pub fn new(sample_rate: u32) -> Self {
         let inner = Stretch::preset_cheaper(2, sample_rate);
         let (input_latency, output_latency) = (inner.input_latency(), inner.output_latency());
@@ -63,11 +85,6 @@ impl Stretcher {
             input_latency,
             output_latency,
             preroll: (sample_rate as f64 * 0.15).round() as usize,
-            primed_to: None,
-            // The source the crossfade's output frames need, at up to twice the speed.
-            plain: vec![[0.0; 2]; 2 * (output_latency + CROSSFADE) + 2],
-            plain_len: 0,
-            plain_used: 0,
         };
         s.warm_up(sample_rate);
         s
@@ -77,7 +94,7 @@ impl Stretcher {
     /// while processing — its list of spectral peaks — has grown to its largest here.
     fn warm_up(&mut self, sample_rate: u32) {
         // A few analysis intervals of noise (the most peaks a spectrum has) are enough, and
-        // keep making a stretcher cheap (`tests/no_alloc.rs` checks the audio side after it).
+        // keep making a stretcher cheap (the worker's `process` calls then allocate nothing).
         let n = (sample_rate as usize / 6).max(1024);
         let mut x = 0x2545_F491_4F6C_DD1Du64;
         let noise: Vec<f32> = (0..2 * n)
@@ -99,73 +116,27 @@ impl Stretcher {
     /// Forgets all audio (before reuse).
     pub fn reset(&mut self) {
         self.inner.reset();
-        self.primed_to = None;
-        self.plain_len = 0;
-        self.plain_used = 0;
     }
 
-    /// Audio side, after a pre-roll by [`seek`](Self::seek): `plain` (the source from where the
-    /// voice is heard on) is played while the stretcher's output fills, then crossfaded into
-    /// it (over [`CROSSFADE`] frames ending an output latency and a half-fade in).
-    pub fn start_crossfade(&mut self, plain: &[[f32; 2]]) {
-        let n = plain.len().min(self.plain.len());
-        self.plain[..n].copy_from_slice(&plain[..n]);
-        self.plain_len = n;
-        self.plain_used = 0;
-    }
-
-    /// Output frames the crossfade lasts: until the stretcher's output has filled, and then
-    /// [`CROSSFADE`] more.
-    pub fn crossfade_frames(&self) -> usize {
-        self.output_latency + CROSSFADE
-    }
-
-    /// Audio side: blends the plain source into `out` (just stretched) while a crossfade runs:
-    /// output frame k of the crossfade plays source frame k·`rate` of `plain`.
-    pub fn crossfade(&mut self, out: &mut [[f32; 2]], rate: f64) {
-        let end = self.crossfade_frames();
-        if self.plain_len == 0 || self.plain_used >= end {
-            return;
-        }
-        let fade_from = end - CROSSFADE;
-        for o in out.iter_mut() {
-            let k = self.plain_used;
-            if k >= end {
-                break;
-            }
-            // The plain source at this speed, linearly interpolated.
-            let at = k as f64 * rate;
-            let i = (at as usize).min(self.plain_len - 1);
-            let j = (i + 1).min(self.plain_len - 1);
-            let t = (at - i as f64).clamp(0.0, 1.0) as f32;
-            let (a, b) = (self.plain[i], self.plain[j]);
-            let p = [a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t];
-            let x = if k < fade_from {
-                0.0
-            } else {
-                (k - fade_from) as f32 / CROSSFADE as f32
-            };
-            o[0] = p[0] * (1.0 - x) + o[0] * x;
-            o[1] = p[1] * (1.0 - x) + o[1] * x;
-            self.plain_used += 1;
-        }
-    }
-
-    /// Control side: runs the material leading up to where a voice is `heard` (at `rate`)
-    /// through the stretcher, output discarded, so that its very next output is that
-    /// position at full level (a pre-roll by `seek` leaves its output buffer empty: the first
-    /// 60 ms would fade in). Past the end, a looped stem (`wrap`) goes on into its next pass;
-    /// other frames outside `frames` count as silence.
-    pub fn prime(&mut self, frames: &[[f32; 2]], wrap: Option<Loop>, heard: f64, rate: f64) {
+    /// Runs the material leading up to where a voice is `heard` (at `rate`) through the
+    /// stretcher, output discarded, so that its very next output is that position at full
+    /// level (a plain pre-roll leaves its output buffer empty: the first 60 ms would fade in).
+    /// Reads `source` (with `wrap`, a looped stem's next passes); frames before its start
+    /// count as silence. Returns the source frame it has been fed up to, and what it was fed
+    /// (source frames up to that one). Not for the audio thread: it allocates, and it waits
+    /// for a streamed source.
+    pub(crate) fn prime(
+        &mut self,
+        source: &mut Audio,
+        wrap: Option<Loop>,
+        heard: f64,
+        rate: f64,
+    ) -> (usize, Vec<[f32; 2]>) {
         let read_to = (heard + self.lead(rate)).floor().max(0.0) as usize;
         let n = self.preroll + self.output_latency;
-        let input: Vec<[f32; 2]> = (read_to as i64 - n as i64..read_to as i64)
-            .map(|i| match (usize::try_from(i), wrap) {
-                (Err(_), _) => [0.0; 2],
-                (Ok(i), Some(l)) => l.sample(frames, i),
-                (Ok(i), None) => frames.get(i).copied().unwrap_or([0.0; 2]),
-            })
-            .collect();
+        let mut input = vec![[0.0f32; 2]; n];
+        let silent = n.saturating_sub(read_to);
+        copy_source(source, wrap, read_to.saturating_sub(n), &mut input[silent..], true);
         // Fed at `rate` (input per output), so its state is that of a voice playing at it.
         let per = (512.0 * rate).round().max(1.0) as usize;
         let mut out = vec![[0.0f32; 2]; 512];
@@ -173,12 +144,7 @@ impl Stretcher {
             let m = ((chunk.len() as f64 / rate).round() as usize).clamp(1, 512);
             self.process(chunk, &mut out[..m]);
         }
-        self.primed_to = Some(read_to);
-    }
-
-    /// Gives previous input (`frames` as interleaved stereo) without producing output.
-    pub fn seek(&mut self, input: &[[f32; 2]], rate: f64) {
-        self.inner.seek(input.as_flattened(), rate);
+        (read_to, input)
     }
 
     /// Consumes `input` and produces `output` (its own length): the ratio is the speed.
@@ -190,5 +156,394 @@ impl Stretcher {
     /// Source frames the read position leads what is heard by, at `rate`.
     pub fn lead(&self, rate: f64) -> f64 {
         self.input_latency as f64 + self.output_latency as f64 * rate
+    }
+}
+
+/// A warp as the worker follows it: from output `frame` on, the voice is heard at `source`
+/// and advances `rate` source frames per output frame.
+#[derive(Debug, Clone, Copy)]
+struct Span {
+    frame: u64,
+    source: f64,
+    rate: f64,
+}
+
+impl Span {
+    fn heard_at(&self, frame: u64) -> f64 {
+        self.source + self.rate * (frame as f64 - self.frame as f64)
+    }
+}
+
+enum ToWorker {
+    Start(Box<Job>),
+    Warp(VoiceId, Span),
+}
+
+/// One voice being stretched, on its worker.
+struct Job {
+    voice: VoiceId,
+    clip: Clip,
+    wrap: Option<Loop>,
+    /// Where it reads its material (made when primed).
+    source: Option<Audio>,
+    /// The warp in force at `frame`, and those after it.
+    span: Span,
+    later: VecDeque<Span>,
+    /// The next output frame to write, and the next source frame to read.
+    frame: u64,
+    pos: usize,
+    stretch: Option<Box<Stretcher>>,
+    /// The plain material from where the first warp hears it (for the crossfade), its first
+    /// frame's source position, and the crossfade's frames done.
+    plain: Vec<[f32; 2]>,
+    plain_at: i64,
+    faded: usize,
+    /// Output frames of the plain material alone before the crossfade.
+    hold: usize,
+    ring: rtrb::Producer<[f32; 2]>,
+    state: Arc<StreamState>,
+}
+
+/// What one worker thread keeps between jobs.
+struct Scratch {
+    input: Vec<[f32; 2]>,
+    output: Vec<[f32; 2]>,
+    #[allow(clippy::vec_box)]
+    spare: Vec<Box<Stretcher>>,
+    sample_rate: u32,
+    streamer: Option<Arc<Streamer>>,
+}
+
+impl Job {
+    /// Writes what the horizon allows into the ring; returns whether anything was written,
+    /// or `Err` when the job is over (its ring abandoned, or its material ended).
+    fn fill(&mut self, horizon: u64, s: &mut Scratch) -> Result<bool, ()> {
+        if self.ring.is_abandoned() {
+            return Err(());
+        }
+        if self.stretch.is_none() {
+            let mut st = s
+                .spare
+                .pop()
+                .unwrap_or_else(|| Box::new(Stretcher::new(s.sample_rate)));
+            let (heard, rate) = (self.span.source, self.span.rate);
+            let mut source = match &self.clip {
+                Clip::Memory(stem) => Audio::Memory(stem.clone()),
+                Clip::Stream(clip) => {
+                    // Its own stream of the file, from where the pre-roll starts.
+                    let from = (heard + st.lead(rate)).floor().max(0.0) as u64;
+                    let from = from.saturating_sub((st.preroll + st.output_latency) as u64);
+                    let reader = s
+                        .streamer
+                        .as_ref()
+                        .map(|sm| sm.open(clip, self.voice, from, self.wrap));
+                    Audio::Stream {
+                        clip: clip.clone(),
+                        reader,
+                    }
+                }
+            };
+            let (read_to, fed) = st.prime(&mut source, self.wrap, heard, rate);
+            // The crossfade's plain frames, at up to twice the speed, are within what it was
+            // fed (the lead, an input latency and an output latency at the speed, is longer).
+            let base = read_to as i64 - fed.len() as i64;
+            self.plain_at = heard.floor() as i64;
+            let from = (self.plain_at - base).clamp(0, fed.len() as i64) as usize;
+            self.plain = fed[from..].to_vec();
+            self.hold = st.output_latency;
+            self.pos = read_to;
+            self.source = Some(source);
+            self.stretch = Some(st);
+        }
+        let (Some(st), Some(source)) = (self.stretch.as_mut(), self.source.as_mut()) else {
+            return Err(());
+        };
+        let len = self.clip.len() as f64;
+        let mut wrote = false;
+        loop {
+            while self.later.front().is_some_and(|w| w.frame <= self.frame) {
+                self.span = self.later.pop_front().unwrap_or(self.span);
+            }
+            let into = (self.frame % CHUNK as u64) as usize;
+            let end = (self.frame + (CHUNK - into) as u64)
+                .min(self.later.front().map_or(u64::MAX, |w| w.frame));
+            let m = (end - self.frame) as usize;
+            if end > horizon || self.ring.slots() < m {
+                return Ok(wrote);
+            }
+            let heard = self.span.heard_at(end);
+            let rate = self.span.rate;
+            let read_to = (heard + st.lead(rate)).floor().max(0.0) as usize;
+            let n = read_to.saturating_sub(self.pos).min(s.input.len());
+            copy_source(source, self.wrap, self.pos, &mut s.input[..n], true);
+            self.pos += n;
+            let out = &mut s.output[..m];
+            st.process(&s.input[..n], out);
+            if self.faded < self.hold + CROSSFADE {
+                let (plain, at, hold) = (&self.plain, self.plain_at, self.hold);
+                crossfade(plain, at, hold, &mut self.faded, &self.span, self.frame, out);
+            }
+            if let Ok(chunk) = self.ring.write_chunk_uninit(m) {
+                chunk.fill_from_iter(out.iter().copied());
+            }
+            self.frame = end;
+            wrote = true;
+            if self.wrap.is_none() && heard >= len {
+                return Err(());
+            }
+        }
+    }
+}
+
+/// Blends the `plain` material (its first frame at source position `plain_at`) into `out`
+/// (just stretched, for output frames from `frame` on) while the crossfade runs: each frame
+/// plays the plain material where the voice is heard then (linearly interpolated): alone for
+/// `hold` frames, then fading out over [`CROSSFADE`] frames (`faded` of them done).
+fn crossfade(
+    plain: &[[f32; 2]],
+    plain_at: i64,
+    hold: usize,
+    faded: &mut usize,
+    span: &Span,
+    frame: u64,
+    out: &mut [[f32; 2]],
+) {
+    let n = plain.len();
+    for (j, o) in out.iter_mut().enumerate() {
+        let k = *faded;
+        if k >= hold + CROSSFADE || n == 0 {
+            break;
+        }
+        let at = span.heard_at(frame + j as u64) - plain_at as f64;
+        let i = (at.max(0.0) as usize).min(n - 1);
+        let t = (at - i as f64).clamp(0.0, 1.0) as f32;
+        let (a, b) = (plain[i], plain[(i + 1).min(n - 1)]);
+        let p = [a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t];
+        let x = k.saturating_sub(hold) as f32 / CROSSFADE as f32;
+        o[0] = p[0] * (1.0 - x) + o[0] * x;
+        o[1] = p[1] * (1.0 - x) + o[1] * x;
+        *faded += 1;
+    }
+}
+
+/// One stretching thread.
+struct Worker {
+    tx: mpsc::Sender<ToWorker>,
+    thread: JoinHandle<()>,
+    load: Arc<AtomicUsize>,
+}
+
+/// The stretch workers of a session (started on the first stretched voice; one per core, at
+/// most [`MAX_WORKERS`]), and which voice each one serves. See the [module docs](self).
+pub struct StretchPool {
+    sample_rate: u32,
+    streamer: Option<Arc<Streamer>>,
+    workers: Vec<Worker>,
+    /// The frame up to which every warp has been sent (shared with the workers).
+    horizon: Arc<AtomicU64>,
+    /// Time the workers spent stretching, in nanoseconds.
+    busy: Arc<AtomicU64>,
+    stop: Arc<AtomicBool>,
+    routes: HashMap<VoiceId, usize>,
+}
+
+/// Most stretching threads a session starts.
+pub const MAX_WORKERS: usize = 4;
+
+impl StretchPool {
+    /// A pool for a session at `sample_rate`; streamed clips are read through `streamer`.
+    pub fn new(sample_rate: u32, streamer: Option<Arc<Streamer>>) -> StretchPool {
+        StretchPool {
+            sample_rate,
+            streamer,
+            workers: Vec::new(),
+            horizon: Arc::new(AtomicU64::new(0)),
+            busy: Arc::new(AtomicU64::new(0)),
+            stop: Arc::new(AtomicBool::new(false)),
+            routes: HashMap::new(),
+        }
+    }
+
+    fn spawn(&mut self) {
+        let n = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .clamp(1, MAX_WORKERS);
+        for i in 0..n {
+            let (tx, rx) = mpsc::channel();
+            let load = Arc::new(AtomicUsize::new(0));
+            let scratch = Scratch {
+                // A call reads at most twice its output, plus a lead's change of rate.
+                input: vec![[0.0; 2]; 4 * CHUNK + self.sample_rate as usize / 4],
+                output: vec![[0.0; 2]; CHUNK],
+                spare: Vec::new(),
+                sample_rate: self.sample_rate,
+                streamer: self.streamer.clone(),
+            };
+            let shared = (
+                self.horizon.clone(),
+                self.busy.clone(),
+                self.stop.clone(),
+                load.clone(),
+            );
+            let spawned = std::thread::Builder::new()
+                .name(format!("leitmotif-stretch-{i}"))
+                .spawn(move || work(rx, scratch, shared));
+            if let Ok(thread) = spawned {
+                self.workers.push(Worker { tx, thread, load });
+            }
+        }
+    }
+
+    /// Whether `voice` is being stretched.
+    pub fn has(&self, voice: VoiceId) -> bool {
+        self.routes.contains_key(&voice)
+    }
+
+    /// Starts stretching `voice` (playing `clip`, looped by `wrap`) from its first warp: at
+    /// output `frame` it is heard at `source` and goes `rate` source frames per output frame.
+    /// Returns the ring's read end, for the mixer.
+    pub fn start(
+        &mut self,
+        voice: VoiceId,
+        clip: Clip,
+        wrap: Option<Loop>,
+        (frame, source, rate): (u64, f64, f64),
+    ) -> StreamReader {
+        if self.workers.is_empty() {
+            self.spawn();
+        }
+        // Room for the longest lookahead a planner keeps (half a second) and more.
+        let cap = ((2.0 * RING_SECONDS * self.sample_rate as f64) as usize).max(4096);
+        let (producer, consumer) = rtrb::RingBuffer::new(cap);
+        let worker = (0..self.workers.len()).min_by_key(|&i| self.workers[i].load.load(Ordering::Acquire));
+        let state = Arc::new(StreamState::new(
+            worker.map_or_else(std::thread::current, |i| self.workers[i].thread.thread().clone()),
+        ));
+        let span = Span {
+            frame,
+            source: source.max(0.0),
+            rate: rate.clamp(STRETCH_RANGE.0, STRETCH_RANGE.1),
+        };
+        let job = Box::new(Job {
+            voice,
+            clip,
+            wrap,
+            source: None,
+            span,
+            later: VecDeque::new(),
+            frame,
+            pos: 0,
+            stretch: None,
+            plain: Vec::new(),
+            plain_at: 0,
+            faded: 0,
+            hold: 0,
+            ring: producer,
+            state: state.clone(),
+        });
+        match worker {
+            Some(i) if self.workers[i].tx.send(ToWorker::Start(job)).is_ok() => {
+                self.workers[i].load.fetch_add(1, Ordering::AcqRel);
+                self.workers[i].thread.thread().unpark();
+                self.routes.insert(voice, i);
+            }
+            _ => {
+                state.failed.store(true, Ordering::Release);
+                state.done.store(true, Ordering::Release);
+            }
+        }
+        StreamReader {
+            voice,
+            ring: consumer,
+            pos: frame,
+            state,
+            reported: false,
+        }
+    }
+
+    /// A later warp of a voice being stretched.
+    pub fn warp(&mut self, voice: VoiceId, (frame, source, rate): (u64, f64, f64)) {
+        if let Some(&i) = self.routes.get(&voice) {
+            let span = Span {
+                frame,
+                source: source.max(0.0),
+                rate: rate.clamp(STRETCH_RANGE.0, STRETCH_RANGE.1),
+            };
+            let _ = self.workers[i].tx.send(ToWorker::Warp(voice, span));
+        }
+    }
+
+    /// The voice was stopped: no more warps for it (its job ends when the mixer lets go of
+    /// its ring).
+    pub fn forget(&mut self, voice: VoiceId) {
+        self.routes.remove(&voice);
+    }
+
+    /// Every warp before `frame` has been sent: the workers may write up to it.
+    pub fn set_horizon(&self, frame: u64) {
+        self.horizon.fetch_max(frame, Ordering::AcqRel);
+        for w in &self.workers {
+            w.thread.thread().unpark();
+        }
+    }
+
+    /// Time the workers have spent stretching so far.
+    pub fn busy(&self) -> Duration {
+        Duration::from_nanos(self.busy.load(Ordering::Relaxed))
+    }
+}
+
+impl Drop for StretchPool {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Release);
+        for w in std::mem::take(&mut self.workers) {
+            drop(w.tx);
+            w.thread.thread().unpark();
+            let _ = w.thread.join();
+        }
+    }
+}
+
+type Shared = (Arc<AtomicU64>, Arc<AtomicU64>, Arc<AtomicBool>, Arc<AtomicUsize>);
+
+fn work(rx: mpsc::Receiver<ToWorker>, mut s: Scratch, (horizon, busy, stop, load): Shared) {
+    let mut jobs: Vec<Box<Job>> = Vec::new();
+    while !stop.load(Ordering::Acquire) {
+        // The horizon first: every warp before it was sent before it was published.
+        let h = horizon.load(Ordering::Acquire);
+        loop {
+            match rx.try_recv() {
+                Ok(ToWorker::Start(job)) => jobs.push(job),
+                Ok(ToWorker::Warp(voice, span)) => {
+                    if let Some(j) = jobs.iter_mut().rev().find(|j| j.voice == voice) {
+                        j.later.push_back(span);
+                    }
+                }
+                Err(mpsc::TryRecvError::Empty) => break,
+                Err(mpsc::TryRecvError::Disconnected) => return,
+            }
+        }
+        let t = Instant::now();
+        let mut wrote = false;
+        jobs.retain_mut(|j| match j.fill(h, &mut s) {
+            Ok(w) => {
+                wrote |= w;
+                true
+            }
+            Err(()) => {
+                j.state.done.store(true, Ordering::Release);
+                load.fetch_sub(1, Ordering::AcqRel);
+                if let Some(mut st) = j.stretch.take() {
+                    st.reset();
+                    s.spare.push(st);
+                }
+                false
+            }
+        });
+        if wrote {
+            busy.fetch_add(t.elapsed().as_nanos() as u64, Ordering::Relaxed);
+        } else {
+            std::thread::park_timeout(Duration::from_millis(2));
+        }
     }
 }

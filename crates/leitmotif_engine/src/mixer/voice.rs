@@ -9,10 +9,9 @@ use leitmotif_core::conductor::VoiceId;
 
 use crate::bank::{Loop, Stem};
 use crate::stream::{StreamClip, StreamReader};
-use crate::stretch::Stretcher;
 
 /// Where a voice's frames come from.
-pub(super) enum Audio {
+pub(crate) enum Audio {
     None,
     Memory(Arc<Stem>),
     Stream {
@@ -46,27 +45,12 @@ pub(super) struct Voice {
     pub(super) pos: usize,
     pub(super) ctl: Ctl,
     pub(super) tap: u16,
-    /// Set once the voice follows a changed tempo.
-    pub(super) warp: Option<Warp>,
+    /// Set once the voice follows a changed tempo: its stretched sound, by output frame (see
+    /// [`crate::stretch`]).
+    pub(super) warp: Option<StreamReader>,
     /// The stem's loop, for a layer of a looping cue: once stretched, the voice does not
     /// stop at its end but plays the loop on (see [`Loop::terms`]).
     pub(super) wrap: Option<Loop>,
-}
-
-/// A time-stretched voice: where its material is heard at each output frame, and its
-/// stretcher.
-pub(super) struct Warp {
-    pub(super) stretch: Box<Stretcher>,
-    pub(super) anchor_frame: u64,
-    pub(super) anchor_src: f64,
-    pub(super) rate: f64,
-}
-
-impl Warp {
-    /// The source position heard at output `frame`.
-    pub(super) fn heard_at(&self, frame: u64) -> f64 {
-        self.anchor_src + self.rate * (frame as f64 - self.anchor_frame as f64)
-    }
 }
 
 impl Voice {
@@ -258,7 +242,7 @@ fn wait_for(r: &StreamReader, need: usize) {
 /// Copies source frames `pos..pos + dst.len()` of a voice into `dst`: silence past the end
 /// (or, with `looped`, the stem looped the way the engine loops cues, see [`Loop::terms`]),
 /// and where a stream has not delivered (returned: frames missing).
-pub(super) fn copy_source(
+pub(crate) fn copy_source(
     audio: &mut Audio,
     looped: Option<Loop>,
     pos: usize,
@@ -354,54 +338,4 @@ fn ring_copy(r: &mut StreamReader, pos: usize, dst: &mut [[f32; 2]], wait: bool)
         r.state.wake();
     }
     ready
-}
-
-/// Output frames a stretched voice renders per stretcher call.
-pub(super) const WARP_CHUNK: usize = 256;
-
-/// Mixes a stretched voice for output frames `frame..frame + out.len()`: feeds the stretcher
-/// the source up to where it must be read (what is heard, plus the stretcher's lead) and mixes
-/// what it gives. Returns whether the voice is over, and stream frames that were missing.
-#[allow(clippy::too_many_arguments)]
-pub(super) fn mix_warped(
-    v: &mut Voice,
-    frame: u64,
-    out: &mut [[f32; 2]],
-    mut tap: Option<&mut [[f32; 2]]>,
-    sr: f32,
-    wait: bool,
-    input: &mut [[f32; 2]],
-    output: &mut [[f32; 2]],
-) -> (bool, usize) {
-    let len = v.len() as f64;
-    let Voice {
-        audio,
-        pos,
-        ctl,
-        warp,
-        wrap,
-        ..
-    } = v;
-    let Some(w) = warp.as_mut() else {
-        return (true, 0);
-    };
-    let mut missing = 0;
-    let mut k = 0;
-    while k < out.len() {
-        let m = (out.len() - k).min(output.len());
-        let heard = w.heard_at(frame + (k + m) as u64);
-        let read_to = (heard + w.stretch.lead(w.rate)).floor().max(0.0) as usize;
-        let n = read_to.saturating_sub(*pos).min(input.len());
-        missing += copy_source(audio, *wrap, *pos, &mut input[..n], wait);
-        *pos += n;
-        w.stretch.process(&input[..n], &mut output[..m]);
-        w.stretch.crossfade(&mut output[..m], w.rate);
-        let t = tap.as_deref_mut().and_then(|t| t.get_mut(k..k + m));
-        let (used, stop) = mix(ctl, &mut out[k..k + m], &output[..m], t, sr);
-        k += used;
-        if stop || (wrap.is_none() && heard >= len) {
-            return (true, missing);
-        }
-    }
-    (false, missing)
 }
