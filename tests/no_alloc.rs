@@ -129,7 +129,11 @@ fn render_without_allocating(mode: &str) {
     .replace("LOAD", mode);
     let (score, bank) = load(&src, &dir, sr);
     assert_eq!(bank.streams(), mode == "Stream");
-    let (mut session, mut sound, _) = leitmotif_engine::Session::new(score, bank, 3);
+    let (mut session, mut sound, shared) = leitmotif_engine::Session::new(score, bank, 3);
+    // Stretched voices are read from rings their worker writes; here the mixer waits for the
+    // worker (as offline) rather than outrunning it, so every stretched frame is read from a
+    // ring. The wait itself (yield, sleep, unpark) is inside the counted region too.
+    sound.set_wait_for_streams(true);
     for k in 0..200u64 {
         let input = match k % 5 {
             0 => Input::SetParameter(0, (k % 10) as f32 / 10.0),
@@ -179,6 +183,12 @@ fn render_without_allocating(mode: &str) {
         pos += 512;
     }
     assert!(peak > 0.01, "something played");
+    let o = shared.overloads();
+    assert_eq!(
+        (o.underruns, o.missing_source),
+        (0, 0),
+        "every stretched voice was read from its ring: {o:?}"
+    );
     assert!(notes > 20, "live parts must play notes ({notes} notes)");
     assert!(
         warps > 100,

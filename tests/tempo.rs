@@ -847,3 +847,99 @@ fn a_recorded_segment_is_stretched_only_when_the_score_asks() {
         }
     }
 }
+
+/// Stretching runs on worker threads; a worker that falls behind (stalled here, as on an
+/// overloaded machine) never silences a voice: it plays on at its own speed — exact through
+/// the pre-warp, counted as an underrun once its tempo has changed — and as soon as the worker
+/// catches up the voice is back on the new grid.
+#[test]
+fn a_stalled_stretch_worker_never_silences_a_voice_and_it_comes_back_onto_the_grid() {
+    let sr = 48_000;
+    let dir = temp_dir("tempo-stall");
+    write_stem(&dir, "click.wav", &click_track(sr), sr);
+    // In memory: its plain sound is always there (this test renders faster than real time).
+    let src = r#"Score(name: "stall", tempo: (bpm: 120.0), initial_cue: "c",
+        cues: [(name: "c", bars: 8, looping: true, layers: [(name: "k", source: File("click.wav"), load: Memory)])])"#;
+    let (score, bank) = load(src, &dir, sr);
+    let (mut s, mut sound, shared) = leitmotif_engine::Session::new(score, bank, 0);
+    s.set_stretch_stalled(true);
+    // Asked at 1 s: from bar 2 (2 s) 132 BPM; the voice is pre-warped a quarter second ahead.
+    s.push(tempo_cue(sr as u64, 132.0, 0, Sync::NextBar));
+    let (mut mix, mut beats) = (Vec::new(), Vec::new());
+    let mut buf = vec![[0.0f32; 2]; 512];
+    let mut underruns_at = Vec::new();
+    for k in 0..(12 * sr as u64 / 512) {
+        let pos = k * 512;
+        if pos / 512 == 3 * sr as u64 / 512 {
+            s.set_stretch_stalled(false);
+        }
+        // Planned a lookahead ahead, as the plugin's planner does on a device.
+        beats.extend(
+            s.plan(pos + 512 + 2048)
+                .iter()
+                .filter(|e| e.kind == EventKind::Beat)
+                .map(|e| e.frame),
+        );
+        if pos >= 3 * sr as u64 {
+            // As a device does, the audio comes at its pace: the worker has time to catch up.
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
+        sound.render(&mut buf);
+        mix.extend_from_slice(&buf);
+        underruns_at.push(shared.overloads().underruns);
+    }
+    let block = |secs: f64| (secs * sr as f64 / 512.0) as usize;
+    assert_eq!(
+        underruns_at[block(2.0) - 1],
+        0,
+        "playing on plainly through the pre-warp is exact, not an underrun"
+    );
+    assert!(
+        underruns_at[block(3.0)] > 0,
+        "stalled after the change: counted"
+    );
+    let recovered = underruns_at
+        .iter()
+        .rposition(|&u| u < *underruns_at.last().unwrap())
+        .map_or(0, |b| b + 1);
+    assert!(
+        recovered < block(6.0),
+        "the worker caught up by 6 s (block {recovered}, 3 s = {})",
+        block(3.0)
+    );
+    let onsets = detect_onsets(&mix, sr);
+    let near = |t: f64| {
+        onsets
+            .iter()
+            .map(|o| o - t)
+            .fold(f64::MAX, |m, d| if d.abs() < m.abs() { d } else { m })
+    };
+    // Stalled, after the change: the clicks go on (at the stem's own speed), never silence.
+    for t in [2.0, 2.5] {
+        assert!(near(t).abs() < 0.002, "click at {t} s: {:.1} ms off", near(t) * 1e3);
+    }
+    // Caught up: every click on a beat of the new grid, from half a second after recovery.
+    let from = (recovered * 512) as u64 + sr as u64 / 2;
+    let new_grid: Vec<f64> = beats
+        .iter()
+        .filter(|&&f| f >= from && f < 11 * sr as u64)
+        .map(|&f| f as f64 / sr as f64)
+        .collect();
+    assert!(new_grid.len() > 10, "{} beats", new_grid.len());
+    for w in new_grid.windows(2) {
+        assert!(((w[1] - w[0]) - 60.0 / 132.0).abs() < 1e-3, "the grid is 132 BPM");
+    }
+    for t in &new_grid {
+        assert!(
+            near(*t).abs() <= 0.005,
+            "beat at {t:.3} s: the click is {:.2} ms off",
+            near(*t) * 1e3
+        );
+    }
+    eprintln!(
+        "stalled stretch worker: {} underruns, caught up at {:.2} s, {} beats on the 132 grid",
+        underruns_at.last().unwrap(),
+        recovered as f64 * 512.0 / sr as f64,
+        new_grid.len()
+    );
+}

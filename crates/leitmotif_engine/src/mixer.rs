@@ -17,7 +17,7 @@ use crate::stream::{StreamClip, StreamReader};
 mod voice;
 
 pub(crate) use voice::{Audio, copy_source};
-use voice::{Voice, mix, read_stream};
+use voice::{Voice, mix, read_stream, skip_to};
 
 /// Voices the mixer can play at once.
 pub const MAX_VOICES: usize = 256;
@@ -213,10 +213,10 @@ impl Mixer {
     }
 
     /// A warp: the voice follows a changed tempo from this frame (see [`ActionKind::Warp`]).
-    /// The first one switches it to its stretched sound (sent ahead, by output frame: a warp
-    /// applied late skips what it missed), and lets go of its own stream; the later ones were
-    /// sent to its stretch worker, and change nothing here.
-    fn warp(&mut self, voice: VoiceId) {
+    /// The first one hands it its stretched sound (sent ahead, by output frame: played from
+    /// the first block its ring has ready, skipping what was missed); the later ones were
+    /// sent to its stretch worker and only say whether playing on plainly is still exact.
+    fn warp(&mut self, voice: VoiceId, rate: f64) {
         let Some(i) = self.voices[..self.active]
             .iter()
             .position(|v| v.id == voice)
@@ -226,7 +226,9 @@ impl Mixer {
             }
             return;
         };
+        let own_speed = (rate - 1.0).abs() < 1e-9;
         if self.voices[i].warp.is_some() {
+            self.voices[i].plain_ok &= own_speed;
             return;
         }
         let Some(r) = self.take_stretch(voice) else {
@@ -235,11 +237,33 @@ impl Mixer {
         };
         let v = &mut self.voices[i];
         v.warp = Some(r);
+        v.stretched = false;
+        v.plain_ok = own_speed;
+    }
+
+    /// A stretched voice's ring is ready for the span `frame..frame + n` (or the mixer waits
+    /// for it): the voice switches to it, and lets go of its own stream.
+    fn switch_to_stretched(&mut self, i: usize, n: usize) -> bool {
+        let v = &mut self.voices[i];
+        if v.stretched {
+            return true;
+        }
+        let Some(r) = v.warp.as_mut() else {
+            return false;
+        };
+        // What it wrote for frames already played plainly is of no use now.
+        skip_to(r, self.frame);
+        let ready = r.pos <= self.frame && r.pos + r.ring.slots() as u64 >= self.frame + n as u64;
+        if !(ready || self.wait_for_streams || r.state.done.load(Ordering::Acquire)) {
+            return false;
+        }
+        v.stretched = true;
         if let Audio::Stream { reader, .. } = &mut v.audio
             && let Some(own) = reader.take()
         {
             self.retire(Retired::Reader(own));
         }
+        true
     }
 
     /// Called on the control side: what the audio thread is done with, to drop there.
@@ -389,7 +413,7 @@ impl Mixer {
                     v.ctl.cutoff_step = (hz - from) / v.ctl.cutoff_ramp as f32;
                 }
             }
-            ActionKind::Warp { voice, .. } => self.warp(voice),
+            ActionKind::Warp { voice, rate, .. } => self.warp(voice, rate),
             ActionKind::Stop { voice, release } => {
                 if let Some(i) = self.voices[..self.active]
                     .iter()
@@ -496,8 +520,12 @@ impl Mixer {
         let wait = self.wait_for_streams;
         let mut i = 0;
         while i < self.active {
-            let v = &mut self.voices[i];
-            if let Some(r) = v.warp.as_mut() {
+            if self.voices[i].warp.is_some() && self.switch_to_stretched(i, out.len()) {
+                let v = &mut self.voices[i];
+                let Some(r) = v.warp.as_mut() else {
+                    i += 1;
+                    continue;
+                };
                 let tap = taps
                     .as_deref_mut()
                     .and_then(|t| t.get_mut(v.tap as usize))
@@ -513,6 +541,12 @@ impl Mixer {
                     i += 1;
                 }
                 continue;
+            }
+            let v = &mut self.voices[i];
+            if v.warp.is_some() && !v.plain_ok {
+                // Its stretched sound is late: it plays on at its own speed (counted).
+                self.overloads.underruns += 1;
+                self.overloads.underrun_frames += out.len() as u64;
             }
             let len = v.len();
             // Every index below is within its slice: a voice past its source's end plays

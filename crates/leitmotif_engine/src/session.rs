@@ -319,6 +319,11 @@ impl Session {
         Some(stem)
     }
 
+    /// Stops (or resumes) the stretch workers, as an overloaded machine would (fault tests).
+    pub fn set_stretch_stalled(&self, stalled: bool) {
+        self.stretch.set_stalled(stalled);
+    }
+
     /// Time the stretch workers have spent on this session's stretched voices (off the audio
     /// thread), for reports and benches.
     pub fn stretch_busy(&self) -> std::time::Duration {

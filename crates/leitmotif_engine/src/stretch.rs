@@ -344,6 +344,8 @@ pub struct StretchPool {
     /// Time the workers spent stretching, in nanoseconds.
     busy: Arc<AtomicU64>,
     stop: Arc<AtomicBool>,
+    /// Set by [`set_stalled`](StretchPool::set_stalled): the workers write nothing.
+    stalled: Arc<AtomicBool>,
     routes: HashMap<VoiceId, usize>,
 }
 
@@ -360,6 +362,7 @@ impl StretchPool {
             horizon: Arc::new(AtomicU64::new(0)),
             busy: Arc::new(AtomicU64::new(0)),
             stop: Arc::new(AtomicBool::new(false)),
+            stalled: Arc::new(AtomicBool::new(false)),
             routes: HashMap::new(),
         }
     }
@@ -379,12 +382,13 @@ impl StretchPool {
                 sample_rate: self.sample_rate,
                 streamer: self.streamer.clone(),
             };
-            let shared = (
-                self.horizon.clone(),
-                self.busy.clone(),
-                self.stop.clone(),
-                load.clone(),
-            );
+            let shared = Flags {
+                horizon: self.horizon.clone(),
+                busy: self.busy.clone(),
+                stop: self.stop.clone(),
+                stalled: self.stalled.clone(),
+                load: load.clone(),
+            };
             let spawned = std::thread::Builder::new()
                 .name(format!("leitmotif-stretch-{i}"))
                 .spawn(move || work(rx, scratch, shared));
@@ -487,6 +491,16 @@ impl StretchPool {
         }
     }
 
+    /// Stops (or resumes) all stretching, as an overloaded machine would (fault tests): voices
+    /// whose stretched sound is late play on at their own speed, counted as underruns once
+    /// their tempo has changed.
+    pub fn set_stalled(&self, stalled: bool) {
+        self.stalled.store(stalled, Ordering::Release);
+        for w in &self.workers {
+            w.thread.thread().unpark();
+        }
+    }
+
     /// Time the workers have spent stretching so far.
     pub fn busy(&self) -> Duration {
         Duration::from_nanos(self.busy.load(Ordering::Relaxed))
@@ -504,9 +518,23 @@ impl Drop for StretchPool {
     }
 }
 
-type Shared = (Arc<AtomicU64>, Arc<AtomicU64>, Arc<AtomicBool>, Arc<AtomicUsize>);
+/// What a worker shares with its pool.
+struct Flags {
+    horizon: Arc<AtomicU64>,
+    busy: Arc<AtomicU64>,
+    stop: Arc<AtomicBool>,
+    stalled: Arc<AtomicBool>,
+    load: Arc<AtomicUsize>,
+}
 
-fn work(rx: mpsc::Receiver<ToWorker>, mut s: Scratch, (horizon, busy, stop, load): Shared) {
+fn work(rx: mpsc::Receiver<ToWorker>, mut s: Scratch, f: Flags) {
+    let Flags {
+        horizon,
+        busy,
+        stop,
+        stalled,
+        load,
+    } = f;
     let mut jobs: Vec<Box<Job>> = Vec::new();
     while !stop.load(Ordering::Acquire) {
         // The horizon first: every warp before it was sent before it was published.
@@ -522,6 +550,10 @@ fn work(rx: mpsc::Receiver<ToWorker>, mut s: Scratch, (horizon, busy, stop, load
                 Err(mpsc::TryRecvError::Empty) => break,
                 Err(mpsc::TryRecvError::Disconnected) => return,
             }
+        }
+        if stalled.load(Ordering::Acquire) {
+            std::thread::park_timeout(Duration::from_millis(2));
+            continue;
         }
         let t = Instant::now();
         let mut wrote = false;

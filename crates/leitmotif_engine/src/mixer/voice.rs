@@ -48,6 +48,12 @@ pub(super) struct Voice {
     /// Set once the voice follows a changed tempo: its stretched sound, by output frame (see
     /// [`crate::stretch`]).
     pub(super) warp: Option<StreamReader>,
+    /// Playing from `warp` (set on the first block its ring has ready; until then, live, the
+    /// voice plays on plainly).
+    pub(super) stretched: bool,
+    /// Every warp so far was at its own speed (a pre-warp ahead of a tempo change): playing
+    /// on plainly until the ring is ready is then exact.
+    pub(super) plain_ok: bool,
     /// The stem's loop, for a layer of a looping cue: once stretched, the voice does not
     /// stop at its end but plays the loop on (see [`Loop::terms`]).
     pub(super) wrap: Option<Loop>,
@@ -74,6 +80,8 @@ impl Voice {
             },
             tap: 0,
             warp: None,
+            stretched: false,
+            plain_ok: true,
             wrap: None,
         }
     }
@@ -209,7 +217,7 @@ pub(super) fn read_stream(
 
 /// Drops ring frames before clip position `pos` (they came too late to be played), as many
 /// as the ring holds.
-fn skip_to(r: &mut StreamReader, pos: u64) {
+pub(super) fn skip_to(r: &mut StreamReader, pos: u64) {
     if r.pos < pos {
         let d = ((pos - r.pos) as usize).min(r.ring.slots());
         if let Ok(chunk) = r.ring.read_chunk(d) {
