@@ -77,7 +77,7 @@ pub(crate) enum Mode {
         snapshot_wanted: Arc<AtomicBool>,
         threads: Vec<JoinHandle<()>>,
         stop: Arc<AtomicBool>,
-        _device: Option<LiveOutput>,
+        device: Option<LiveOutput>,
     },
 }
 
@@ -148,7 +148,7 @@ impl MusicRunner {
             snapshot_wanted,
             threads,
             stop,
-            _device: device,
+            device,
         };
     }
 }
@@ -159,9 +159,13 @@ impl Drop for MusicRunner {
             to_planner,
             threads,
             stop,
+            device,
             ..
         } = &mut self.mode
         {
+            // The sound stops first: the planner keeps the stretch workers' horizon moving
+            // until the device no longer plays.
+            drop(device.take());
             stop.store(true, Ordering::Relaxed);
             let _ = to_planner.send(ToPlanner::Quit);
             for t in threads.drain(..) {
