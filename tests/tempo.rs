@@ -916,7 +916,11 @@ fn a_stalled_stretch_worker_never_silences_a_voice_and_it_comes_back_onto_the_gr
     };
     // Stalled, after the change: the clicks go on (at the stem's own speed), never silence.
     for t in [2.0, 2.5] {
-        assert!(near(t).abs() < 0.002, "click at {t} s: {:.1} ms off", near(t) * 1e3);
+        assert!(
+            near(t).abs() < 0.002,
+            "click at {t} s: {:.1} ms off",
+            near(t) * 1e3
+        );
     }
     // Caught up: every click on a beat of the new grid, from half a second after recovery.
     let from = (recovered * 512) as u64 + sr as u64 / 2;
@@ -927,7 +931,10 @@ fn a_stalled_stretch_worker_never_silences_a_voice_and_it_comes_back_onto_the_gr
         .collect();
     assert!(new_grid.len() > 10, "{} beats", new_grid.len());
     for w in new_grid.windows(2) {
-        assert!(((w[1] - w[0]) - 60.0 / 132.0).abs() < 1e-3, "the grid is 132 BPM");
+        assert!(
+            ((w[1] - w[0]) - 60.0 / 132.0).abs() < 1e-3,
+            "the grid is 132 BPM"
+        );
     }
     for t in &new_grid {
         assert!(

@@ -646,8 +646,7 @@ fn mix_stretched(
         let t = tap.as_deref_mut().map(|t| &mut t[k..]);
         let pos = (frame + k as u64) as usize;
         // Over: its material ended, or its session (the stretch workers) is gone.
-        if r.ring.slots() == 0 && (r.state.done.load(Ordering::Acquire) || r.ring.is_abandoned())
-        {
+        if r.ring.slots() == 0 && (r.state.done.load(Ordering::Acquire) || r.ring.is_abandoned()) {
             return (true, missing);
         }
         let (used, stop, miss) = read_stream(Some(r), pos, c, &mut out[k..], t, sr, wait);

@@ -136,7 +136,13 @@ impl Stretcher {
         let n = self.preroll + self.output_latency;
         let mut input = vec![[0.0f32; 2]; n];
         let silent = n.saturating_sub(read_to);
-        copy_source(source, wrap, read_to.saturating_sub(n), &mut input[silent..], true);
+        copy_source(
+            source,
+            wrap,
+            read_to.saturating_sub(n),
+            &mut input[silent..],
+            true,
+        );
         // Fed at `rate` (input per output), so its state is that of a voice playing at it.
         let per = (512.0 * rate).round().max(1.0) as usize;
         let mut out = vec![[0.0f32; 2]; 512];
@@ -281,7 +287,15 @@ impl Job {
             st.process(&s.input[..n], out);
             if self.faded < self.hold + CROSSFADE {
                 let (plain, at, hold) = (&self.plain, self.plain_at, self.hold);
-                crossfade(plain, at, hold, &mut self.faded, &self.span, self.frame, out);
+                crossfade(
+                    plain,
+                    at,
+                    hold,
+                    &mut self.faded,
+                    &self.span,
+                    self.frame,
+                    out,
+                );
             }
             if let Ok(chunk) = self.ring.write_chunk_uninit(m) {
                 chunk.fill_from_iter(out.iter().copied());
@@ -419,9 +433,12 @@ impl StretchPool {
         // Room for the longest lookahead a planner keeps (half a second) and more.
         let cap = ((2.0 * RING_SECONDS * self.sample_rate as f64) as usize).max(4096);
         let (producer, consumer) = rtrb::RingBuffer::new(cap);
-        let worker = (0..self.workers.len()).min_by_key(|&i| self.workers[i].load.load(Ordering::Acquire));
+        let worker =
+            (0..self.workers.len()).min_by_key(|&i| self.workers[i].load.load(Ordering::Acquire));
         let state = Arc::new(StreamState::new(
-            worker.map_or_else(std::thread::current, |i| self.workers[i].thread.thread().clone()),
+            worker.map_or_else(std::thread::current, |i| {
+                self.workers[i].thread.thread().clone()
+            }),
         ));
         let span = Span {
             frame,
