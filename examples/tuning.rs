@@ -28,6 +28,7 @@ use bevy::window::WindowResolution;
 use bevy_leitmotif::prelude::*;
 use leitmotif_core::Score;
 use leitmotif_core::conductor::SourceRef;
+use leitmotif_core::score::Source;
 
 /// Folder the scores are read (and watched) from.
 const SCORES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../scores");
@@ -595,6 +596,26 @@ fn rebuild(
                                 tempo.meter.1,
                                 if cue.looping { "" } else { "  one-shot" }
                             );
+                            // Generated parts played live: their notes follow the tempo and the
+                            // parameters (density, register, velocity, articulation curves).
+                            let live: Vec<String> = cue
+                                .layers
+                                .iter()
+                                .filter(|l| matches!(&l.source, Source::Generated(g) if g.live))
+                                .map(|l| {
+                                    let shaped = matches!(&l.source, Source::Generated(g)
+                                        if g.live_curves().iter().any(Option::is_some));
+                                    format!("{}{}", l.name, if shaped { "*" } else { "" })
+                                })
+                                .collect();
+                            let info = if live.is_empty() {
+                                info
+                            } else {
+                                format!(
+                                    "{info}\nlive: {}  (* shaped by parameters)",
+                                    live.join(" ")
+                                )
+                            };
                             let rows: Vec<(String, Meter)> = cue
                                 .layers
                                 .iter()
