@@ -611,10 +611,12 @@ fn rebuild(
                             let info = if live.is_empty() {
                                 info
                             } else {
-                                format!(
-                                    "{info}\nlive: {}  (* shaped by parameters)",
-                                    live.join(" ")
-                                )
+                                let hint = if live.iter().any(|n| n.ends_with('*')) {
+                                    "  (*: shaped by parameters)"
+                                } else {
+                                    ""
+                                };
+                                format!("{info}\nlive: {}{hint}", live.join(" "))
                             };
                             let rows: Vec<(String, Meter)> = cue
                                 .layers
