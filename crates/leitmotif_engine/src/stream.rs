@@ -102,6 +102,12 @@ impl StreamState {
         }
     }
 
+    /// Marks a stream no worker will ever fill (the worker thread is gone): read as failed.
+    pub fn fail(&self) {
+        self.failed.store(true, Ordering::Release);
+        self.done.store(true, Ordering::Release);
+    }
+
     /// Wakes the worker (offline renders waiting for frames).
     pub fn wake(&self) {
         self.worker.unpark();
@@ -120,6 +126,24 @@ pub struct StreamReader {
     pub state: Arc<StreamState>,
     /// A failure of this stream was counted already.
     pub reported: bool,
+}
+
+impl StreamReader {
+    /// The read end of `ring`, whose next frame is at `pos`.
+    pub fn new(
+        voice: VoiceId,
+        ring: rtrb::Consumer<[f32; 2]>,
+        pos: u64,
+        state: Arc<StreamState>,
+    ) -> StreamReader {
+        StreamReader {
+            voice,
+            ring,
+            pos,
+            state,
+            reported: false,
+        }
+    }
 }
 
 impl std::fmt::Debug for StreamReader {
@@ -219,18 +243,9 @@ impl Streamer {
                 w.load.fetch_add(1, Ordering::AcqRel);
                 w.thread.thread().unpark();
             }
-            _ => {
-                state.failed.store(true, Ordering::Release);
-                state.done.store(true, Ordering::Release);
-            }
+            _ => state.fail(),
         }
-        StreamReader {
-            voice,
-            ring: consumer,
-            pos: start,
-            state,
-            reported: false,
-        }
+        StreamReader::new(voice, consumer, start, state)
     }
 
     /// Stops (or resumes) all decoding, as a stalled disk would (fault tests and demos).

@@ -468,18 +468,9 @@ impl StretchPool {
                 self.workers[i].thread.thread().unpark();
                 self.routes.insert(voice, i);
             }
-            _ => {
-                state.failed.store(true, Ordering::Release);
-                state.done.store(true, Ordering::Release);
-            }
+            _ => state.fail(),
         }
-        StreamReader {
-            voice,
-            ring: consumer,
-            pos: frame,
-            state,
-            reported: false,
-        }
+        StreamReader::new(voice, consumer, frame, state)
     }
 
     /// A later warp of a voice being stretched.
