@@ -55,15 +55,40 @@ pub(crate) fn decode_text(bytes: &[u8], ctx: &Ctx) -> Result<String, ParseError>
     })
 }
 
-/// Split into lines on LF, CRLF or lone CR.
-fn split_lines(text: &str) -> Vec<&str> {
-    if text.contains('\n') {
-        text.split('\n')
-            .map(|l| l.strip_suffix('\r').unwrap_or(l))
-            .collect()
-    } else {
-        text.split('\r').collect()
+/// Padding old systems write after the last line (to fill a disk block): DOS end-of-file
+/// (^Z, 0x1A) and NUL bytes. Returns the bytes without it and how many bytes it was.
+fn strip_padding(bytes: &[u8]) -> (&[u8], usize) {
+    let end = bytes
+        .iter()
+        .rposition(|&b| b != 0 && b != 0x1a)
+        .map_or(0, |p| p + 1);
+    (&bytes[..end], bytes.len() - end)
+}
+
+/// Split into lines on LF, CRLF or lone CR — each is one line break, also when a file mixes
+/// them (lists edited on several systems). Returns the lines and whether endings were mixed.
+fn split_lines(text: &str) -> (Vec<&str>, bool) {
+    let mut lines = Vec::new();
+    let (mut start, mut kinds) = (0, [false; 3]);
+    let b = text.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        let (len, kind) = match (b[i], b.get(i + 1)) {
+            (b'\r', Some(b'\n')) => (2, 0),
+            (b'\r', _) => (1, 1),
+            (b'\n', _) => (1, 2),
+            _ => {
+                i += 1;
+                continue;
+            }
+        };
+        kinds[kind] = true;
+        lines.push(&text[start..i]);
+        i += len;
+        start = i;
     }
+    lines.push(&text[start..]);
+    (lines, kinds.iter().filter(|&&k| k).count() > 1)
 }
 
 /// The rate in force: the option (default 24) adjusted by the first `FCM:` line.
@@ -113,9 +138,18 @@ pub(crate) fn parse(
     let ctx = Ctx {
         path: path.map(Path::to_path_buf),
     };
+    let (bytes, padding) = strip_padding(bytes);
     let text = decode_text(bytes, &ctx)?;
-    let lines = split_lines(&text);
+    let (lines, mixed) = split_lines(&text);
     let mut warnings = Vec::new();
+    if padding > 0 {
+        warnings.push(format!(
+            "{padding} bytes of padding (^Z/NUL) after the last line ignored"
+        ));
+    }
+    if mixed {
+        warnings.push("mixed line endings (CR, LF, CRLF): each read as one line break".into());
+    }
     let rate = effective_rate(&lines, opts, &mut warnings);
     let mut list = CutList::new(Format::Edl, rate);
     list.warnings = warnings;

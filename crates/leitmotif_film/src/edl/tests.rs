@@ -282,3 +282,102 @@ fn arbitrary_bytes_never_panic() {
         let _ = crate::parse_bytes(&b, Some(Format::Edl), None, &ParseOptions::default());
     }
 }
+
+/// Three events with clip names, as every system writes them (LF endings).
+const THREE: &str = "TITLE: QUIRKS\nFCM: NON-DROP FRAME\n\n\
+001  AX V C        00:00:00:00 00:00:02:00 01:00:00:00 01:00:02:00\n\
+* FROM CLIP NAME: ONE\n\n\
+002  AX V C        00:00:10:00 00:00:13:00 01:00:02:00 01:00:05:00\n\
+* FROM CLIP NAME: TWO\n\n\
+003  AX V C        00:00:20:00 00:00:21:12 01:00:05:00 01:00:06:12\n\
+* FROM CLIP NAME: THREE\n";
+
+fn summary(l: &crate::CutList) -> Vec<(i64, i64, Option<String>)> {
+    l.events
+        .iter()
+        .map(|e| (e.record_in, e.record_out, e.clip_name.clone()))
+        .collect()
+}
+
+/// Old systems pad a list to a disk block after its last line: ^Z then NULs. Read as the same
+/// events, with a warning; a NUL inside the text is still binary data.
+#[test]
+fn trailing_eof_and_nul_padding_is_ignored_with_a_warning() {
+    let clean = crate::parse_bytes(
+        THREE.as_bytes(),
+        Some(Format::Edl),
+        None,
+        &ParseOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(clean.events.len(), 3);
+    let mut padded = THREE.as_bytes().to_vec();
+    padded.push(0x1a);
+    padded.resize(1024, 0);
+    let l = crate::parse_bytes(&padded, Some(Format::Edl), None, &ParseOptions::default()).unwrap();
+    assert_eq!(summary(&l), summary(&clean));
+    assert!(
+        l.warnings.iter().any(|w| w.contains("padding")),
+        "{:?}",
+        l.warnings
+    );
+    let mut inside = THREE.as_bytes().to_vec();
+    inside.insert(40, 0);
+    let err = crate::parse_bytes(&inside, Some(Format::Edl), None, &ParseOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("binary data"), "{err}");
+}
+
+/// A list edited on several systems mixes CR (classic Mac), LF and CRLF line endings: each is
+/// one line break, the events are the same, and a warning says so. CR-only lists read the same.
+#[test]
+fn mixed_and_cr_only_line_endings_read_the_same_events() {
+    let clean = crate::parse_bytes(
+        THREE.as_bytes(),
+        Some(Format::Edl),
+        None,
+        &ParseOptions::default(),
+    )
+    .unwrap();
+    let lines: Vec<&str> = THREE.split('\n').collect();
+    let mixed: String = lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| format!("{l}{}", ["\r", "\n", "\r\n"][i % 3]))
+        .collect();
+    let l = crate::parse_bytes(
+        mixed.as_bytes(),
+        Some(Format::Edl),
+        None,
+        &ParseOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(summary(&l), summary(&clean));
+    assert!(
+        l.warnings.iter().any(|w| w.contains("mixed line endings")),
+        "{:?}",
+        l.warnings
+    );
+    let cr = THREE.replace('\n', "\r");
+    let l = crate::parse_bytes(
+        cr.as_bytes(),
+        Some(Format::Edl),
+        None,
+        &ParseOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(summary(&l), summary(&clean));
+    assert!(!l.warnings.iter().any(|w| w.contains("mixed")));
+    // And an error in such a file names the line an editor shows.
+    let bad = mixed.replace("00:00:20:00", "00:00:2X:00");
+    let err = crate::parse_bytes(
+        bad.as_bytes(),
+        Some(Format::Edl),
+        None,
+        &ParseOptions::default(),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains(":10:"), "{err}");
+}
