@@ -292,6 +292,10 @@ const THREE: &str = "TITLE: QUIRKS\nFCM: NON-DROP FRAME\n\n\
 003  AX V C        00:00:20:00 00:00:21:12 01:00:05:00 01:00:06:12\n\
 * FROM CLIP NAME: THREE\n";
 
+fn edl_bytes(bytes: &[u8]) -> Result<crate::CutList, ParseError> {
+    crate::parse_bytes(bytes, Some(Format::Edl), None, &ParseOptions::default())
+}
+
 fn summary(l: &crate::CutList) -> Vec<(i64, i64, Option<String>)> {
     l.events
         .iter()
@@ -303,18 +307,12 @@ fn summary(l: &crate::CutList) -> Vec<(i64, i64, Option<String>)> {
 /// events, with a warning; a NUL inside the text is still binary data.
 #[test]
 fn trailing_eof_and_nul_padding_is_ignored_with_a_warning() {
-    let clean = crate::parse_bytes(
-        THREE.as_bytes(),
-        Some(Format::Edl),
-        None,
-        &ParseOptions::default(),
-    )
-    .unwrap();
+    let clean = edl_bytes(THREE.as_bytes()).unwrap();
     assert_eq!(clean.events.len(), 3);
     let mut padded = THREE.as_bytes().to_vec();
     padded.push(0x1a);
     padded.resize(1024, 0);
-    let l = crate::parse_bytes(&padded, Some(Format::Edl), None, &ParseOptions::default()).unwrap();
+    let l = edl_bytes(&padded).unwrap();
     assert_eq!(summary(&l), summary(&clean));
     assert!(
         l.warnings.iter().any(|w| w.contains("padding")),
@@ -323,9 +321,7 @@ fn trailing_eof_and_nul_padding_is_ignored_with_a_warning() {
     );
     let mut inside = THREE.as_bytes().to_vec();
     inside.insert(40, 0);
-    let err = crate::parse_bytes(&inside, Some(Format::Edl), None, &ParseOptions::default())
-        .unwrap_err()
-        .to_string();
+    let err = edl_bytes(&inside).unwrap_err().to_string();
     assert!(err.contains("binary data"), "{err}");
 }
 
@@ -333,26 +329,14 @@ fn trailing_eof_and_nul_padding_is_ignored_with_a_warning() {
 /// one line break, the events are the same, and a warning says so. CR-only lists read the same.
 #[test]
 fn mixed_and_cr_only_line_endings_read_the_same_events() {
-    let clean = crate::parse_bytes(
-        THREE.as_bytes(),
-        Some(Format::Edl),
-        None,
-        &ParseOptions::default(),
-    )
-    .unwrap();
+    let clean = edl_bytes(THREE.as_bytes()).unwrap();
     let lines: Vec<&str> = THREE.split('\n').collect();
     let mixed: String = lines
         .iter()
         .enumerate()
         .map(|(i, l)| format!("{l}{}", ["\r", "\n", "\r\n"][i % 3]))
         .collect();
-    let l = crate::parse_bytes(
-        mixed.as_bytes(),
-        Some(Format::Edl),
-        None,
-        &ParseOptions::default(),
-    )
-    .unwrap();
+    let l = edl_bytes(mixed.as_bytes()).unwrap();
     assert_eq!(summary(&l), summary(&clean));
     assert!(
         l.warnings.iter().any(|w| w.contains("mixed line endings")),
@@ -360,24 +344,11 @@ fn mixed_and_cr_only_line_endings_read_the_same_events() {
         l.warnings
     );
     let cr = THREE.replace('\n', "\r");
-    let l = crate::parse_bytes(
-        cr.as_bytes(),
-        Some(Format::Edl),
-        None,
-        &ParseOptions::default(),
-    )
-    .unwrap();
+    let l = edl_bytes(cr.as_bytes()).unwrap();
     assert_eq!(summary(&l), summary(&clean));
     assert!(!l.warnings.iter().any(|w| w.contains("mixed")));
     // And an error in such a file names the line an editor shows.
     let bad = mixed.replace("00:00:20:00", "00:00:2X:00");
-    let err = crate::parse_bytes(
-        bad.as_bytes(),
-        Some(Format::Edl),
-        None,
-        &ParseOptions::default(),
-    )
-    .unwrap_err()
-    .to_string();
+    let err = edl_bytes(bad.as_bytes()).unwrap_err().to_string();
     assert!(err.contains(":10:"), "{err}");
 }
