@@ -190,15 +190,14 @@ struct Job {
     voice: VoiceId,
     clip: Clip,
     wrap: Option<Loop>,
-    /// Where it reads its material (made when primed).
-    source: Option<Audio>,
     /// The warp in force at `frame`, and those after it.
     span: Span,
     later: VecDeque<Span>,
     /// The next output frame to write, and the next source frame to read.
     frame: u64,
     pos: usize,
-    stretch: Option<Box<Stretcher>>,
+    /// Its stretcher and where it reads its material (both made when it is primed).
+    primed: Option<(Box<Stretcher>, Audio)>,
     /// The plain material from where the first warp hears it (for the crossfade), its first
     /// frame's source position, and the crossfade's frames done.
     plain: Vec<[f32; 2]>,
@@ -227,7 +226,7 @@ impl Job {
         if self.ring.is_abandoned() {
             return Err(());
         }
-        if self.stretch.is_none() {
+        if self.primed.is_none() {
             let mut st = s
                 .spare
                 .pop()
@@ -258,10 +257,9 @@ impl Job {
             self.plain = fed[from..].to_vec();
             self.hold = st.output_latency;
             self.pos = read_to;
-            self.source = Some(source);
-            self.stretch = Some(st);
+            self.primed = Some((st, source));
         }
-        let (Some(st), Some(source)) = (self.stretch.as_mut(), self.source.as_mut()) else {
+        let Some((st, source)) = self.primed.as_mut() else {
             return Err(());
         };
         let len = self.clip.len() as f64;
@@ -449,12 +447,11 @@ impl StretchPool {
             voice,
             clip,
             wrap,
-            source: None,
             span,
             later: VecDeque::new(),
             frame,
             pos: 0,
-            stretch: None,
+            primed: None,
             plain: Vec::new(),
             plain_at: 0,
             faded: 0,
@@ -573,7 +570,7 @@ fn work(rx: mpsc::Receiver<ToWorker>, mut s: Scratch, f: Flags) {
             Err(()) => {
                 j.state.done.store(true, Ordering::Release);
                 load.fetch_sub(1, Ordering::AcqRel);
-                if let Some(mut st) = j.stretch.take() {
+                if let Some((mut st, _)) = j.primed.take() {
                     st.reset();
                     s.spare.push(st);
                 }
