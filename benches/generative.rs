@@ -22,6 +22,7 @@ fn request() -> BridgeRequest {
         tension_to: 0.9,
         to_theme: Some(vec![(69, 1.0), (65, 0.5), (62, 0.5), (64, 1.0)]),
         instruments: vec![Instrument::Strings, Instrument::Pluck],
+        style: None,
     }
 }
 
@@ -50,6 +51,7 @@ fn bench(c: &mut Criterion) {
         theme: None,
         seed: 1,
         tension: 0.5,
+        style: None,
     };
     let pad = Generated {
         octave: 3,

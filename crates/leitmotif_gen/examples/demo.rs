@@ -51,6 +51,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             tension_to: 0.9,
             to_theme: Some(vec![(65, 1.0), (69, 1.0), (72, 2.0)]),
             instruments: vec![Instrument::Strings, Instrument::Keys],
+            style: None,
         };
         for seed in 0..3 {
             let s = compose_bridge(&req, seed)?;
@@ -81,6 +82,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         theme: None,
         seed: 1,
         tension: 0.5,
+        style: None,
     };
     let layers = [
         ("pad", Instrument::Pad, Part::Chords, 4),
@@ -128,6 +130,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         tension_to: 0.9,
         to_theme: Some(vec![(65, 1.0), (69, 1.0), (72, 2.0)]),
         instruments: vec![Instrument::Strings, Instrument::Lead],
+        style: None,
     };
     let s = compose_bridge(&req, 7)?;
     for v in &s.voices {

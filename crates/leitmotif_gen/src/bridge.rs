@@ -49,6 +49,9 @@ pub struct BridgeRequest {
     pub to_theme: Option<Vec<(i32, f32)>>,
     /// Timbres of the loudest layers of the two cues; the bridge borrows them.
     pub instruments: Vec<Instrument>,
+    /// The score's style: when given, the top voice (and the bass, when the style learned a
+    /// bass line) is written in it over the bridge's chords instead of by voice leading.
+    pub style: Option<std::sync::Arc<crate::style::StyleModel>>,
 }
 
 /// One note of a bridge voice.
@@ -206,7 +209,11 @@ pub fn compose_bridge(req: &BridgeRequest, seed: u64) -> Result<BridgeScore, Gen
     let mut voices = vec![Voice {
         name: "bass".into(),
         instrument: Instrument::Bass,
-        notes: voices::bass(&plan),
+        notes: match req.style.as_deref() {
+            Some(style) => voices::styled(&plan, style, true, seed)
+                .unwrap_or_else(|| voices::bass(&plan)),
+            None => voices::bass(&plan),
+        },
     }];
     let inner = voices::harmony(&plan);
     for v in 0..4 {
@@ -217,6 +224,13 @@ pub fn compose_bridge(req: &BridgeRequest, seed: u64) -> Result<BridgeScore, Gen
         });
     }
     let mut top = voices::top(&plan, &mut r);
+    if let Some(styled) = req
+        .style
+        .as_deref()
+        .and_then(|style| voices::styled(&plan, style, false, seed))
+    {
+        top = styled;
+    }
     if let Some(theme) = req
         .to_theme
         .as_deref()

@@ -21,4 +21,8 @@ pub enum GenError {
     /// A MIDI file could not be read or holds no usable notes.
     #[error("MIDI: {0}")]
     Midi(String),
+    /// A style model or the MIDI files it is trained on could not be read (the error names the
+    /// file).
+    #[error("style: {0}")]
+    Style(String),
 }

@@ -43,7 +43,7 @@ use leitmotif_core::score::{Generated, Instrument, Part};
 
 use crate::error::GenError;
 use crate::rng::mix;
-use crate::style::StyleModel;
+use crate::style::{StyleModel, style_or_builtin};
 use crate::synth::{NoteEvent, StereoBuffer, release_seconds, render_notes, render_soundfont};
 use crate::theory::{Chord, Key};
 
@@ -73,6 +73,9 @@ pub struct LayerContext<'a> {
     pub seed: u64,
     /// Intensity 0..1: denser rhythms and harder hits when high.
     pub tension: f32,
+    /// The score's style (melodies, bass lines and progressions are generated in it); the
+    /// built-in style when `None`.
+    pub style: Option<&'a StyleModel>,
 }
 
 impl LayerContext<'_> {
@@ -227,7 +230,8 @@ fn harmonic_frame<'a>(g: &Generated, ctx: &'a LayerContext<'a>) -> Result<Frame<
         (None, None) => Key::parse("C major")?,
     };
     let chords = if parsed.is_empty() {
-        StyleModel::builtin().generate_progression(ctx.bars.min(8) as usize, &key, seed)
+        style_or_builtin(ctx.style.filter(|s| s.has_chords()))
+            .generate_progression(ctx.bars.min(8) as usize, &key, seed)
     } else {
         parsed
     };

@@ -124,6 +124,7 @@ fn context<'a>(
         theme,
         seed: 0,
         tension: leitmotif_core::timing::mood_tension(cue.and_then(|c| c.mood)),
+        style: None,
     }
 }
 

@@ -62,5 +62,6 @@ pub fn bridge_request(
         tension_to: mood_tension(b.mood),
         to_theme,
         instruments,
+        style: None,
     }
 }

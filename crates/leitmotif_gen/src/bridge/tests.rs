@@ -24,6 +24,7 @@ fn request(from_key: &str, from: &str, to_key: &str, to: &str, bars: u32) -> Bri
             (72, 2.0),
         ]),
         instruments: vec![Instrument::Strings, Instrument::Lead, Instrument::Drums],
+        style: None,
     }
 }
 

@@ -4,6 +4,7 @@ use rand::Rng;
 
 use super::Note;
 use crate::rng::GenRng;
+use crate::style::StyleModel;
 use crate::theory::{Chord, Key, PitchClass, voice_chord, voice_lead};
 
 /// Harmonic plan shared by the voice writers.
@@ -210,6 +211,33 @@ pub(super) fn top(plan: &Plan, r: &mut GenRng) -> Vec<Note> {
         out.push(note(start + len - step, step, p, vel * 0.9, passing));
     }
     out
+}
+
+/// A voice written in the score's style over the bridge's chords in the target key: the top
+/// voice (moved by octaves to centre on C5), or the bass when `bass` (`None` when the style
+/// learned no bass line).
+pub(super) fn styled(plan: &Plan, style: &StyleModel, bass: bool, seed: u64) -> Option<Vec<Note>> {
+    let chords: Vec<(f64, Chord)> = plan.slots.iter().map(|s| (s.0, s.2)).collect();
+    let bpb = plan.beats_per_bar as f64;
+    let line = if bass {
+        style.generate_bass(plan.total, &plan.to, &chords, bpb, None, seed)?
+    } else {
+        style.generate_in(plan.total, &plan.to, &chords, bpb, seed)
+    };
+    let pitched: Vec<i32> = line.iter().filter(|n| n.0 >= 0).map(|n| n.0).collect();
+    let mean = pitched.iter().sum::<i32>() as f64 / pitched.len().max(1) as f64;
+    let centre = if bass { 43.0 } else { 74.0 };
+    let shift = ((centre - mean) / 12.0).round() as i32 * 12;
+    let mut out = Vec::new();
+    let mut t = 0.0;
+    for (p, d) in line {
+        if p >= 0 {
+            let vel = plan.velocity(t, if bass { 0.55 } else { 0.5 });
+            out.push(note(t, d as f64, p + shift, vel, false));
+        }
+        t += d as f64;
+    }
+    Some(out)
 }
 
 /// Overlays the start of `theme`, augmented and transposed to the harmony, on the end of the

@@ -26,6 +26,7 @@ fn ctx<'a>(chords: &'a [String], theme: Option<&'a [(i32, f32)]>) -> LayerContex
         theme,
         seed: 11,
         tension: 0.6,
+        style: None,
     }
 }
 
