@@ -176,7 +176,13 @@ pub fn stems(a: StemsArgs) -> Result<()> {
             let path = a.out.join(format!("{}-{}.wav", cue.name, layer.name));
             // A live part is not rendered at load: rendered here, as it plays at its tempo.
             let stem = match bank.live_layer(ci as u16, li as u16) {
-                Some(_) => leitmotif_engine::bank::render_cue_layer(&score, ci, li, a.rate)
+                Some(_) => leitmotif_engine::bank::render_cue_layer(
+                    &score,
+                    bank.style.as_deref(),
+                    ci,
+                    li,
+                    a.rate,
+                )
                     .map_err(user)?
                     .map(Arc::new)
                     .ok_or_else(|| anyhow::anyhow!("{}: not a generated layer", path.display()))?,
@@ -232,8 +238,10 @@ pub fn bridge(a: BridgeArgs) -> Result<()> {
         })
     };
     let (from, to) = (idx(&a.from)?, idx(&a.to)?);
-    let bridge =
-        leitmotif_scoring::compose_bridge(&score, from, to, a.bars, a.seed).map_err(user)?;
+    let base = a.score.parent().unwrap_or(std::path::Path::new(""));
+    let style = leitmotif_engine::bank::load_style(&score, base).map_err(user)?;
+    let bridge = leitmotif_scoring::compose_bridge(&score, style, from, to, a.bars, a.seed)
+        .map_err(user)?;
     wav::write_atomic(&a.out, &bridge.to_smf())?;
     writeln!(
         Out::new(),

@@ -3,6 +3,7 @@
 
 pub mod commands;
 pub mod render;
+pub mod style;
 
 use std::io::{self, StdoutLock, Write};
 

@@ -55,6 +55,24 @@ pub struct Score {
     /// Seed for everything random in this score (stinger variations, generated material).
     #[serde(default)]
     pub seed: u64,
+    /// The musical style generated melodies, bass lines, progressions and bridge voices are
+    /// written in (the built-in style when `None`).
+    #[serde(default)]
+    pub style: Option<StyleSource>,
+}
+
+/// Where a score's style comes from: a model trained by `leitmotif style train`, MIDI files to
+/// learn from at load, or both (the model, trained further on the files). Paths are relative to
+/// the score.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StyleSource {
+    /// A trained model (`*.style.ron`).
+    #[serde(default)]
+    pub model: Option<String>,
+    /// Standard MIDI Files or globs (`"style/*.mid"`) to learn the style from.
+    #[serde(default)]
+    pub midi: Vec<String>,
 }
 
 /// Tempo and meter.

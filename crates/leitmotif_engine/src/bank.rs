@@ -6,6 +6,7 @@ use std::sync::{Arc, OnceLock};
 
 use leitmotif_core::Score;
 use leitmotif_core::conductor::SourceRef;
+use leitmotif_gen::style::StyleModel;
 
 use crate::stream::StreamClip;
 
@@ -158,6 +159,14 @@ pub enum LoadError {
         /// Its rate.
         rate: u32,
     },
+    /// The score's style could not be loaded or learned.
+    #[error(
+        "style: {reason} (hint: write a model with `leitmotif style train FILES… -o NAME.style.ron`, or list MIDI files in the score's `style: (midi: [...])`)"
+    )]
+    Style {
+        /// Why, naming the file.
+        reason: String,
+    },
     /// Generated material could not be made.
     #[error("{item}: {reason}")]
     Generate {
@@ -230,6 +239,25 @@ pub struct SourceBank {
     /// The live generated layers (`live: true`), composed but not rendered: the conductor
     /// plays their notes, the session renders each as it is due.
     pub live: Vec<LiveLayer>,
+    /// The score's style (its `style` field), learned at load; bridges composed at run time
+    /// are written in it too.
+    pub style: Option<Arc<StyleModel>>,
+}
+
+/// The score's style (its `style` field: a trained model and/or MIDI files, relative to
+/// `base_dir`), or `None` when it has none.
+pub fn load_style(score: &Score, base_dir: &Path) -> Result<Option<Arc<StyleModel>>, LoadError> {
+    let Some(src) = &score.style else {
+        return Ok(None);
+    };
+    leitmotif_gen::style::load_style(base_dir, src.model.as_deref(), &src.midi)
+        .map(|m| Some(Arc::new(m)))
+        .map_err(|e| LoadError::Style {
+            reason: match e {
+                leitmotif_gen::GenError::Style(m) => m,
+                other => other.to_string(),
+            },
+        })
 }
 
 /// The loop of a cue's stems: `[pickup][body][tail]`, body repeated.

@@ -198,7 +198,10 @@ impl Session {
                         .is_some_and(|v| matches!(v.source, Source::Generated(_)));
                     if generated {
                         let sr = self.bank.sample_rate;
-                        let handle = std::thread::spawn(move || stinger(job, &score, sr));
+                        let style = self.bank.style.clone();
+                        let handle = std::thread::spawn(move || {
+                            stinger(job, &score, style.as_deref(), sr)
+                        });
                         self.stingers.push((job.voice, handle));
                     }
                 }
@@ -450,7 +453,12 @@ impl Session {
 
 /// Renders a generated stinger in the chord of the bar it lands in (of the cue, or the segment,
 /// playing there) and at the tempo there; `None` when it cannot be (the bank's stays).
-fn stinger(job: StingerJob, score: &Score, sr: u32) -> Option<Stem> {
+fn stinger(
+    job: StingerJob,
+    score: &Score,
+    style: Option<&leitmotif_gen::style::StyleModel>,
+    sr: u32,
+) -> Option<Stem> {
     let variation = score
         .stingers
         .get(job.stinger as usize)?
@@ -465,7 +473,7 @@ fn stinger(job: StingerJob, score: &Score, sr: u32) -> Option<Stem> {
     };
     let chord = (!chords.is_empty())
         .then(|| chords[(job.cue_bar.max(1) as usize - 1) % chords.len()].as_str());
-    crate::bank::render_stinger(score, g, chord, job.bpm, variation.beats, sr).ok()
+    crate::bank::render_stinger(score, style, g, chord, job.bpm, variation.beats, sr).ok()
 }
 
 /// A composed bridge: its audio (silence if composing failed) and its score.
@@ -486,7 +494,8 @@ fn compose(job: BridgeJob, score: &Score, bank: &SourceBank, seed: u64) -> Compo
         start,
         ..
     } = job;
-    let req = leitmotif_gen::bridge_request(score, from as usize, to as usize, from_bar, bars);
+    let mut req = leitmotif_gen::bridge_request(score, from as usize, to as usize, from_bar, bars);
+    req.style = bank.style.clone();
     let Ok(composed) = leitmotif_gen::compose_bridge(&req, seed) else {
         return Composed {
             stem: Stem::silence(frames as usize),

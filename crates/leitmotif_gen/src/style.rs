@@ -577,11 +577,18 @@ impl StyleModel {
                         _ => 1.0,
                     };
                 }
+                if self.would_copy(&history, tok) {
+                    continue;
+                }
                 if iv == REST {
                     if !started {
                         continue;
                     }
                     weighted.push((tok, w * 0.5));
+                    continue;
+                }
+                if !started && iv != 0 {
+                    // Lines start with an interval-free token, as every trained line does.
                     continue;
                 }
                 let p = pitch + if started { iv as i32 } else { 0 };
@@ -605,9 +612,6 @@ impl StyleModel {
                 }
                 if !register.contains(&p) {
                     w *= 0.01;
-                }
-                if self.would_copy(&history, tok) {
-                    w = 0.0;
                 }
                 weighted.push((tok, w));
             }
@@ -639,6 +643,17 @@ impl StyleModel {
                 if !use_degrees && !key.contains(pc) && !chord.contains(pc) {
                     pitch += 1;
                 }
+                if matches!(kind, Line::Bass(_)) && downbeat && pc != chord.bass_note() {
+                    // A bass line states the bar's bass note on the downbeat.
+                    pitch = chord.bass_note().nearest_midi(pitch);
+                }
+                // Leaps out of the register come back by octaves.
+                while pitch > *register.end() {
+                    pitch -= 12;
+                }
+                while pitch < *register.start() {
+                    pitch += 12;
+                }
                 degrees.push(key.tonic.interval_to(PitchClass::new(pitch)));
                 out.push((pitch, dur as f32));
             }
@@ -647,7 +662,12 @@ impl StyleModel {
                 phrase_len = 0.0;
                 phrase_target = self.phrase_target(&mut r);
             }
-            history.push((iv, q));
+            let heard = match (out.len(), out.iter().rev().filter(|n| n.0 >= 0).nth(1)) {
+                (_, Some(prev)) if iv != REST => ((pitch - prev.0).clamp(-12, 12) as i8, q),
+                _ if iv == REST => (REST, q),
+                _ => (0, q),
+            };
+            history.push(heard);
             t += dur;
         }
         // End on a chord tone of the last chord (the root, for a bass line).

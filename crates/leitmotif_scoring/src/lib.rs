@@ -59,15 +59,18 @@ impl Default for FilmOptions {
 }
 
 /// Composes a bridge of `bars` bars from cue `from` to cue `to` (what a generated bridge
-/// between them would play), e.g. to write it as MIDI.
+/// between them would play, in the score's `style` when given — see
+/// [`leitmotif_engine::bank::load_style`]), e.g. to write it as MIDI.
 pub fn compose_bridge(
     score: &Score,
+    style: Option<std::sync::Arc<leitmotif_gen::style::StyleModel>>,
     from: usize,
     to: usize,
     bars: u32,
     seed: u64,
 ) -> Result<leitmotif_gen::BridgeScore, leitmotif_gen::GenError> {
-    let req = leitmotif_gen::bridge_request(score, from, to, score.cues[from].bars, bars);
+    let mut req = leitmotif_gen::bridge_request(score, from, to, score.cues[from].bars, bars);
+    req.style = style;
     leitmotif_gen::compose_bridge(&req, seed)
 }
 

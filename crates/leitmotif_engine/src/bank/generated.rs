@@ -3,6 +3,7 @@
 use leitmotif_core::Score;
 use leitmotif_core::conductor::LivePart;
 use leitmotif_core::score::{Cue, Generated};
+use leitmotif_gen::style::StyleModel;
 use leitmotif_gen::{LayerContext, StereoBuffer, compose_live, render_layer, render_live_note};
 
 use super::{LoadError, Stem};
@@ -28,6 +29,7 @@ pub fn to_stem(buf: &StereoBuffer, frames: usize) -> Stem {
 /// progression generated in the key), at the cue's tempo or the score's.
 pub(super) fn render(
     score: &Score,
+    style: Option<&StyleModel>,
     cue: Option<&Cue>,
     chords: Option<&[String]>,
     g: &Generated,
@@ -36,13 +38,14 @@ pub(super) fn render(
     sample_rate: u32,
 ) -> Result<Stem, LoadError> {
     let tempo = cue.map_or(&score.tempo, |c| score.cue_tempo(c));
-    render_at(score, cue, chords, tempo, g, item, frames, sample_rate)
+    render_at(score, style, cue, chords, tempo, g, item, frames, sample_rate)
 }
 
 /// A generated stinger for where it lands: over `chord` (none: the key's), `beats` long at
 /// `bpm`.
 pub fn render_stinger(
     score: &Score,
+    style: Option<&StyleModel>,
     g: &Generated,
     chord: Option<&str>,
     bpm: f64,
@@ -59,6 +62,7 @@ pub fn render_stinger(
     let chords = (!chords.is_empty()).then_some(chords.as_slice());
     render_at(
         score,
+        style,
         None,
         chords,
         &tempo,
@@ -72,6 +76,7 @@ pub fn render_stinger(
 #[allow(clippy::too_many_arguments)]
 fn render_at(
     score: &Score,
+    style: Option<&StyleModel>,
     cue: Option<&Cue>,
     chords: Option<&[String]>,
     tempo: &leitmotif_core::score::Tempo,
@@ -82,7 +87,7 @@ fn render_at(
 ) -> Result<Stem, LoadError> {
     let empty: [String; 0] = [];
     let chords = chords.unwrap_or_else(|| cue.map_or(&empty[..], |c| c.chords.as_slice()));
-    let ctx = context(score, cue, chords, tempo, frames, sample_rate);
+    let ctx = context(score, style, cue, chords, tempo, frames, sample_rate);
     let buf = render_layer(g, &ctx).map_err(|e| LoadError::Generate {
         item: item.into(),
         reason: e.to_string(),
@@ -93,6 +98,7 @@ fn render_at(
 /// What a generated part of `cue` (or of a stinger or segment, `frames` long) is composed in.
 fn context<'a>(
     score: &'a Score,
+    style: Option<&'a StyleModel>,
     cue: Option<&'a Cue>,
     chords: &'a [String],
     tempo: &leitmotif_core::score::Tempo,
@@ -124,7 +130,7 @@ fn context<'a>(
         theme,
         seed: 0,
         tension: leitmotif_core::timing::mood_tension(cue.and_then(|c| c.mood)),
-        style: None,
+        style,
     }
 }
 
@@ -145,6 +151,7 @@ pub struct LiveLayer {
 /// Composes layer `layer` of cue `cue` (a live generated part) without rendering it.
 pub(super) fn compose(
     score: &Score,
+    style: Option<&StyleModel>,
     cue_index: usize,
     layer: usize,
     g: &Generated,
@@ -155,6 +162,7 @@ pub(super) fn compose(
     let frames = leitmotif_core::timing::cue_frames(score, cue, sample_rate);
     let mut ctx = context(
         score,
+        style,
         Some(cue),
         &cue.chords,
         score.cue_tempo(cue),
@@ -214,6 +222,7 @@ pub fn render_note(
 /// stems` and other exports).
 pub fn render_cue_layer(
     score: &Score,
+    style: Option<&StyleModel>,
     cue: usize,
     layer: usize,
     sample_rate: u32,
@@ -224,5 +233,5 @@ pub fn render_cue_layer(
     };
     let frames = leitmotif_core::timing::cue_frames(score, c, sample_rate);
     let item = format!("cue \"{}\", layer \"{}\"", c.name, c.layers[layer].name);
-    render(score, Some(c), None, g, &item, frames, sample_rate).map(Some)
+    render(score, style, Some(c), None, g, &item, frames, sample_rate).map(Some)
 }

@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use leitmotif_core::Score;
 use leitmotif_core::score::{Cue, Load, Source};
 use leitmotif_core::timing;
+use leitmotif_gen::style::StyleModel;
 
 use super::{
     BankOptions, Clip, LoadError, SourceBank, Stem, cache, cue_frames, generated, resample,
@@ -26,6 +27,8 @@ struct Job<'a> {
 }
 
 pub(super) fn load(score: &Score, opts: &BankOptions) -> Result<SourceBank, LoadError> {
+    let style = super::load_style(score, &opts.base_dir)?;
+    let style_ref = style.as_deref();
     let mut jobs = Vec::new();
     let mut live = Vec::new();
     for (ci, cue) in score.cues.iter().enumerate() {
@@ -38,6 +41,7 @@ pub(super) fn load(score: &Score, opts: &BankOptions) -> Result<SourceBank, Load
                 let item = format!("cue \"{}\", layer \"{}\"", cue.name, layer.name);
                 live.push(generated::compose(
                     score,
+                    style_ref,
                     ci,
                     li,
                     g,
@@ -96,7 +100,7 @@ pub(super) fn load(score: &Score, opts: &BankOptions) -> Result<SourceBank, Load
         .filter(|(i, _)| first[*i] == *i)
         .map(|(_, j)| j)
         .collect();
-    let made = make_all(&unique, |j| load_source(score, j, opts));
+    let made = make_all(&unique, |j| load_source(score, style_ref, j, opts));
     let slot: Vec<usize> = first
         .iter()
         .map(|&f| {
@@ -123,6 +127,7 @@ pub(super) fn load(score: &Score, opts: &BankOptions) -> Result<SourceBank, Load
     let mut bank = SourceBank {
         sample_rate: opts.sample_rate,
         live,
+        style: style.clone(),
         ..Default::default()
     };
     for cue in &score.cues {
@@ -236,7 +241,12 @@ fn check_lengths(cue: &Cue, stems: &[Clip], opts: &BankOptions) -> Result<(), Lo
     Ok(())
 }
 
-fn load_source(score: &Score, job: &Job<'_>, opts: &BankOptions) -> Result<Clip, LoadError> {
+fn load_source(
+    score: &Score,
+    style: Option<&StyleModel>,
+    job: &Job<'_>,
+    opts: &BankOptions,
+) -> Result<Clip, LoadError> {
     let Job {
         cue,
         source,
@@ -252,7 +262,7 @@ fn load_source(score: &Score, job: &Job<'_>, opts: &BankOptions) -> Result<Clip,
             Ok(Clip::Memory(Arc::new(Stem { frames: Vec::new() })))
         }
         Source::Generated(g) => {
-            generated::render(score, cue, chords, g, item, frames, opts.sample_rate)
+            generated::render(score, style, cue, chords, g, item, frames, opts.sample_rate)
                 .map(|s| Clip::Memory(Arc::new(s)))
         }
         Source::File(asked) => {

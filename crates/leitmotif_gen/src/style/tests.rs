@@ -156,3 +156,4 @@ fn phrases_end_on_rests_and_long_notes() {
     let pickup = [(67, 1.0), (72, 2.0), (71, 1.0), (69, 1.0), (67, 3.0), (64, 1.0)];
     assert_eq!(metric_phase(&pickup, 4.0), 3.0);
 }
+
