@@ -12,10 +12,13 @@
 //! 2. **Mood.** Each scene gets (valence, arousal) in -1..1. Arousal from cut
 //!    rhythm: shorter average shot length is more tense, normalised on a log
 //!    scale between the film's calmest and busiest scene. Evidence from the
-//!    [`Lexicon`]: marker colours (RED tense, GREEN calm, …) and mood words in
-//!    clip names, comments and marker names/comments within the scene. With
-//!    evidence, arousal = 0.4·rhythm + 0.6·evidence and valence = evidence;
-//!    without, arousal = rhythm and valence 0.
+//!    [`Lexicon`] (see [`crate::lexicon`]: ~10,700 English words, negation,
+//!    intensifiers, scene headings): marker colours (RED tense, GREEN calm, …)
+//!    and mood words in clip names, comments (slug lines such as "INT.
+//!    SUBWAY PLATFORM - NIGHT" included) and marker names/comments within the
+//!    scene, pooled as one weighted mean. With evidence, arousal =
+//!    0.4·rhythm + 0.6·evidence and valence = evidence; without, arousal =
+//!    rhythm and valence 0.
 //! 3. **Cues.** The score cue whose `mood` is nearest (Euclidean) is chosen;
 //!    cues without a mood are skipped. If no cue has one, cues are taken in
 //!    score order, mapped linearly to tension. Adjacent scenes with the same
@@ -30,14 +33,13 @@
 //! `origin` = that frame). Generated entries have `line` 0, except hits,
 //! which keep the marker's line in the cut list.
 
-use std::collections::BTreeMap;
-
 use leitmotif_core::Score;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+
+pub use crate::lexicon::{Evidence, Lexicon};
 
 use crate::cutlist::{CutList, Shot};
-use crate::error::Location;
-use crate::spotting::{Hit, ParamPoint, Spot, SpotError, SpottingList};
+use crate::spotting::{Hit, ParamPoint, Spot, SpottingList};
 
 /// Shortest scene a break may leave, in seconds.
 pub const MIN_SCENE_S: f64 = 3.0;
@@ -49,97 +51,6 @@ pub const MAX_SCENE_S: f64 = 40.0;
 pub const RHYTHM_RATIO: f64 = 2.5;
 /// Length of the tension ramp at each scene start, in seconds.
 pub const TENSION_RAMP_S: f64 = 2.0;
-
-const DEFAULT_LEXICON: &str = include_str!("lexicon.ron");
-
-/// Mood words and marker colours, each mapped to (valence, arousal) in -1..1.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Lexicon {
-    /// Lower-case word → (valence, arousal).
-    pub words: BTreeMap<String, (f32, f32)>,
-    /// Upper-case marker colour → (valence, arousal). Defaults to the
-    /// built-in colours when left out of a user lexicon.
-    #[serde(default = "default_colours")]
-    pub colours: BTreeMap<String, (f32, f32)>,
-}
-
-fn default_colours() -> BTreeMap<String, (f32, f32)> {
-    Lexicon::default().colours
-}
-
-impl Default for Lexicon {
-    /// The built-in English lexicon (`src/lexicon.ron`).
-    fn default() -> Self {
-        // The shipped file always has `colours`, so this does not recurse.
-        Lexicon::from_ron(DEFAULT_LEXICON).expect("built-in lexicon.ron parses")
-    }
-}
-
-impl Lexicon {
-    /// Parse a lexicon in the format of `src/lexicon.ron`:
-    /// `Lexicon(words: {"calm": (0.5, -0.7), …}, colours: {"RED": (-0.4, 0.9), …})`.
-    /// Keys are normalised (words to lower case, colours to upper case).
-    pub fn from_ron(text: &str) -> Result<Lexicon, SpotError> {
-        let raw: Lexicon = ron::from_str(text).map_err(|e| SpotError::Syntax {
-            at: Location::new(None, e.position.line, e.position.col),
-            message: e.code.to_string(),
-            expected:
-                "Lexicon(words: {\"calm\": (0.5, -0.7), …}, colours: {\"RED\": (-0.4, 0.9), …})"
-                    .into(),
-            hint: "values are (valence, arousal) pairs in -1..1".into(),
-        })?;
-        let clamp = |(v, a): (f32, f32)| (v.clamp(-1.0, 1.0), a.clamp(-1.0, 1.0));
-        Ok(Lexicon {
-            words: raw
-                .words
-                .into_iter()
-                .map(|(k, v)| (k.trim().to_lowercase(), clamp(v)))
-                .collect(),
-            colours: raw
-                .colours
-                .into_iter()
-                .map(|(k, v)| (k.trim().to_uppercase(), clamp(v)))
-                .collect(),
-        })
-    }
-
-    /// The mood of `word` (any case), trying simple English endings:
-    /// "chasing" → "chase", "running" → "run", "kisses" → "kiss".
-    pub fn word(&self, word: &str) -> Option<(f32, f32)> {
-        let w = word.to_lowercase();
-        if let Some(m) = self.words.get(&w) {
-            return Some(*m);
-        }
-        let mut cands: Vec<String> = Vec::new();
-        for suffix in ["ing", "ed", "es", "s", "y"] {
-            if let Some(stem) = w.strip_suffix(suffix).filter(|s| s.chars().count() >= 2) {
-                cands.push(stem.to_string());
-                cands.push(format!("{stem}e"));
-                let mut ch = stem.chars().rev();
-                if let (Some(a), Some(b)) = (ch.next(), ch.next())
-                    && a == b
-                {
-                    cands.push(stem[..stem.len() - a.len_utf8()].to_string());
-                }
-            }
-        }
-        cands.iter().find_map(|c| self.words.get(c).copied())
-    }
-
-    /// The mood of a marker colour (any case).
-    pub fn colour(&self, colour: &str) -> Option<(f32, f32)> {
-        self.colours.get(&colour.trim().to_uppercase()).copied()
-    }
-
-    /// Moods of every lexicon word in `text` (split on non-letters).
-    pub fn moods_in(&self, text: &str) -> Vec<(f32, f32)> {
-        text.split(|c: char| !c.is_alphabetic())
-            .filter(|w| w.chars().count() >= 2)
-            .filter_map(|w| self.word(w))
-            .collect()
-    }
-}
 
 /// One scene found by auto-spotting.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -269,30 +180,34 @@ fn rate_scenes(
             0.5
         };
         let rhythm_arousal = (2.0 * rhythm - 1.0) as f32;
-        let mut evidence: Vec<(f32, f32)> = Vec::new();
+        let mut evidence: Vec<Evidence> = Vec::new();
         for sh in &shots[sc.shots.clone()] {
             let ev = &cut.events[sh.event];
             for t in ev.clip_name.iter().chain(ev.comments.iter()) {
-                evidence.extend(lexicon.moods_in(t));
+                evidence.extend(lexicon.evidence_in(t));
             }
         }
         let (s, e) = (sc.start + origin, sc.end + origin);
         for m in cut.markers.iter().filter(|m| m.frame >= s && m.frame < e) {
-            if let Some(c) = m.colour.as_deref().and_then(|c| lexicon.colour(c)) {
-                evidence.push(c);
+            if let Some(c) = m.colour.as_deref()
+                && let Some((valence, arousal)) = lexicon.colour(c)
+            {
+                evidence.push(Evidence {
+                    word: c.to_uppercase(),
+                    valence,
+                    arousal,
+                    weight: 1.0,
+                    negated: false,
+                });
             }
-            evidence.extend(lexicon.moods_in(&m.name));
+            evidence.extend(lexicon.evidence_in(&m.name));
             if let Some(c) = &m.comment {
-                evidence.extend(lexicon.moods_in(c));
+                evidence.extend(lexicon.evidence_in(c));
             }
         }
-        let (valence, arousal) = if evidence.is_empty() {
-            (0.0, rhythm_arousal)
-        } else {
-            let n = evidence.len() as f32;
-            let v = evidence.iter().map(|m| m.0).sum::<f32>() / n;
-            let a = evidence.iter().map(|m| m.1).sum::<f32>() / n;
-            (v, 0.4 * rhythm_arousal + 0.6 * a)
+        let (valence, arousal) = match crate::lexicon::combine(&evidence) {
+            None => (0.0, rhythm_arousal),
+            Some((v, a)) => (v, 0.4 * rhythm_arousal + 0.6 * a),
         };
         sc.valence = valence.clamp(-1.0, 1.0);
         sc.arousal = arousal.clamp(-1.0, 1.0);

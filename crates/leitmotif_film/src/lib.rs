@@ -23,6 +23,7 @@ pub mod cutlist;
 mod edl;
 pub mod error;
 mod fcp;
+pub mod lexicon;
 mod otio;
 pub mod spotting;
 pub mod timecode;
