@@ -24,7 +24,9 @@ const SEEDS: u64 = 20;
 const RUN: usize = 12;
 
 fn corpus(name: &str) -> Option<Vec<(PathBuf, Song)>> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/midi").join(name);
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("data/midi")
+        .join(name);
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
         .ok()?
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -168,7 +170,10 @@ fn check_style(a_name: &str, a: &[(PathBuf, Song)], b_name: &str, b: &[(PathBuf,
         sum_a / SEEDS as f64,
         sum_b / SEEDS as f64
     );
-    assert!(wins >= 18, "{a_name}: only {wins}/{SEEDS} seeds prefer the held-out model");
+    assert!(
+        wins >= 18,
+        "{a_name}: only {wins}/{SEEDS} seeds prefer the held-out model"
+    );
     assert!(sum_a > sum_b);
 
     // Closer to the held-out material than the built-in style.
@@ -185,7 +190,10 @@ fn check_style(a_name: &str, a: &[(PathBuf, Song)], b_name: &str, b: &[(PathBuf,
             "{a_name}: {what} histogram L1 to held-out {a_name}: trained style {dg:.3}, \
              built-in style {du:.3}"
         );
-        assert!(dg < du, "{a_name}: {what} {dg} not closer than the built-in {du}");
+        assert!(
+            dg < du,
+            "{a_name}: {what} {dg} not closer than the built-in {du}"
+        );
     }
 
     // No 12-note run of the training files appears in a generated melody (transposition
@@ -252,7 +260,9 @@ fn real_multitrack_files_teach_a_bass_line_and_chords() {
         .map(|(i, c)| (i as f64 * 4.0, Chord::parse(c).unwrap()))
         .collect();
     for seed in 0..10 {
-        let bass = m.generate_bass(32.0, &key, &chords, 4.0, None, seed).unwrap();
+        let bass = m
+            .generate_bass(32.0, &key, &chords, 4.0, None, seed)
+            .unwrap();
         let total: f32 = bass.iter().map(|n| n.1).sum();
         assert!((total - 32.0).abs() < 1e-3, "length {total}");
         // Every downbeat that starts a note plays the bar's root.
@@ -269,7 +279,10 @@ fn real_multitrack_files_teach_a_bass_line_and_chords() {
             }
             t += d as f64;
         }
-        assert!(roots * 10 >= downbeats * 9, "seed {seed}: {roots}/{downbeats} roots");
+        assert!(
+            roots * 10 >= downbeats * 9,
+            "seed {seed}: {roots}/{downbeats} roots"
+        );
     }
     let prog = m.generate_progression(8, &key, 1);
     let distinct: HashSet<String> = prog.iter().map(|c| c.to_string()).collect();
@@ -300,7 +313,10 @@ fn caricature() -> Vec<u8> {
     let bass: Vec<Note> = (0..12)
         .flat_map(|bar| {
             let (root, third) = roots[bar % 4];
-            [note(bar as f64 * 4.0, 2.0, root), note(bar as f64 * 4.0 + 2.0, 2.0, third)]
+            [
+                note(bar as f64 * 4.0, 2.0, root),
+                note(bar as f64 * 4.0 + 2.0, 2.0, third),
+            ]
         })
         .collect();
     let conductor = Conductor {
@@ -373,17 +389,29 @@ fn a_scores_style_writes_its_melodies_bass_lines_and_bridges() {
 
     // Live melodies (composed at load, played by the conductor) fall by semitones in the style.
     let line = |b: &SourceBank, layer: u16| -> Vec<i32> {
-        let live = b.live.iter().find(|l| l.part.cue == 0 && l.part.layer == layer).unwrap();
+        let live = b
+            .live
+            .iter()
+            .find(|l| l.part.cue == 0 && l.part.layer == layer)
+            .unwrap();
         live.part.notes.iter().map(|n| n.pitch as i32).collect()
     };
     let (fs, fp) = (falling(&line(&with, 0)), falling(&line(&without, 0)));
-    eprintln!("melody: {:.0} % semitone falls with the style, {:.0} % without", fs * 100.0, fp * 100.0);
+    eprintln!(
+        "melody: {:.0} % semitone falls with the style, {:.0} % without",
+        fs * 100.0,
+        fp * 100.0
+    );
     assert!(fs > 0.5 && fp < 0.2, "{fs} vs {fp}");
 
     // Bass lines play each bar's third after its root, as the style's bass does (in at least
     // half of the 8 bars: the line is sampled, not copied).
     let thirds = |b: &SourceBank| -> usize {
-        let live = b.live.iter().find(|l| l.part.cue == 0 && l.part.layer == 1).unwrap();
+        let live = b
+            .live
+            .iter()
+            .find(|l| l.part.cue == 0 && l.part.layer == 1)
+            .unwrap();
         let chords = &score.cues[0].chords;
         live.part
             .notes
@@ -407,13 +435,20 @@ fn a_scores_style_writes_its_melodies_bass_lines_and_bridges() {
         v.notes.iter().map(|n| n.pitch as i32).collect()
     };
     let (bs, bp) = (falling(&top(with.style.clone())), falling(&top(None)));
-    eprintln!("bridge top voice: {:.0} % semitone falls with the style, {:.0} % without", bs * 100.0, bp * 100.0);
+    eprintln!(
+        "bridge top voice: {:.0} % semitone falls with the style, {:.0} % without",
+        bs * 100.0,
+        bp * 100.0
+    );
     assert!(bs > 0.4 && bp < 0.2, "{bs} vs {bp}");
 
     // A style file that is missing is a load error naming it.
     let missing = styled_score(&dir, r#"style: Some((model: Some("nowhere.style.ron"))),"#);
     let err = bank(&missing).map(|_| ()).unwrap_err().to_string();
-    assert!(err.contains("nowhere.style.ron") && err.contains("style train"), "{err}");
+    assert!(
+        err.contains("nowhere.style.ron") && err.contains("style train"),
+        "{err}"
+    );
     let unmatched = styled_score(&dir, r#"style: Some((midi: ["none/*.mid"])),"#);
     let err = bank(&unmatched).map(|_| ()).unwrap_err().to_string();
     assert!(err.contains("matches no file"), "{err}");

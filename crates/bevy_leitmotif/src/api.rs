@@ -79,6 +79,11 @@ impl Music {
         }
     }
 
+    /// A sender for requests made outside the game's systems (live control, offline).
+    pub(crate) fn sender(&self) -> Sender<GameMsg> {
+        self.tx.clone()
+    }
+
     fn send(&self, c: Command) {
         // The receiver lives as long as the app; a send after it is gone has no one to hear it.
         let _ = self.tx.send(GameMsg::Command(c));

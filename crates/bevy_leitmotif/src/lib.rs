@@ -43,6 +43,7 @@ mod api;
 mod asset;
 mod capture;
 mod events;
+mod live;
 mod output;
 mod planner;
 mod runner;
@@ -65,17 +66,19 @@ pub use events::{
     Bar, Beat, CueStarted, Marker, MusicPlayer, MusicPosition, StingerPlayed, TempoChanged,
     TransitionFinished, TransitionStarted,
 };
+pub use leitmotif_control as control;
 pub use leitmotif_core::score::Sync as SyncPoint;
+pub use live::LiveControl;
 pub use snapshot::{MusicSnapshot, Pending};
 pub use spatial::{MusicListener, TensionParameter, TensionSource, falloff};
 
 /// Everything a game needs: `use bevy_leitmotif::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        ActiveBackend, Backend, Bar, Beat, CueStarted, LeitmotifPlugin, LeitmotifSystems, Marker,
-        Music, MusicAppExt, MusicCapture, MusicListener, MusicPlayer, MusicPosition, MusicSnapshot,
-        ScoreAsset, StingerPlayed, TempoChanged, TensionParameter, TensionSource,
-        TransitionFinished, TransitionStarted,
+        ActiveBackend, Backend, Bar, Beat, CueStarted, LeitmotifPlugin, LeitmotifSystems,
+        LiveControl, Marker, Music, MusicAppExt, MusicCapture, MusicListener, MusicPlayer,
+        MusicPosition, MusicSnapshot, ScoreAsset, StingerPlayed, TempoChanged, TensionParameter,
+        TensionSource, TransitionFinished, TransitionStarted,
     };
 }
 
@@ -195,7 +198,7 @@ impl Plugin for LeitmotifPlugin {
             .add_systems(PreStartup, systems::open_output)
             .add_systems(
                 Update,
-                spatial::tension_system.in_set(LeitmotifSystems::Input),
+                (spatial::tension_system, live::live_control).in_set(LeitmotifSystems::Input),
             )
             .add_systems(
                 Update,

@@ -217,7 +217,7 @@ impl SoundData for DeckData {
 /// The open audio device, kept alive for the app's lifetime.
 pub(crate) struct LiveOutput {
     #[allow(dead_code)]
-    pub manager: kira::AudioManager<kira::DefaultBackend>,
+    pub manager: leitmotif_engine::device::DeviceOutput,
 }
 
 /// Opens the default output device and plays `deck` on it; returns the device's sample rate.
@@ -225,45 +225,8 @@ pub(crate) struct LiveOutput {
 /// Asks for `preferred_rate` when the device supports it, else uses the device's default.
 /// On failure the deck is dropped; the caller makes a new one for a silent backend.
 pub(crate) fn open_device(deck: Deck, preferred_rate: u32) -> Result<(LiveOutput, u32), String> {
-    use kira::backend::cpal::CpalBackendSettings;
-    use kira::backend::cpal::cpal::traits::{DeviceTrait, HostTrait};
-
-    let host = kira::backend::cpal::cpal::default_host();
-    let Some(device) = host.default_output_device() else {
-        return Err("no default output device".into());
-    };
-    let mut config = match device.default_output_config() {
-        Ok(c) => c.config(),
-        Err(e) => {
-            return Err(format!(
-                "the default output device has no usable configuration: {e}"
-            ));
-        }
-    };
-    if let Ok(ranges) = device.supported_output_configs() {
-        let supported = ranges.into_iter().any(|r| {
-            r.channels() == config.channels
-                && r.min_sample_rate() <= preferred_rate
-                && preferred_rate <= r.max_sample_rate()
-        });
-        if supported {
-            config.sample_rate = preferred_rate;
-        }
-    }
-    let rate = config.sample_rate;
-    let settings = kira::AudioManagerSettings::<kira::DefaultBackend> {
-        backend_settings: CpalBackendSettings {
-            device: Some(device),
-            config: Some(config),
-        },
-        ..Default::default()
-    };
-    let mut manager = match kira::AudioManager::<kira::DefaultBackend>::new(settings) {
-        Ok(m) => m,
-        Err(e) => return Err(format!("cannot open the audio stream: {e}")),
-    };
-    if let Err(e) = manager.play(DeckData(deck)) {
-        return Err(format!("cannot play on the audio device: {e}"));
-    }
-    Ok((LiveOutput { manager }, rate))
+    let mut device = leitmotif_engine::device::DeviceOutput::open(preferred_rate)?;
+    let rate = device.sample_rate();
+    device.play(DeckData(deck))?;
+    Ok((LiveOutput { manager: device }, rate))
 }

@@ -26,33 +26,7 @@ const PLANNER_PERIOD: Duration = Duration::from_millis(2);
 /// How often the silent clock's thread renders.
 const SILENT_PERIOD: Duration = Duration::from_millis(5);
 
-/// Frames of music planned ahead of the clock on a thread: the asked lookahead plus twice the
-/// largest jump of the clock seen between two planner wake-ups (the device's callback size and
-/// the scheduler's jitter, measured; at least 20 ms, at most half a second).
-#[derive(Debug)]
-pub(crate) struct Lookahead {
-    base: u64,
-    max_jump: u64,
-    floor: u64,
-    cap: u64,
-}
-
-impl Lookahead {
-    pub(crate) fn new(base: u64, sample_rate: u32) -> Self {
-        Lookahead {
-            base,
-            max_jump: 0,
-            floor: sample_rate as u64 / 100,
-            cap: sample_rate as u64 / 2,
-        }
-    }
-
-    /// Records the clock's move since the last wake-up; returns the frames to plan ahead.
-    pub(crate) fn observe(&mut self, jump: u64) -> u64 {
-        self.max_jump = self.max_jump.max(jump.min(self.cap));
-        self.base + 2 * self.max_jump.max(self.floor)
-    }
-}
+pub(crate) use leitmotif_engine::device::Lookahead;
 
 /// Where things run (one value per app, so the size of the local variant does not matter).
 #[allow(

@@ -183,9 +183,9 @@ pub fn stems(a: StemsArgs) -> Result<()> {
                     li,
                     a.rate,
                 )
-                    .map_err(user)?
-                    .map(Arc::new)
-                    .ok_or_else(|| anyhow::anyhow!("{}: not a generated layer", path.display()))?,
+                .map_err(user)?
+                .map(Arc::new)
+                .ok_or_else(|| anyhow::anyhow!("{}: not a generated layer", path.display()))?,
                 None => stem
                     .to_stem()
                     .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?,
@@ -240,8 +240,8 @@ pub fn bridge(a: BridgeArgs) -> Result<()> {
     let (from, to) = (idx(&a.from)?, idx(&a.to)?);
     let base = a.score.parent().unwrap_or(std::path::Path::new(""));
     let style = leitmotif_engine::bank::load_style(&score, base).map_err(user)?;
-    let bridge = leitmotif_scoring::compose_bridge(&score, style, from, to, a.bars, a.seed)
-        .map_err(user)?;
+    let bridge =
+        leitmotif_scoring::compose_bridge(&score, style, from, to, a.bars, a.seed).map_err(user)?;
     wav::write_atomic(&a.out, &bridge.to_smf())?;
     writeln!(
         Out::new(),

@@ -1,11 +1,13 @@
 //! `leitmotif`: score a cut list offline, check scores, write stems and bridges.
 
-use leitmotif_cli::{UserError, commands, render};
+use leitmotif_cli::{UserError, commands, render, style};
 
 use std::io::Write;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+
+mod live;
 
 /// Adaptive music middleware: scores cut lists and plays game music.
 #[derive(Parser, Debug)]
@@ -27,6 +29,13 @@ enum Command {
     Stems(commands::StemsArgs),
     /// Compose a bridge between two cues and write it as a Standard MIDI File.
     Bridge(commands::BridgeArgs),
+    /// Play a score on the sound card, driven live by OSC and MIDI through a mapping file.
+    Live(live::LiveArgs),
+    /// Learn a musical style from MIDI files.
+    Style(style::StyleArgs),
+    /// Write a melody (with chords, and a bass line when the style has one) in a style as a
+    /// Standard MIDI File.
+    Generate(style::GenerateArgs),
 }
 
 fn main() -> ExitCode {
@@ -37,6 +46,9 @@ fn main() -> ExitCode {
         Command::Render(a) => render::render(a),
         Command::Stems(a) => commands::stems(a),
         Command::Bridge(a) => commands::bridge(a),
+        Command::Live(a) => live::live(a),
+        Command::Style(a) => style::style(a),
+        Command::Generate(a) => style::generate(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

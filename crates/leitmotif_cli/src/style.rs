@@ -101,9 +101,9 @@ fn midi_files(inputs: &[PathBuf]) -> Result<Vec<PathBuf>> {
                 .map_err(|e| user(format!("{}: {e}", p.display())))?
                 .filter_map(|e| e.ok().map(|e| e.path()))
                 .filter(|f| {
-                    f.extension()
-                        .and_then(|x| x.to_str())
-                        .is_some_and(|x| x.eq_ignore_ascii_case("mid") || x.eq_ignore_ascii_case("midi"))
+                    f.extension().and_then(|x| x.to_str()).is_some_and(|x| {
+                        x.eq_ignore_ascii_case("mid") || x.eq_ignore_ascii_case("midi")
+                    })
                 })
                 .collect();
             if found.is_empty() {
@@ -188,7 +188,10 @@ pub fn generate(a: GenerateArgs) -> Result<()> {
         return Err(user(format!("--bars {}: use 1 to 256", a.bars)));
     }
     if !(1..=16).contains(&a.meter) {
-        return Err(user(format!("--meter {}: use 1 to 16 beats per bar", a.meter)));
+        return Err(user(format!(
+            "--meter {}: use 1 to 16 beats per bar",
+            a.meter
+        )));
     }
     if !(a.bpm.is_finite() && (20.0..=400.0).contains(&a.bpm)) {
         return Err(user(format!("--bpm {}: use 20 to 400", a.bpm)));
@@ -196,7 +199,8 @@ pub fn generate(a: GenerateArgs) -> Result<()> {
     refuse_overwrite(&a.out, a.force)?;
     let model = match &a.style {
         Some(p) => {
-            let text = std::fs::read_to_string(p).map_err(|e| user(format!("{}: {e}", p.display())))?;
+            let text =
+                std::fs::read_to_string(p).map_err(|e| user(format!("{}: {e}", p.display())))?;
             StyleModel::from_ron(&text).map_err(|e| user(format!("{}:{e}", p.display())))?
         }
         None => StyleModel::builtin(),
@@ -211,7 +215,9 @@ pub fn generate(a: GenerateArgs) -> Result<()> {
         .map(|s| Chord::parse(s).map_err(|e| user(format!("--chords: {e}"))))
         .collect::<Result<_>>()?;
     if a.chords.is_some() && given.is_empty() {
-        return Err(user("--chords: no chord symbols (hint: e.g. --chords \"Am F C G\")"));
+        return Err(user(
+            "--chords: no chord symbols (hint: e.g. --chords \"Am F C G\")",
+        ));
     }
     let key = match (&a.key, given.first()) {
         (Some(k), _) => Key::parse(k).map_err(|e| user(format!("--key: {e}")))?,
@@ -220,14 +226,21 @@ pub fn generate(a: GenerateArgs) -> Result<()> {
     };
     let bars = a.bars as usize;
     let per_bar: Vec<Chord> = if given.is_empty() {
-        let src = if model.has_chords() { model.clone() } else { StyleModel::builtin() };
+        let src = if model.has_chords() {
+            model.clone()
+        } else {
+            StyleModel::builtin()
+        };
         src.generate_progression(bars, &key, a.seed)
     } else {
         (0..bars).map(|b| given[b % given.len()]).collect()
     };
     let bpb = a.meter as f64;
-    let chords: Vec<(f64, Chord)> =
-        per_bar.iter().enumerate().map(|(b, c)| (b as f64 * bpb, *c)).collect();
+    let chords: Vec<(f64, Chord)> = per_bar
+        .iter()
+        .enumerate()
+        .map(|(b, c)| (b as f64 * bpb, *c))
+        .collect();
     let len = bars as f64 * bpb;
     let to_notes = |line: &[(i32, f32)], velocity: f32| -> Vec<Note> {
         let mut t = 0.0;

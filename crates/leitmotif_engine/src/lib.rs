@@ -12,6 +12,7 @@
 //!   [`render`] drives a whole score offline with it, and [`wav`] writes the result.
 
 pub mod bank;
+pub mod device;
 pub mod mixer;
 pub mod offline;
 pub mod session;

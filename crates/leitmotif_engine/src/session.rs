@@ -199,9 +199,8 @@ impl Session {
                     if generated {
                         let sr = self.bank.sample_rate;
                         let style = self.bank.style.clone();
-                        let handle = std::thread::spawn(move || {
-                            stinger(job, &score, style.as_deref(), sr)
-                        });
+                        let handle =
+                            std::thread::spawn(move || stinger(job, &score, style.as_deref(), sr));
                         self.stingers.push((job.voice, handle));
                     }
                 }

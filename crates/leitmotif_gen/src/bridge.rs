@@ -210,8 +210,9 @@ pub fn compose_bridge(req: &BridgeRequest, seed: u64) -> Result<BridgeScore, Gen
         name: "bass".into(),
         instrument: Instrument::Bass,
         notes: match req.style.as_deref() {
-            Some(style) => voices::styled(&plan, style, true, seed)
-                .unwrap_or_else(|| voices::bass(&plan)),
+            Some(style) => {
+                voices::styled(&plan, style, true, seed).unwrap_or_else(|| voices::bass(&plan))
+            }
             None => voices::bass(&plan),
         },
     }];

@@ -230,8 +230,11 @@ fn harmonic_frame<'a>(g: &Generated, ctx: &'a LayerContext<'a>) -> Result<Frame<
         (None, None) => Key::parse("C major")?,
     };
     let chords = if parsed.is_empty() {
-        style_or_builtin(ctx.style.filter(|s| s.has_chords()))
-            .generate_progression(ctx.bars.min(8) as usize, &key, seed)
+        style_or_builtin(ctx.style.filter(|s| s.has_chords())).generate_progression(
+            ctx.bars.min(8) as usize,
+            &key,
+            seed,
+        )
     } else {
         parsed
     };

@@ -262,7 +262,11 @@ const PROGRESSIONS: &[(&str, &[&str])] = &[
 /// Where a score's style comes from (the score's `style` field): a trained model file, MIDI
 /// files to train on (paths or globs), or both (the model, trained further on the files).
 /// Paths are relative to `base`.
-pub fn load_style(base: &Path, model: Option<&str>, midi: &[String]) -> Result<StyleModel, GenError> {
+pub fn load_style(
+    base: &Path,
+    model: Option<&str>,
+    midi: &[String],
+) -> Result<StyleModel, GenError> {
     let mut m = match model {
         Some(p) => {
             let path = base.join(p);
@@ -325,9 +329,9 @@ impl StyleModel {
     /// Adds a melody: (MIDI pitch or −1 for a rest, beats), in `key` (estimated from the notes
     /// when `None`), `bar_beats` beats to the bar.
     pub fn train_theme_in(&mut self, notes: &[(i32, f32)], key: Option<&Key>, bar_beats: f64) {
-        let key = key.copied().unwrap_or_else(|| {
-            song::estimate_key(notes.iter().map(|&(p, d)| (p, d as f64)))
-        });
+        let key = key
+            .copied()
+            .unwrap_or_else(|| song::estimate_key(notes.iter().map(|&(p, d)| (p, d as f64))));
         let tokens = tokenize(notes);
         count(&mut self.melody, &tokens, MAX_ORDER);
         self.remember_runs(&tokens);
@@ -493,9 +497,8 @@ impl StyleModel {
         grid: Option<u8>,
         seed: u64,
     ) -> Option<Vec<(i32, f32)>> {
-        self.has_bass().then(|| {
-            self.line(Line::Bass(grid), len_beats, key, chords, bar_beats, seed)
-        })
+        self.has_bass()
+            .then(|| self.line(Line::Bass(grid), len_beats, key, chords, bar_beats, seed))
     }
 
     fn line(
@@ -840,7 +843,13 @@ fn wb_prob<T: Ord + Copy>(table: &Table<T>, history: &[T], t: T, vocab: f64) -> 
 }
 
 /// [`wb_prob`] for every candidate at once, into `out`.
-fn wb_dist<T: Ord + Copy>(table: &Table<T>, history: &[T], cands: &[T], vocab: f64, out: &mut [f64]) {
+fn wb_dist<T: Ord + Copy>(
+    table: &Table<T>,
+    history: &[T],
+    cands: &[T],
+    vocab: f64,
+    out: &mut [f64],
+) {
     out.iter_mut().for_each(|p| *p = 1.0 / vocab);
     for k in 0..=history.len() {
         let Some(d) = table.get(&history[history.len() - k..]) else {
@@ -926,7 +935,11 @@ fn metric_phase(notes: &[(i32, f32)], bar_beats: f64) -> f64 {
 /// Lengths (beats, 1..=64) of the phrases of a tune: a phrase ends on a rest or on a note at
 /// least twice the tune's median duration and at least a beat long.
 fn phrase_lengths(notes: &[(i32, f32)]) -> Vec<u8> {
-    let mut ds: Vec<f32> = notes.iter().filter(|n| n.0 >= 0 && n.1 > 0.0).map(|n| n.1).collect();
+    let mut ds: Vec<f32> = notes
+        .iter()
+        .filter(|n| n.0 >= 0 && n.1 > 0.0)
+        .map(|n| n.1)
+        .collect();
     if ds.len() < 4 {
         return Vec::new();
     }

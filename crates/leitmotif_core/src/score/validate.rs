@@ -292,10 +292,17 @@ impl Score {
         }
         if let Some(style) = &self.style {
             if style.model.is_none() && style.midi.is_empty() {
-                return Err(invalid("style".into(), "the style names neither a model nor MIDI files")
-                    .hint("give `model: Some(\"name.style.ron\")` or `midi: [\"style/*.mid\"]`"));
+                return Err(invalid(
+                    "style".into(),
+                    "the style names neither a model nor MIDI files",
+                )
+                .hint("give `model: Some(\"name.style.ron\")` or `midi: [\"style/*.mid\"]`"));
             }
-            let empty = style.model.iter().chain(&style.midi).any(|p| p.trim().is_empty());
+            let empty = style
+                .model
+                .iter()
+                .chain(&style.midi)
+                .any(|p| p.trim().is_empty());
             if empty {
                 return Err(invalid("style".into(), "a style path is empty"));
             }

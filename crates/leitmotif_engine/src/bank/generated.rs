@@ -27,6 +27,7 @@ pub fn to_stem(buf: &StereoBuffer, frames: usize) -> Stem {
 
 /// Renders a generated part: over its cue's chords (or `chords`, a segment's own; none: a
 /// progression generated in the key), at the cue's tempo or the score's.
+#[allow(clippy::too_many_arguments)]
 pub(super) fn render(
     score: &Score,
     style: Option<&StyleModel>,
@@ -38,7 +39,17 @@ pub(super) fn render(
     sample_rate: u32,
 ) -> Result<Stem, LoadError> {
     let tempo = cue.map_or(&score.tempo, |c| score.cue_tempo(c));
-    render_at(score, style, cue, chords, tempo, g, item, frames, sample_rate)
+    render_at(
+        score,
+        style,
+        cue,
+        chords,
+        tempo,
+        g,
+        item,
+        frames,
+        sample_rate,
+    )
 }
 
 /// A generated stinger for where it lands: over `chord` (none: the key's), `beats` long at

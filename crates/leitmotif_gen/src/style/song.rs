@@ -63,21 +63,21 @@ fn read_raw(bytes: &[u8]) -> Result<Raw, GenError> {
         for ev in track {
             t = t.saturating_add(ev.delta.as_int() as u64);
             match ev.kind {
-                TrackEventKind::Meta(MetaMessage::TimeSignature(n, d, ..)) => {
-                    if raw.bar_beats.is_none() && n > 0 && d < 8 {
-                        raw.bar_beats = Some(n as f64 * 4.0 / (1u32 << d) as f64);
-                    }
+                TrackEventKind::Meta(MetaMessage::TimeSignature(n, d, ..))
+                    if raw.bar_beats.is_none() && n > 0 && d < 8 =>
+                {
+                    raw.bar_beats = Some(n as f64 * 4.0 / (1u32 << d) as f64);
                 }
-                TrackEventKind::Meta(MetaMessage::KeySignature(sf, minor)) => {
-                    if raw.key.is_none() && (-7..=7).contains(&sf) {
-                        // Major tonic: sf fifths above C; minor: a minor third below that.
-                        let major = PitchClass::new(sf as i32 * 7);
-                        raw.key = Some(if minor {
-                            Key::new(major.transpose(-3), Mode::NaturalMinor)
-                        } else {
-                            Key::new(major, Mode::Major)
-                        });
-                    }
+                TrackEventKind::Meta(MetaMessage::KeySignature(sf, minor))
+                    if raw.key.is_none() && (-7..=7).contains(&sf) =>
+                {
+                    // Major tonic: sf fifths above C; minor: a minor third below that.
+                    let major = PitchClass::new(sf as i32 * 7);
+                    raw.key = Some(if minor {
+                        Key::new(major.transpose(-3), Mode::NaturalMinor)
+                    } else {
+                        Key::new(major, Mode::Major)
+                    });
                 }
                 TrackEventKind::Midi { channel, message } if channel.as_int() != 9 => {
                     let ch = channel.as_int();
@@ -140,7 +140,11 @@ pub(crate) fn estimate_key(notes: impl Iterator<Item = (i32, f64)>) -> Key {
             sxx += x * x;
             syy += y * y;
         }
-        if sxx <= 0.0 { 0.0 } else { sxy / (sxx * syy).sqrt() }
+        if sxx <= 0.0 {
+            0.0
+        } else {
+            sxy / (sxx * syy).sqrt()
+        }
     };
     let mut best = (f64::MIN, Key::new(PitchClass::new(0), Mode::Major));
     for tonic in 0..12 {
@@ -180,7 +184,9 @@ fn line(notes: &[SongNote], lowest: bool) -> Vec<(i32, f32)> {
         if n.start > cursor + 1e-6 {
             out.push((-1, (n.start - cursor) as f32));
         }
-        let stop = picked.get(i + 1).map_or(n.end, |next| n.end.min(next.start));
+        let stop = picked
+            .get(i + 1)
+            .map_or(n.end, |next| n.end.min(next.start));
         if stop > n.start {
             out.push((n.pitch as i32, (stop - n.start) as f32));
         }
@@ -328,7 +334,12 @@ mod tests {
     #[test]
     fn the_highest_voice_is_the_melody_and_ties_keep_the_top_note() {
         let n = |start: f64, end: f64, pitch: u8| SongNote { start, end, pitch };
-        let notes = [n(0.0, 1.0, 72), n(0.0, 1.0, 60), n(1.0, 2.0, 74), n(3.0, 4.0, 76)];
+        let notes = [
+            n(0.0, 1.0, 72),
+            n(0.0, 1.0, 60),
+            n(1.0, 2.0, 74),
+            n(3.0, 4.0, 76),
+        ];
         assert_eq!(
             line(&notes, false),
             vec![(72, 1.0), (74, 1.0), (-1, 1.0), (76, 1.0)]
@@ -340,7 +351,12 @@ mod tests {
     fn chords_are_recognised_from_the_other_voices() {
         let n = |start: f64, end: f64, pitch: u8| SongNote { start, end, pitch };
         let am = vec![n(0.0, 4.0, 57), n(0.0, 4.0, 60), n(0.0, 4.0, 64)];
-        let g7 = vec![n(0.0, 4.0, 55), n(0.0, 4.0, 59), n(0.0, 4.0, 62), n(0.0, 4.0, 65)];
+        let g7 = vec![
+            n(0.0, 4.0, 55),
+            n(0.0, 4.0, 59),
+            n(0.0, 4.0, 62),
+            n(0.0, 4.0, 65),
+        ];
         assert_eq!(chord_in(&[&am], 0.0, 4.0).unwrap().to_string(), "Am");
         assert_eq!(chord_in(&[&g7], 0.0, 4.0).unwrap().to_string(), "G7");
         assert!(chord_in(&[&am], 4.0, 8.0).is_none());

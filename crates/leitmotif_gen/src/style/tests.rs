@@ -82,7 +82,10 @@ fn witten_bell_leans_on_the_longest_seen_context_and_backs_off() {
     assert!(other < seen / 2.0 && other > 0.0, "{other} vs {seen}");
     // An unseen context backs off to the unconditioned counts: (2, 4) is half of them.
     let backed = wb_prob(&m.melody, &[(7, 1)], (2, 4), TOKEN_VOCAB);
-    assert!((backed - (2.0 + 3.0 / TOKEN_VOCAB) / 7.0).abs() < 1e-9, "{backed}");
+    assert!(
+        (backed - (2.0 + 3.0 / TOKEN_VOCAB) / 7.0).abs() < 1e-9,
+        "{backed}"
+    );
     // Probabilities over the whole vocabulary sum to one.
     let all: Vec<Token> = (-MAX_LEAP..=MAX_LEAP)
         .chain([REST])
@@ -122,7 +125,12 @@ fn a_model_round_trips_through_its_file_and_bad_files_are_located() {
         .to_string();
     assert!(err.contains("2:") && err.contains("style train"), "{err}");
     let old = text.replacen("format:1", "format:9", 1);
-    assert!(StyleModel::from_ron(&old).unwrap_err().to_string().contains("format 9"));
+    assert!(
+        StyleModel::from_ron(&old)
+            .unwrap_err()
+            .to_string()
+            .contains("format 9")
+    );
 }
 
 #[test]
@@ -153,7 +161,13 @@ fn phrases_end_on_rests_and_long_notes() {
     ];
     assert_eq!(phrase_lengths(&tune), vec![4, 1]);
     // A tune starting with a one-beat pickup in 4/4: bar 1 is at beat 1.
-    let pickup = [(67, 1.0), (72, 2.0), (71, 1.0), (69, 1.0), (67, 3.0), (64, 1.0)];
+    let pickup = [
+        (67, 1.0),
+        (72, 2.0),
+        (71, 1.0),
+        (69, 1.0),
+        (67, 3.0),
+        (64, 1.0),
+    ];
     assert_eq!(metric_phase(&pickup, 4.0), 3.0);
 }
-
