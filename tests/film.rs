@@ -253,3 +253,84 @@ fn the_demo_cut_list_and_spotting_list_parse() {
     let hit_frames: Vec<i64> = sp.hits.iter().map(|h| h.at).collect();
     assert_eq!(marker_frames, hit_frames);
 }
+
+/// A cue entry that gives only a spotting note plays the score cue nearest the note's mood,
+/// with bar 1 on its frame, and the notes reach the cue sheet and the report.
+#[test]
+fn a_cue_chosen_from_a_spotting_note_plays_on_its_frame() {
+    let rate = FrameRate::FPS_24;
+    let opts = ParseOptions {
+        lenient: false,
+        rate: Some(rate),
+    };
+    let cut = parse_str(&edl(), Format::Edl, &opts).unwrap();
+    let spotting = r#"Spotting(
+        cues: [
+            (cue: "calm", at: "01:00:00:00", note: Some("a frantic chase, but the composer wants calm")),
+            (at: "01:00:20:07", note: Some("something is wrong, a stranger watches from the shadows")),
+            (at: "01:00:41:13", title: Some("1M3 The Chase"), note: Some("he runs for the last train, gunshots, panic")),
+        ],
+    )"#;
+    let sp = parse_spotting_str_at(spotting, false, rate, None, timeline_start(&cut)).unwrap();
+    let score_path = root().join("scores/noir.score.ron");
+    let score = Score::load(&score_path).unwrap();
+    leitmotif_scoring::check_spotting(&sp, &score, Path::new("notes.ron")).unwrap();
+    let film_opts = FilmOptions {
+        tail_seconds: 1.0,
+        ..FilmOptions::default()
+    };
+    let film = score_film(&cut, score, &sp, &score_path, &film_opts, None).unwrap();
+    let starts: Vec<(String, u64)> = film
+        .render
+        .events
+        .iter()
+        .filter_map(|e| match e.kind {
+            EventKind::CueStarted { cue } => {
+                Some((film.score.cues[cue as usize].name.clone(), e.frame))
+            }
+            _ => None,
+        })
+        .collect();
+    let want = [
+        ("calm".to_string(), 0u64),
+        ("unease".to_string(), (20 * 24 + 7) * 2000),
+        ("chase".to_string(), (41 * 24 + 13) * 2000),
+    ];
+    assert_eq!(starts, want);
+    let chosen: Vec<(usize, &str)> = film
+        .cues_from_notes
+        .iter()
+        .map(|c| (c.line, c.cue.as_str()))
+        .collect();
+    assert_eq!(chosen, [(4, "unease"), (5, "chase")]);
+    // The notes in the cue sheet's `note` column and the report.
+    let dir = std::env::temp_dir().join(format!("leitmotif-film-notes-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    leitmotif_scoring::Deliverables {
+        cut: &cut,
+        spotting: &sp,
+        film: &film,
+        cut_list_name: "test.edl",
+    }
+    .write(&dir)
+    .unwrap();
+    let sheet = std::fs::read_to_string(dir.join("cuesheet.csv")).unwrap();
+    let rows: Vec<&str> = sheet.lines().collect();
+    assert_eq!(rows[0], "cue,title,in,out,duration_s,usage,bpm,note");
+    assert!(
+        rows[3].starts_with("M03,\"1M3 The Chase\",")
+            && rows[3].ends_with(",\"he runs for the last train, gunshots, panic\""),
+        "{sheet}"
+    );
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("report.json")).unwrap()).unwrap();
+    assert_eq!(
+        report["cues"][1]["note"],
+        "something is wrong, a stranger watches from the shadows"
+    );
+    assert_eq!(report["cues"][1]["cue"], "unease");
+    assert_eq!(report["cues_from_notes"][1]["cue"], "chase");
+    assert_eq!(report["cues_from_notes"][1]["line"], 5);
+    let _ = std::fs::remove_dir_all(&dir);
+}

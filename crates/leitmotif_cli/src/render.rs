@@ -12,7 +12,7 @@ use leitmotif_film::autospot::{Lexicon, auto_spot, timeline_start};
 use leitmotif_film::spotting::parse_spotting_at;
 use leitmotif_scoring::{
     DEFAULT_SAMPLE_RATE, FilmOptions, Stage, WriteOptions, check_spotting, existing_output,
-    render_to_dir,
+    render_to_dir, resolve_spotting,
 };
 
 use crate::commands::{parse_rate, read_cut_list};
@@ -66,6 +66,13 @@ pub fn render(a: RenderArgs) -> Result<()> {
         None => auto_spot(&cut, &score, &Lexicon::default()),
     };
     check_spotting(&spotting, &score, a.spotting.as_deref().unwrap_or(&a.cues)).map_err(scoring)?;
+    if let Some(p) = &a.spotting {
+        // Cues the spotting notes chose: say so, as the report does.
+        let (_, chosen) = resolve_spotting(&spotting, &score, Some(p)).map_err(scoring)?;
+        for c in chosen {
+            eprintln!("note: {}: {c}", p.display());
+        }
+    }
     if !a.force
         && let Some(existing) = existing_output(&a.out)
     {

@@ -215,16 +215,25 @@ fn rate_scenes(
     }
 }
 
-/// The score cue for a scene's mood: nearest `mood`, or by tension in cue
-/// order when no cue has a mood. `None` if the score has no cues.
-pub fn pick_cue(score: &Score, valence: f32, arousal: f32) -> Option<&str> {
+/// The score cue whose `mood` is nearest (Euclidean) to (valence, arousal);
+/// cues without a mood are skipped, and of equally near cues the first wins.
+/// `None` if no cue has a mood. Auto-spotting ([`pick_cue`]) and spotting
+/// notes ([`crate::spotting::assign_cues`]) both choose cues with it.
+pub fn nearest_mood_cue(score: &Score, valence: f32, arousal: f32) -> Option<&str> {
     let with_mood = score.cues.iter().filter_map(|c| c.mood.map(|m| (c, m)));
     let best = with_mood.min_by(|(_, a), (_, b)| {
         let d = |m: &(f32, f32)| (m.0 - valence).powi(2) + (m.1 - arousal).powi(2);
         d(a).total_cmp(&d(b))
     });
-    if let Some((c, _)) = best {
-        return Some(&c.name);
+    best.map(|(c, _)| c.name.as_str())
+}
+
+/// The score cue for a scene's mood: nearest `mood` ([`nearest_mood_cue`]),
+/// or by tension in cue order when no cue has a mood. `None` if the score has
+/// no cues.
+pub fn pick_cue(score: &Score, valence: f32, arousal: f32) -> Option<&str> {
+    if let Some(c) = nearest_mood_cue(score, valence, arousal) {
+        return Some(c);
     }
     let n = score.cues.len();
     if n == 0 {
@@ -256,6 +265,8 @@ pub fn auto_spot(cut: &CutList, score: &Score, lexicon: &Lexicon) -> SpottingLis
                 } else {
                     format!("Scenes {}-{}", a + 1, b + 1)
                 }),
+                note: None,
+                note_at: (0, 0),
                 line: 0,
             });
         }
@@ -351,6 +362,8 @@ pub fn merge(auto: SpottingList, manual: SpottingList) -> SpottingList {
                 start: s,
                 end: if e == i64::MAX { None } else { Some(e) },
                 title: a.title.clone(),
+                note: a.note.clone(),
+                note_at: a.note_at,
                 line: a.line,
             });
         }

@@ -28,7 +28,8 @@
 //! Spotting(
 //!     cues: [
 //!         (cue: "calm", at: "01:00:00:00", until: Some("01:00:40:00"), title: Some("Opening")),
-//!         (cue: "chase", at: "40s"),
+//!         (cue: "chase", at: "40s", note: Some("he runs for the last train")),
+//!         (at: "01:01:20:00", note: Some("she realises he is not coming back")),
 //!     ],
 //!     hits: [(at: "01:00:12:05", name: "door slam", importance: 1.0)],
 //!     params: [(at: "10s", param: "tension", value: 0.8, ramp: Some("4s"))],
@@ -36,24 +37,41 @@
 //! )
 //! ```
 //!
-//! Unknown fields are errors. `until`, `title`, `ramp` are optional (and
-//! `Some(..)` may be left out); `importance` defaults to 1.0; every list may
-//! be left out.
+//! Unknown fields are errors. `until`, `title`, `note`, `ramp` are optional
+//! (and `Some(..)` may be left out); `cue` may be left out when a `note` is
+//! given (see "Notes" below); `importance` defaults to 1.0; every list may be
+//! left out.
 //!
 //! # CSV
 //!
 //! Header `kind,at,until,name,value,ramp,importance` (any order; only `kind`
-//! and `at` are required; an optional `title` column titles cues; `#` starts
-//! a comment line). One row per entry, `kind` one of:
+//! and `at` are required; optional `title` and `note` columns title cues and
+//! carry their spotting notes; `#` starts a comment line). One row per entry,
+//! `kind` one of:
 //!
 //! | kind    | uses                                             |
 //! |---------|--------------------------------------------------|
-//! | `cue`   | `at`, `name` (the cue), optional `until`, `title`|
+//! | `cue`   | `at`, `name` (the cue; may be empty with a `note`), optional `until`, `title`, `note` |
 //! | `hit`   | `at`, `name`, optional `importance` (0..1)       |
 //! | `param` | `at`, `name` (the parameter), `value`, optional `ramp` |
 //! | `tempo` | `at`, `value` (bpm)                              |
 //!
 //! A column that does not apply to the row's kind must be empty.
+//!
+//! # Notes
+//!
+//! A cue entry's `note` is the composer's spotting note, free text such as
+//! "she realises he is not coming back". It is carried to the outputs (the
+//! `note` column of the film runner's cue sheet and the cue's `note` in its
+//! report). A cue entry that names no cue but has a note gets the score cue
+//! whose `mood` is nearest the note's mood, read with the mood lexicon
+//! ([`crate::lexicon`]: negation and intensifiers understood) — the rule
+//! auto-spotting uses ([`crate::autospot::nearest_mood_cue`]). The parsers
+//! leave such an entry's [`Spot::cue`] empty; [`assign_cues`] chooses it
+//! against a score (the film runner does this before it checks the list
+//! against the score). A named cue always wins over its note. An entry with
+//! neither a cue nor a note, a note without a mood word, and a score none of
+//! whose cues has a `mood` are located errors.
 //!
 //! A `tempo` entry changes the tempo of the music playing at its time, on that frame: its grid
 //! (beats, bars, later sync points) follows and its stems are time-stretched to the new tempo
@@ -67,6 +85,7 @@ mod csv_reader;
 mod entry;
 mod error;
 mod model;
+mod notes;
 mod ron_reader;
 mod ron_scan;
 #[cfg(test)]
@@ -80,6 +99,7 @@ use crate::timecode::FrameRate;
 
 pub use error::SpotError;
 pub use model::{Hit, ParamPoint, Spot, SpottingList, TempoPoint};
+pub use notes::{CueFromNote, assign_cues};
 
 use csv_reader::parse_csv;
 use ron_reader::parse_ron;
@@ -148,6 +168,7 @@ pub fn parse_spotting_str_at(
 ) -> Result<SpottingList, SpotError> {
     let cx = Cx {
         path: path.map(Path::to_path_buf),
+        csv: is_csv,
         rate,
         origin,
     };

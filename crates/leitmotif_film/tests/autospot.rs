@@ -190,6 +190,8 @@ fn manual_cue_without_end_takes_over_until_next_manual() {
         start,
         end,
         title: None,
+        note: None,
+        note_at: (0, 0),
         line: 0,
     };
     let auto = SpottingList {

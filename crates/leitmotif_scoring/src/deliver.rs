@@ -74,16 +74,19 @@ impl Deliverables<'_> {
         }
         // Cue sheet.
         let tc = |f: i64| format_frames(f + origin, rate);
-        let mut csv = String::from("cue,title,in,out,duration_s,usage,bpm\n");
+        let mut csv = String::from("cue,title,in,out,duration_s,usage,bpm,note\n");
+        // A quoted field on one line: double quotes become single, line breaks spaces.
+        let field = |t: &str| t.replace('"', "'").replace(['\r', '\n'], " ");
         for (i, p) in film.placed.iter().enumerate() {
             csv.push_str(&format!(
-                "M{:02},\"{}\",{},{},{:.2},BI,{:.1}\n",
+                "M{:02},\"{}\",{},{},{:.2},BI,{:.1},\"{}\"\n",
                 i + 1,
-                p.title.replace('"', "'"),
+                field(&p.title),
                 tc(p.start),
                 tc(p.end),
                 secs(rate, p.end - p.start),
-                p.bpm
+                p.bpm,
+                field(p.note.as_deref().unwrap_or_default())
             ));
         }
         write(Path::new("cuesheet.csv"), csv.as_bytes())?;
@@ -135,7 +138,8 @@ impl Deliverables<'_> {
             "frame_rate": rate.fps(),
             "sample_rate": sr,
             "start_timecode": tc(0),
-            "cues": film.placed.iter().map(|p| json!({"cue": p.cue, "title": p.title, "in": tc(p.start), "out": tc(p.end), "start_frame": p.start, "start_sample": sample_of(rate, p.start, sr), "bpm": p.bpm})).collect::<Vec<_>>(),
+            "cues": film.placed.iter().map(|p| json!({"cue": p.cue, "title": p.title, "note": p.note, "in": tc(p.start), "out": tc(p.end), "start_frame": p.start, "start_sample": sample_of(rate, p.start, sr), "bpm": p.bpm})).collect::<Vec<_>>(),
+            "cues_from_notes": film.cues_from_notes.iter().map(|c| json!({"line": c.line, "note": c.note, "valence": c.mood.0, "arousal": c.mood.1, "cue": c.cue})).collect::<Vec<_>>(),
             "cue_starts": starts,
             "transitions": transitions,
             "hits": hits_json,

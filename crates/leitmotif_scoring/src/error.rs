@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use leitmotif_engine::LoadError;
+use leitmotif_film::SpotError;
 
 /// An error of the film pipeline. Each message names the file it is about and carries the
 /// cause's text, so the cause is not repeated as [`std::error::Error::source`];
@@ -42,6 +43,14 @@ pub enum ScoringError {
         /// The score's parameters.
         known: Vec<String>,
     },
+    /// The spotting list cannot be fitted to the score: a cue to be chosen from a note whose
+    /// note has no mood word, or a score none of whose cues has a `mood` (the error is
+    /// located in the spotting list).
+    #[error("{error}")]
+    Spotting {
+        /// What is wrong, where (boxed: it is large, and errors are the cold path).
+        error: Box<SpotError>,
+    },
     /// Reading or writing a file failed.
     #[error("{}: {error}", path.display())]
     Io {
@@ -64,6 +73,7 @@ impl ScoringError {
             ScoringError::Bank { .. }
                 | ScoringError::UnknownCue { .. }
                 | ScoringError::UnknownParameter { .. }
+                | ScoringError::Spotting { .. }
         )
     }
 

@@ -7,14 +7,39 @@ use leitmotif_core::conductor::{Input, TimedInput};
 use leitmotif_core::score::Sync as SyncPoint;
 use leitmotif_core::timing;
 use leitmotif_film::FrameRate;
-use leitmotif_film::spotting::SpottingList;
+use leitmotif_film::autospot::Lexicon;
+use leitmotif_film::spotting::{CueFromNote, SpottingList, assign_cues};
 
 use crate::place::Placed;
 use crate::{ScoringError, sample_of};
 
-/// Refuses a spotting list naming a cue or parameter that `score` lacks; `file` is the
-/// spotting list (or the cut list it was spotted from) for the message.
+/// The spotting list with the cue of every entry that gave only a note chosen from the
+/// note's mood (the score cue with the nearest `mood`, read with the built-in lexicon; see
+/// [`leitmotif_film::spotting::assign_cues`]), and what was chosen. `file` names the
+/// spotting list in messages. [`check_spotting`] and [`crate::score_film`] do this
+/// themselves; call it to show the choices.
+pub fn resolve_spotting(
+    sp: &SpottingList,
+    score: &Score,
+    file: Option<&Path>,
+) -> Result<(SpottingList, Vec<CueFromNote>), ScoringError> {
+    let mut resolved = sp.clone();
+    if !sp.has_unassigned_cues() {
+        return Ok((resolved, Vec::new()));
+    }
+    let chosen = assign_cues(&mut resolved, score, &Lexicon::default(), file).map_err(|error| {
+        ScoringError::Spotting {
+            error: Box::new(error),
+        }
+    })?;
+    Ok((resolved, chosen))
+}
+
+/// Refuses a spotting list naming a cue or parameter that `score` lacks, or with a cue to be
+/// chosen from a note that cannot be (see [`resolve_spotting`]); `file` is the spotting list
+/// (or the cut list it was spotted from) for the message.
 pub fn check_spotting(sp: &SpottingList, score: &Score, file: &Path) -> Result<(), ScoringError> {
+    let (sp, _) = resolve_spotting(sp, score, Some(file))?;
     if let Some(s) = sp.cues.iter().find(|s| score.cue(&s.cue).is_none()) {
         return Err(ScoringError::UnknownCue {
             file: file.to_path_buf(),
@@ -123,4 +148,55 @@ pub(crate) fn inputs(
     }
     v.sort_by_key(|i| i.frame);
     v
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use leitmotif_core::Score;
+    use leitmotif_film::FrameRate;
+    use leitmotif_film::spotting::parse_spotting_str;
+
+    use super::{check_spotting, resolve_spotting};
+    use crate::ScoringError;
+
+    fn score(mood: &str) -> Score {
+        Score::from_ron(
+            &format!(
+                r#"Score(name: "s", tempo: (bpm: 120.0), initial_cue: "hush",
+                cues: [(name: "hush", bars: 1, layers: [(name: "p", source: Silence)], {mood}),
+                       (name: "fight", bars: 1, layers: [(name: "p", source: Silence)])])"#
+            ),
+            None,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn the_check_chooses_note_cues_and_locates_what_it_cannot_choose() {
+        let sp = parse_spotting_str(
+            "kind,at,name,note\ncue,0s,fight,peaceful\ncue,5s,,\"quiet, peaceful\"\n",
+            true,
+            FrameRate::FPS_24,
+            None,
+        )
+        .unwrap();
+        let with_moods = score("mood: Some((0.5, -0.6))");
+        check_spotting(&sp, &with_moods, Path::new("s.csv")).unwrap();
+        let (resolved, chosen) = resolve_spotting(&sp, &with_moods, None).unwrap();
+        assert_eq!(resolved.cues[0].cue, "fight");
+        assert_eq!(resolved.cues[1].cue, "hush");
+        assert_eq!(chosen.len(), 1);
+        // The input is not modified.
+        assert_eq!(sp.cues[1].cue, "");
+        let e = check_spotting(&sp, &score(""), Path::new("s.csv")).unwrap_err();
+        assert!(e.is_input_error());
+        assert!(matches!(e, ScoringError::Spotting { .. }), "{e:?}");
+        assert!(
+            e.to_string().starts_with("s.csv:3:4: ")
+                && e.to_string().contains("give the score's cues a `mood"),
+            "{e}"
+        );
+    }
 }

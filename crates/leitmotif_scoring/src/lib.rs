@@ -8,7 +8,8 @@
 //!   nothing: a failed run leaves no output and no temporary file behind.
 //! - [`Deliverables`] writes the non-audio deliverables of a render into a folder.
 //! - [`check_spotting`] refuses a spotting list that names cues or parameters the score
-//!   lacks ([`score_film`] skips them).
+//!   lacks ([`score_film`] skips them), or whose note-only cue entries cannot be given a
+//!   cue; [`resolve_spotting`] chooses those cues from the notes' moods.
 //!
 //! Spotting frames count from the timeline's first frame
 //! ([`leitmotif_film::autospot::timeline_start`]).
@@ -25,7 +26,7 @@ use leitmotif_film::FrameRate;
 
 pub use deliver::{Deliverables, Summary};
 pub use error::ScoringError;
-pub use inputs::check_spotting;
+pub use inputs::{check_spotting, resolve_spotting};
 pub use output::{OUTPUTS, Stage, WriteOptions, existing_output, render_to_dir};
 pub use place::Placed;
 pub use render::{FilmRender, score_film};

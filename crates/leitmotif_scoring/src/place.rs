@@ -14,6 +14,8 @@ pub struct Placed {
     pub cue: String,
     /// Title for the cue sheet.
     pub title: String,
+    /// The composer's spotting note, for the cue sheet and report.
+    pub note: Option<String>,
     /// Start in timeline frames.
     pub start: i64,
     /// End in timeline frames.
@@ -76,6 +78,7 @@ pub(crate) fn place(
         placed.push(Placed {
             cue: name,
             title: s.title.clone().unwrap_or_else(|| s.cue.clone()),
+            note: s.note.clone(),
             start,
             end,
             bpm: best.0,

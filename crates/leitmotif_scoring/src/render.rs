@@ -8,7 +8,7 @@ use leitmotif_core::Score;
 use leitmotif_core::conductor::TimedInput;
 use leitmotif_engine::{BankOptions, OfflineRender, RenderOptions, Sink, SourceBank};
 use leitmotif_film::CutList;
-use leitmotif_film::spotting::SpottingList;
+use leitmotif_film::spotting::{CueFromNote, SpottingList};
 
 use crate::place::{Placed, place};
 use crate::{FilmOptions, ScoringError, inputs, sample_of};
@@ -27,12 +27,17 @@ pub struct FilmRender {
     pub sample_rate: u32,
     /// The inputs given to the conductor.
     pub inputs: Vec<TimedInput>,
+    /// The cues chosen from spotting notes (see [`crate::resolve_spotting`]).
+    pub cues_from_notes: Vec<CueFromNote>,
 }
 
 /// Fits a spotting list to a cut list and renders it: each cue's bar 1 lands on its frame,
 /// tempos are solved for the hits, hits get a stinger on the frame when the score has an
 /// `Immediate` stinger. Spotting frames count from the timeline's first frame; cues and
-/// parameters the score lacks are skipped (see [`crate::check_spotting`]).
+/// parameters the score lacks are skipped (see [`crate::check_spotting`]). A cue entry that
+/// gave only a note plays the score cue nearest the note's mood ([`crate::resolve_spotting`];
+/// its errors are located in the spotting list, though without its file name, which
+/// [`crate::check_spotting`] gives).
 ///
 /// The score's parameter rules are cleared (spotted cues decide). The last
 /// [`FilmOptions::tail_seconds`] fade to silence. Audio goes block by block to `sink`, or into
@@ -49,6 +54,8 @@ pub fn score_film(
     let rate = cut.rate;
     let sr = opts.sample_rate;
     let duration = cut.duration_frames();
+    let (resolved, cues_from_notes) = crate::resolve_spotting(spotting, &score, None)?;
+    let spotting = &resolved;
     score.rules.clear();
     let placed = place(spotting, &mut score, rate, duration);
     if let Some(first) = placed.first().filter(|p| p.start == 0) {
@@ -123,6 +130,7 @@ pub fn score_film(
         frames,
         sample_rate: sr,
         inputs,
+        cues_from_notes,
     })
 }
 

@@ -14,12 +14,13 @@ const CSV_COLUMNS: &[&str] = &[
     "ramp",
     "importance",
     "title",
+    "note",
 ];
 
 /// Which columns each kind may fill.
 fn csv_allowed(kind: Kind) -> &'static [&'static str] {
     match kind {
-        Kind::Cue => &["kind", "at", "until", "name", "title"],
+        Kind::Cue => &["kind", "at", "until", "name", "title", "note"],
         Kind::Hit => &["kind", "at", "name", "importance"],
         Kind::Param => &["kind", "at", "name", "value", "ramp"],
         Kind::Tempo => &["kind", "at", "value"],
@@ -183,10 +184,12 @@ pub(super) fn parse_csv(text: &str, cx: &Cx) -> Result<SpottingList, SpotError> 
             RawEntry {
                 kind,
                 line,
+                column: cols.iter().position(|c| *c == "name").map_or(1, |i| i + 1),
                 at,
                 until: get("until"),
                 name: get("name"),
                 title: get("title").map(|t| t.0),
+                note: get("note"),
                 value: get("value").map(|(v, c)| (ValueText::Text(v), c)),
                 ramp: get("ramp"),
                 importance: get("importance").map(|(v, c)| (ValueText::Text(v), c)),

@@ -11,10 +11,15 @@ use super::time::{Cx, Pos};
 pub(super) struct RawEntry<'a> {
     pub(super) kind: Kind,
     pub(super) line: usize,
+    /// Where a cue entry's missing cue belongs (RON: the entry's opening
+    /// bracket; CSV: the `name` column), for the message when it has neither
+    /// a cue nor a note.
+    pub(super) column: usize,
     pub(super) at: (&'a str, Pos),
     pub(super) until: Option<(&'a str, Pos)>,
     pub(super) name: Option<(&'a str, Pos)>,
     pub(super) title: Option<&'a str>,
+    pub(super) note: Option<(&'a str, Pos)>,
     pub(super) value: Option<(ValueText<'a>, Pos)>,
     pub(super) ramp: Option<(&'a str, Pos)>,
     pub(super) importance: Option<(ValueText<'a>, Pos)>,
@@ -102,14 +107,45 @@ pub(super) fn add_entry(
     };
     match e.kind {
         Kind::Cue => {
-            let cue = name("name", "the name of a score cue")?;
+            let note = e
+                .note
+                .map(|(n, pos)| (n.trim(), pos))
+                .filter(|(n, _)| !n.is_empty());
+            let cue = match (e.name, note) {
+                (Some((n, _)), _) if !n.trim().is_empty() => n.trim().to_string(),
+                // Chosen from the note's mood by `assign_cues`.
+                (_, Some(_)) => String::new(),
+                _ => {
+                    let (field, hint) = if cx.csv {
+                        (
+                            "name",
+                            "fill in the `name` column with a cue, or the `note` column",
+                        )
+                    } else {
+                        ("cue", "give `cue: \"name\"` or a `note`")
+                    };
+                    return Err(SpotError::MissingField {
+                        at: cx.at(line, e.column),
+                        entry: kind.into(),
+                        field: field.into(),
+                        expected:
+                            "the name of a score cue, or a spotting note to choose one by its mood"
+                                .into(),
+                        hint: hint.into(),
+                    });
+                }
+            };
             let end = match e.until {
                 Some((u, pos)) => {
                     let end = cx.time(u, "until", pos)?;
                     if end <= at {
                         return Err(SpotError::EndBeforeStart {
                             at: cx.at(pos.0, pos.1),
-                            cue,
+                            cue: if cue.is_empty() {
+                                "(to be chosen from its note)".into()
+                            } else {
+                                cue
+                            },
                             start: e.at.0.trim().into(),
                             end: u.trim().into(),
                         });
@@ -127,6 +163,8 @@ pub(super) fn add_entry(
                     .map(str::trim)
                     .filter(|t| !t.is_empty())
                     .map(String::from),
+                note: note.map(|(n, _)| n.to_string()),
+                note_at: note.map_or((0, 0), |(_, pos)| pos),
                 line,
             });
         }

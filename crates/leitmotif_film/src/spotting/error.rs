@@ -143,6 +143,31 @@ pub enum SpotError {
         /// The end as written.
         end: String,
     },
+    /// A cue entry that names no cue and whose note has no mood word to choose one by.
+    #[error(
+        "{at}: no mood words in the note \"{note}\": expected a cue name, or a note with words for how the scene feels, e.g. \"tense\", \"grief\", \"tender\" (hint: no mood words in the note — name the cue{how})"
+    )]
+    NoMoodInNote {
+        /// Where the note is.
+        at: Location,
+        /// The note.
+        note: String,
+        /// How to name the cue in this format, e.g. `: cue: "calm"`.
+        how: String,
+    },
+    /// A cue entry that names no cue, for a score none of whose cues has a `mood` to
+    /// match its note against.
+    #[error(
+        "{at}: the cue is to be chosen from the note \"{note}\" but no cue of the score has a mood: expected cues with a `mood` to choose from (score cues: {cues}) (hint: give the score's cues a `mood: Some((valence, arousal))`, or name the cue here)"
+    )]
+    NoCueMoods {
+        /// Where the note is.
+        at: Location,
+        /// The note.
+        note: String,
+        /// The score's cues, comma-separated ("none" for none).
+        cues: String,
+    },
 }
 
 impl SpotError {
@@ -158,7 +183,9 @@ impl SpotError {
             | SpotError::UnknownKind { at, .. }
             | SpotError::BadValue { at, .. }
             | SpotError::NegativeRamp { at, .. }
-            | SpotError::EndBeforeStart { at, .. } => Some(at),
+            | SpotError::EndBeforeStart { at, .. }
+            | SpotError::NoMoodInNote { at, .. }
+            | SpotError::NoCueMoods { at, .. } => Some(at),
         }
     }
 

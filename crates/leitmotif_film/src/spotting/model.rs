@@ -20,7 +20,9 @@ pub struct SpottingList {
 /// A cue placed on the timeline.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Spot {
-    /// Name of the score cue (not validated here).
+    /// Name of the score cue (not validated here). Empty for an entry that gave
+    /// only a [`note`](Spot::note), until [`assign_cues`](super::assign_cues)
+    /// chooses the cue from the note's mood.
     pub cue: String,
     /// First frame.
     pub start: i64,
@@ -28,8 +30,23 @@ pub struct Spot {
     pub end: Option<i64>,
     /// Title for cue sheets, e.g. "1M1 Opening".
     pub title: Option<String>,
+    /// The composer's spotting note, e.g. "she realises he is not coming
+    /// back": written beside the cue in the cue sheet and report, and, when the
+    /// entry names no cue, read as a mood to choose one.
+    pub note: Option<String>,
+    /// 1-based (line, column) of the note's text in the source, for messages;
+    /// (0, 0) without a note or for generated entries.
+    pub note_at: (usize, usize),
     /// 1-based source line (0 for generated entries).
     pub line: usize,
+}
+
+impl Spot {
+    /// Whether the entry gave only a note and its cue is still to be chosen
+    /// from it (see [`assign_cues`](super::assign_cues)).
+    pub fn needs_cue(&self) -> bool {
+        self.cue.is_empty()
+    }
 }
 
 /// A moment the music should catch.
@@ -91,6 +108,12 @@ impl SpottingList {
             t.at -= start_frame;
         }
         self
+    }
+
+    /// Whether a cue entry still waits for its cue to be chosen from its note
+    /// (see [`assign_cues`](super::assign_cues)).
+    pub fn has_unassigned_cues(&self) -> bool {
+        self.cues.iter().any(Spot::needs_cue)
     }
 
     /// Whether the list has no entries at all.

@@ -23,12 +23,16 @@ struct RonSpotting {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename = "Cue")]
 struct RonCue {
-    cue: String,
+    /// May be left out when `note` is given: the cue is then chosen from it.
+    #[serde(default)]
+    cue: Option<String>,
     at: String,
     #[serde(default)]
     until: Option<String>,
     #[serde(default)]
     title: Option<String>,
+    #[serde(default)]
+    note: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -59,7 +63,7 @@ struct RonTempo {
 
 const RON_FIELDS: &[(&str, &str)] = &[
     ("Spotting", "cues, hits, params, tempo"),
-    ("Cue", "cue, at, until, title"),
+    ("Cue", "cue, at, until, title, note"),
     ("Hit", "at, name, importance"),
     ("Param", "at, param, value, ramp"),
     ("Tempo", "at, bpm"),
@@ -123,10 +127,12 @@ pub(super) fn parse_ron(text: &str, cx: &Cx) -> Result<SpottingList, SpotError> 
             RawEntry {
                 kind: Kind::Cue,
                 line: p.line,
+                column: p.column,
                 at: (&c.at, p.field("at")),
                 until: c.until.as_deref().map(|u| (u, p.field("until"))),
-                name: Some((&c.cue, p.field("cue"))),
+                name: c.cue.as_deref().map(|n| (n, p.field("cue"))),
                 title: c.title.as_deref(),
+                note: c.note.as_deref().map(|n| (n, p.field("note"))),
                 value: None,
                 ramp: None,
                 importance: None,
@@ -141,10 +147,12 @@ pub(super) fn parse_ron(text: &str, cx: &Cx) -> Result<SpottingList, SpotError> 
             RawEntry {
                 kind: Kind::Hit,
                 line: p.line,
+                column: p.column,
                 at: (&h.at, p.field("at")),
                 until: None,
                 name: Some((&h.name, p.field("name"))),
                 title: None,
+                note: None,
                 value: None,
                 ramp: None,
                 importance: h
@@ -161,10 +169,12 @@ pub(super) fn parse_ron(text: &str, cx: &Cx) -> Result<SpottingList, SpotError> 
             RawEntry {
                 kind: Kind::Param,
                 line: p.line,
+                column: p.column,
                 at: (&q.at, p.field("at")),
                 until: None,
                 name: Some((&q.param, p.field("param"))),
                 title: None,
+                note: None,
                 value: Some((ValueText::Number(q.value), p.field("value"))),
                 ramp: q.ramp.as_deref().map(|r| (r, p.field("ramp"))),
                 importance: None,
@@ -179,10 +189,12 @@ pub(super) fn parse_ron(text: &str, cx: &Cx) -> Result<SpottingList, SpotError> 
             RawEntry {
                 kind: Kind::Tempo,
                 line: p.line,
+                column: p.column,
                 at: (&t.at, p.field("at")),
                 until: None,
                 name: None,
                 title: None,
+                note: None,
                 value: Some((ValueText::Number(t.bpm), p.field("bpm"))),
                 ramp: None,
                 importance: None,

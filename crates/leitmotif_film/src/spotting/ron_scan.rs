@@ -10,6 +10,8 @@ use std::collections::HashMap;
 pub(super) struct EntryPos {
     /// 1-based line of the entry's first token.
     pub line: usize,
+    /// 1-based column of the entry's first token (0 if unknown).
+    pub column: usize,
     /// (field name, line, column) of each field value.
     fields: Vec<(String, usize, usize)>,
 }
@@ -213,6 +215,7 @@ pub(super) fn entry_positions(text: &str) -> Positions {
             if depth == list_depth && expecting && !matches!(t.tok, Tok::Comma | Tok::Close) {
                 out.entry(name.clone()).or_default().push(EntryPos {
                     line: t.line,
+                    column: t.col,
                     fields: Vec::new(),
                 });
                 expecting = false;

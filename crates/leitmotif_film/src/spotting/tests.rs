@@ -38,6 +38,8 @@ fn valid_ron() {
             start: 0,
             end: Some(40 * 24),
             title: Some("Opening".into()),
+            note: None,
+            note_at: (0, 0),
             line: 4,
         }
     );
@@ -392,4 +394,106 @@ fn ron_raw_identifiers_keep_their_locations() {
     let e = ron_err("(\n  r#cues: [\n    (cue: \"a\", at: \"\"),\n  ],\n)");
     assert!(matches!(&e, SpotError::BadTime { field, .. } if field == "at"));
     assert_eq!(e.line(), 3);
+}
+
+// ------------------------------------------------------------ spotting notes
+
+const NOTES_RON: &str = r#"Spotting(
+    cues: [
+        (cue: "calm", at: "0s", note: Some("the city asleep")),
+        (
+            at: "20s",
+            title: Some("1M2"),
+            note: "she realises he is not coming back",
+        ),
+        (at: "40s", cue: "", note: Some("  runs for the train  ")),
+        (at: "50s", note: None, cue: "chase"),
+    ],
+)
+"#;
+
+#[test]
+fn ron_notes_are_read_with_their_lines_and_cues_may_be_left_out() {
+    let l = ron(NOTES_RON).unwrap();
+    type Row<'a> = (&'a str, Option<&'a str>, usize, (usize, usize));
+    let got: Vec<Row<'_>> = l
+        .cues
+        .iter()
+        .map(|c| (c.cue.as_str(), c.note.as_deref(), c.line, c.note_at))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("calm", Some("the city asleep"), 3, (3, 39)),
+            ("", Some("she realises he is not coming back"), 4, (7, 19)),
+            ("", Some("runs for the train"), 9, (9, 36)),
+            ("chase", None, 10, (0, 0)),
+        ]
+    );
+    assert_eq!(l.cues[1].title.as_deref(), Some("1M2"));
+    assert!(!l.cues[0].needs_cue() && l.cues[1].needs_cue() && l.cues[2].needs_cue());
+    assert!(l.has_unassigned_cues());
+    assert!(!ron(GOOD_RON).unwrap().has_unassigned_cues());
+}
+
+#[test]
+fn csv_notes_are_read_with_their_lines_and_the_name_may_be_empty() {
+    let text = "kind,at,name,note,title\n\
+                cue,0s,calm,\"quiet, the city asleep\",1M1\n\
+                # a comment line\n\
+                cue,20s,,she realises he is not coming back,\n\
+                hit,25s,door,,\n";
+    let l = csv(text).unwrap();
+    assert_eq!(l.cues[0].note.as_deref(), Some("quiet, the city asleep"));
+    assert_eq!((l.cues[0].line, l.cues[0].note_at), (2, (2, 4)));
+    assert_eq!(l.cues[0].cue, "calm");
+    assert_eq!(l.cues[1].cue, "");
+    assert_eq!(
+        l.cues[1].note.as_deref(),
+        Some("she realises he is not coming back")
+    );
+    assert_eq!((l.cues[1].line, l.cues[1].note_at), (4, (4, 4)));
+    assert_eq!(l.hits[0].line, 5);
+}
+
+#[test]
+fn a_note_on_a_hit_row_is_refused() {
+    let e = csv_err("kind,at,name,note\nhit,1s,door,slams\n");
+    assert!(matches!(&e, SpotError::UnknownField { field, .. } if field == "note"));
+    assert_eq!((e.line(), e.column()), (2, 4));
+}
+
+#[test]
+fn ron_cue_entry_without_cue_or_note_is_located() {
+    for text in [
+        "Spotting(\n cues: [\n  (cue: \"a\", at: \"0s\"),\n   (at: \"5s\", title: \"x\"),\n ])",
+        "Spotting(\n cues: [\n  (cue: \"a\", at: \"0s\"),\n   (at: \"5s\", cue: \" \", note: \"\"),\n ])",
+    ] {
+        let e = ron_err(text);
+        assert!(
+            matches!(&e, SpotError::MissingField { field, entry, hint, .. }
+                if field == "cue" && entry == "cue" && hint == "give `cue: \"name\"` or a `note`"),
+            "{e:?}"
+        );
+        assert_eq!((e.line(), e.column()), (4, 4));
+        assert!(e.to_string().starts_with("spot.ron:4:4: "), "{e}");
+    }
+}
+
+#[test]
+fn csv_cue_row_without_name_or_note_is_located() {
+    let e = csv_err("kind,at,note,name\ncue,0s,,a\ncue,5s,,\n");
+    assert!(
+        matches!(&e, SpotError::MissingField { field, hint, .. }
+            if field == "name" && hint.contains("`note`")),
+        "{e:?}"
+    );
+    assert_eq!((e.line(), e.column()), (3, 4));
+    assert!(e.to_string().starts_with("spot.csv:3:4: "), "{e}");
+}
+
+#[test]
+fn an_entry_with_only_a_note_still_checks_until() {
+    let e = ron_err("(cues: [(at: \"5s\", until: \"2s\", note: \"grief\")])");
+    assert!(matches!(&e, SpotError::EndBeforeStart { cue, .. } if cue.contains("note")));
 }

@@ -10,9 +10,11 @@ use crate::timecode::{FrameRate, Timecode, TimecodeError, format_frames};
 /// (line, column) of a value, 1-based; column 0 if unknown.
 pub(super) type Pos = (usize, usize);
 
-/// Parsing context: file, rate, origin.
+/// Parsing context: file, format, rate, origin.
 pub(super) struct Cx {
     pub(super) path: Option<PathBuf>,
+    /// CSV rather than RON (for hints that name a field).
+    pub(super) csv: bool,
     pub(super) rate: FrameRate,
     pub(super) origin: i64,
 }
