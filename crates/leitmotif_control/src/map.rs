@@ -156,7 +156,7 @@ impl ControlMap {
                     located(
                         MapErrorKind::Syntax(e.code.to_string()),
                         Some(syntax_position(src, &e)),
-                        syntax_hint(&e.code),
+                        leitmotif_core::score::ron_syntax_hint(&e.code),
                     )
                 })?;
         map.check_shape(src)
@@ -352,62 +352,3 @@ fn syntax_position(src: &str, e: &ron::error::SpannedError) -> (usize, usize) {
     }
 }
 
-fn syntax_hint(code: &ron::Error) -> Option<String> {
-    use ron::Error as E;
-    Some(match code {
-        E::NoSuchStructField {
-            expected, found, ..
-        } => format!(
-            "{}the fields allowed here are: {}",
-            suggest(found, expected),
-            expected.join(", ")
-        ),
-        E::NoSuchEnumVariant {
-            expected, found, ..
-        } => format!(
-            "{}use one of: {}",
-            suggest(found, expected),
-            expected.join(", ")
-        ),
-        E::MissingStructField { field, .. } => format!("add `{field}: …`"),
-        E::ExpectedDifferentStructName { expected, .. } => format!("write `{expected}(…)`"),
-        E::Eof => "the file ends early: a bracket or parenthesis is not closed".into(),
-        _ => return None,
-    })
-}
-
-/// `did you mean "x"? ` when one of `names` is close to `found`, else nothing.
-fn suggest(found: &str, names: &[&str]) -> String {
-    match closest(found, names.iter().copied()) {
-        Some(n) => format!("did you mean `{n}`? "),
-        None => String::new(),
-    }
-}
-
-/// The name in `names` nearest to `found` (edit distance at most a third of its length, and
-/// at least 1), if any.
-pub(crate) fn closest<'a>(found: &str, names: impl Iterator<Item = &'a str>) -> Option<&'a str> {
-    let limit = (found.chars().count() / 3).max(1);
-    names
-        .map(|n| (distance(found, n), n))
-        .filter(|(d, _)| *d <= limit)
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, n)| n)
-}
-
-/// Levenshtein distance, case-insensitive.
-fn distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.to_lowercase().chars().collect();
-    let b: Vec<char> = b.to_lowercase().chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.iter().enumerate() {
-        let mut prev = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let cur = row[j + 1];
-            row[j + 1] = (prev + usize::from(ca != cb)).min(row[j] + 1).min(cur + 1);
-            prev = cur;
-        }
-    }
-    row[b.len()]
-}

@@ -9,7 +9,8 @@ use leitmotif_core::score::Sync;
 
 use crate::action::Action;
 use crate::error::{MapError, MapErrorKind};
-use crate::map::{ControlMap, Target, closest, line_col};
+use crate::map::{ControlMap, Target, line_col};
+use leitmotif_core::score::closest_name;
 use crate::stats::Refusal;
 
 /// The tempo range the conductor follows, in BPM (a tempo binding's default `output`).
@@ -122,7 +123,7 @@ impl Mapper {
                 .map(|i| i + variant.len() + 1)
                 .or_else(|| src.find(&format!("\"{name}\"")))
                 .map(|i| line_col(src, i));
-            let hint = match closest(name, names.iter().copied()) {
+            let hint = match closest_name(name, names.iter().copied()) {
                 Some(n) => format!("did you mean \"{n}\"? the score has: {}", names.join(", ")),
                 None if names.is_empty() => format!("the score has no {what}s"),
                 None => format!("the score has: {}", names.join(", ")),

@@ -9,7 +9,8 @@ mod load;
 pub(crate) mod validate;
 
 pub use curve::{Curve, CurvePoint, CurveShape};
-pub use load::{ScoreError, ScoreErrorKind};
+pub use load::{ScoreError, ScoreErrorKind, ron_syntax_hint};
+pub use validate::closest_name;
 
 use serde::{Deserialize, Serialize};
 

@@ -80,7 +80,7 @@ use std::sync::{Arc, OnceLock};
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Location, MAX_INPUT_BYTES};
+use crate::error::Location;
 use crate::spotting::SpotError;
 
 const CURATED: &str = include_str!("lexicon.ron");
@@ -235,19 +235,7 @@ impl Lexicon {
 
     /// [`Lexicon::from_ron`] on a file; errors name it.
     pub fn load(path: &Path) -> Result<Lexicon, SpotError> {
-        let io = |source| SpotError::Io {
-            path: path.to_path_buf(),
-            source,
-        };
-        let size = std::fs::metadata(path).map_err(io)?.len();
-        if size > MAX_INPUT_BYTES {
-            return Err(SpotError::TooLarge {
-                at: Location::new(Some(path.to_path_buf()), 0, 0),
-                size,
-                limit: MAX_INPUT_BYTES,
-            });
-        }
-        let text = std::fs::read_to_string(path).map_err(io)?;
+        let text = crate::spotting::read_text(path)?;
         Self::with_user(&text, Some(path))
     }
 

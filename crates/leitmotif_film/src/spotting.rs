@@ -130,6 +130,13 @@ pub fn parse_spotting_at(
             });
         }
     };
+    let text = read_text(path)?;
+    parse_spotting_str_at(&text, is_csv, rate, Some(path), origin)
+}
+
+/// The text of a spotting list or lexicon file, refused beyond [`MAX_INPUT_BYTES`]; errors name
+/// the file.
+pub(crate) fn read_text(path: &Path) -> Result<String, SpotError> {
     let io = |source| SpotError::Io {
         path: path.to_path_buf(),
         source,
@@ -142,8 +149,7 @@ pub fn parse_spotting_at(
             limit: MAX_INPUT_BYTES,
         });
     }
-    let text = std::fs::read_to_string(path).map_err(io)?;
-    parse_spotting_str_at(&text, is_csv, rate, Some(path), origin)
+    std::fs::read_to_string(path).map_err(io)
 }
 
 /// Parse spotting text with origin 0 (timecode as absolute frames). `path`

@@ -32,7 +32,7 @@ fn the_example_in_the_docs_parses_and_binds() {
 fn an_unknown_field_points_at_it_and_names_the_allowed_ones() {
     let e = parse_err("Control(\n  osc: [(adress: \"/x\", to: Cue(\"calm\"))],\n)");
     assert!(e.starts_with("live.control.ron:2:10: "), "{e}");
-    assert!(e.contains("did you mean `address`?"), "{e}");
+    assert!(e.contains("did you mean \"address\"?"), "{e}");
     assert!(e.contains("address, to, input, output, clamp"), "{e}");
 }
 
@@ -40,7 +40,7 @@ fn an_unknown_field_points_at_it_and_names_the_allowed_ones() {
 fn an_unknown_target_names_the_variants() {
     let e = parse_err("Control(midi: [(cc: 1, to: Parameters(\"tension\"))])");
     assert!(e.starts_with("live.control.ron:1:"), "{e}");
-    assert!(e.contains("did you mean `Parameter`?"), "{e}");
+    assert!(e.contains("did you mean \"Parameter\"?"), "{e}");
     assert!(e.contains("Parameter, Cue, Stinger, Tempo"), "{e}");
 }
 

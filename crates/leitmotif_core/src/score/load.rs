@@ -137,7 +137,7 @@ impl Score {
                 .map_err(|e: ron::error::SpannedError| {
                     let mut err = ScoreError::new(ScoreErrorKind::Syntax(e.code.to_string()));
                     err.position = Some(syntax_position(src, &e));
-                    err.hint = syntax_hint(&e.code);
+                    err.hint = ron_syntax_hint(&e.code);
                     with_path(err)
                 })?;
         score.validate().map_err(|mut e| {
@@ -209,7 +209,10 @@ fn suggest(found: &str, names: &[&str]) -> String {
     }
 }
 
-fn syntax_hint(code: &ron::Error) -> Option<String> {
+/// A hint for a RON syntax or shape error (unknown field or variant, with the closest name;
+/// a missing field; a wrong struct name; an unclosed bracket), for every RON format of the
+/// project.
+pub fn ron_syntax_hint(code: &ron::Error) -> Option<String> {
     use ron::Error as E;
     Some(match code {
         E::NoSuchStructField {

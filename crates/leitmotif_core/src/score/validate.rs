@@ -40,16 +40,22 @@ fn distance(a: &str, b: &str) -> usize {
     row[b.len()]
 }
 
+/// The name in `names` closest to `name` by edit distance, when it is close enough to be a
+/// misspelling of it (at most a third of its length, plus one). For hints in every file format
+/// of the project (scores, control mappings, …).
+pub fn closest_name<'a>(name: &str, names: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    names
+        .map(|n| (distance(name, n), n))
+        .min_by_key(|&(d, _)| d)
+        .filter(|&(d, _)| d <= name.chars().count().max(3) / 3 + 1)
+        .map(|(_, n)| n)
+}
+
 /// The closest of `names` to `name`, as a hint.
 pub(crate) fn did_you_mean<'a>(name: &str, names: impl Iterator<Item = &'a str>) -> String {
-    let best = names
-        .map(|n| (distance(name, n), n))
-        .min_by_key(|&(d, _)| d);
-    match best {
-        Some((d, n)) if d <= name.chars().count().max(3) / 3 + 1 => {
-            format!("did you mean \"{n}\"?")
-        }
-        Some(_) | None => "check the spelling against the names declared in the score".into(),
+    match closest_name(name, names) {
+        Some(n) => format!("did you mean \"{n}\"?"),
+        None => "check the spelling against the names declared in the score".into(),
     }
 }
 
