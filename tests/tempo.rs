@@ -150,11 +150,11 @@ const VARIANT_SCORE: &str = r#"Score(name: "variants", tempo: (bpm: 100.0), init
 fn a_tempo_variant_entered_from_bar_3_beat_2_starts_its_own_bar_3_beat_2() {
     let score = Arc::new(Score::from_ron(VARIANT_SCORE, None).unwrap());
     for sr in [44_100u32, 48_000] {
-        let slow = TempoMap::constant(sr, 0, 100.0, 4);
         let pickup_slow = timing::pickup_frames(&score, &score.cues[0], sr);
-        // The slow cue's bar 1 is at frame 0 (its pickup is part of its stems), so bar 3 beat
-        // 1 and a half is at 8.5 beats.
-        let asked = (8.5 * 0.6 * sr as f64) as u64;
+        // The slow cue opens the music: its pickup plays from frame 0 and its bar 1 is a
+        // pickup later, so bar 3 beat 1 and a half is 8.5 beats after that.
+        let slow = TempoMap::constant(sr, pickup_slow, 100.0, 4);
+        let asked = pickup_slow as u64 + (8.5 * 0.6 * sr as f64) as u64;
         let at = slow.frame_at(Position {
             bar: 3,
             beat: 2,
@@ -967,7 +967,7 @@ fn stretched_voices_played_live_are_bit_identical_to_the_offline_render() {
         .collect();
     write_stem(&dir, "tone.wav", &tone, sr);
     let src = r#"Score(name: "ident", tempo: (bpm: 120.0), initial_cue: "c",
-        cues: [(name: "c", bars: 6, looping: true, layers: [
+        cues: [(name: "c", bars: 8, looping: true, layers: [
             (name: "k", source: File("click.wav"), load: Memory),
             (name: "t", source: File("tone.wav"), load: Memory, gain_db: -6.0)])])"#;
     let (score, bank) = load(src, &dir, sr);

@@ -101,9 +101,12 @@ impl AssetLoader for ScoreLoader {
         let rate = self.sample_rate.load(std::sync::atomic::Ordering::Relaxed);
         let opts = BankOptions::for_score(&disk_path, rate);
         let bank = SourceBank::load(&score, &opts).map_err(|source| ScoreLoadError::Stems {
-            path: shown,
+            path: shown.clone(),
             source,
         })?;
+        for w in &bank.warnings {
+            bevy::log::warn!("leitmotif: {shown}: {w}");
+        }
         Ok(ScoreAsset {
             score: Arc::new(score),
             bank: Arc::new(bank),

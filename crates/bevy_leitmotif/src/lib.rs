@@ -116,6 +116,10 @@ pub struct LeitmotifPlugin {
     pub offline_frames_per_update: u32,
     /// Seed for everything random (stinger variations, generated bridges).
     pub seed: u64,
+    /// Voices the mixer can play at once (1 to `leitmotif_engine::mixer::VOICES_LIMIT`;
+    /// default `MAX_VOICES`, 256). A start beyond them is refused, counted in the snapshot's
+    /// overloads and reported as a warning in the log (an `Overloaded` event from the engine).
+    pub voices: usize,
 }
 
 impl Default for LeitmotifPlugin {
@@ -127,6 +131,7 @@ impl Default for LeitmotifPlugin {
             backend: Backend::Auto,
             offline_frames_per_update: 0,
             seed: 0,
+            voices: leitmotif_engine::mixer::MAX_VOICES,
         }
     }
 }

@@ -128,6 +128,8 @@ pub(crate) struct Planner {
     /// Frame the plan reaches (global).
     horizon: u64,
     sessions: u32,
+    /// Voices of each session's mixer.
+    voices: usize,
 }
 
 impl Planner {
@@ -153,7 +155,13 @@ impl Planner {
             warned: HashSet::new(),
             horizon: 0,
             sessions: 0,
+            voices: leitmotif_engine::mixer::MAX_VOICES,
         }
+    }
+
+    /// Voices of the mixers of the sessions made from now on (the plugin's `voices`).
+    pub(crate) fn set_voices(&mut self, voices: usize) {
+        self.voices = voices;
     }
 
     /// The next global frame the deck will render.
@@ -307,7 +315,8 @@ impl Planner {
         }
         let score = Arc::new(score);
         let names = Names::of(&score);
-        let (mut session, mut sound, shared) = Session::new(score, asset.bank.clone(), self.seed);
+        let (mut session, mut sound, shared) =
+            Session::with_voices(score, asset.bank.clone(), self.seed, self.voices);
         // Offline (rendered inside `App::update`), wait for streamed stems like `render_to`
         // does; on a device or the silent clock, a late disk plays silence and is reported,
         // and a stinger not rendered in time plays the bank's version.
@@ -487,6 +496,26 @@ fn send_event(out: &mut impl FnMut(FromPlanner), score: &Score, e: MusicEvent, f
         }
         EventKind::InvalidRequest => {
             debug!("leitmotif: the conductor ignored an invalid request");
+            return;
+        }
+        EventKind::BridgeFailed { from, to } => {
+            warn!(
+                "leitmotif: the generated bridge from \"{}\" to \"{}\" could not be composed; the outgoing cue plays on into the rule's fade",
+                cue(from),
+                cue(to)
+            );
+            return;
+        }
+        EventKind::Overloaded { what, refused } => {
+            let what = match what {
+                leitmotif_core::conductor::Overload::VoicePool => {
+                    "voice starts refused: every voice of the pool was playing (raise LeitmotifPlugin::voices)"
+                }
+                leitmotif_core::conductor::Overload::Queue => {
+                    "actions dropped: the mixer's action queue was full"
+                }
+            };
+            warn!("leitmotif: {refused} {what}");
             return;
         }
     };

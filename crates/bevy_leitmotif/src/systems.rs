@@ -34,8 +34,11 @@ pub(crate) fn open_output(
     let p = &setup.plugin;
     let (deck, control) = output::deck(p.master_volume);
     runner.deck = Some(control.shared.clone());
-    let planner =
-        |control, rate, remote| Planner::new(control, rate, p.buffer as u64, remote, p.seed);
+    let planner = |control, rate, remote| {
+        let mut planner = Planner::new(control, rate, p.buffer as u64, remote, p.seed);
+        planner.set_voices(p.voices);
+        planner
+    };
     match p.backend {
         Backend::Offline => {
             let step = match p.offline_frames_per_update {

@@ -351,4 +351,3 @@ fn syntax_position(src: &str, e: &ron::error::SpannedError) -> (usize, usize) {
         (line, col)
     }
 }
-

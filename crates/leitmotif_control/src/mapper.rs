@@ -10,8 +10,8 @@ use leitmotif_core::score::Sync;
 use crate::action::Action;
 use crate::error::{MapError, MapErrorKind};
 use crate::map::{ControlMap, Target, line_col};
-use leitmotif_core::score::closest_name;
 use crate::stats::Refusal;
+use leitmotif_core::score::closest_name;
 
 /// The tempo range the conductor follows, in BPM (a tempo binding's default `output`).
 pub const TEMPO_RANGE: (f64, f64) = (10.0, 400.0);

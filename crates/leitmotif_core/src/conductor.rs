@@ -313,6 +313,35 @@ pub enum EventKind {
     TempoCueRefused,
     /// A request named a cue, parameter or stinger index the score does not have; ignored.
     InvalidRequest,
+    /// The generated bridge from `from` to `to` could not be composed (reported by the
+    /// session when the bridge starts, at its frame): the outgoing cue plays on through the
+    /// bridge's bars and crosses into the target with the rule's fades instead.
+    BridgeFailed {
+        /// Outgoing cue.
+        from: u16,
+        /// Incoming cue.
+        to: u16,
+    },
+    /// The audio side refused work since the last report (reported by the session at the
+    /// audio frame it had reached when it noticed): `refused` more voices could not start
+    /// because all of the mixer's voices were playing (`what` = [`Overload::VoicePool`]), or
+    /// actions were dropped because its action queue was full ([`Overload::Queue`]). The
+    /// totals are in the engine's `Overloads`.
+    Overloaded {
+        /// What ran out.
+        what: Overload,
+        /// How many were refused since the last such event (saturating).
+        refused: u32,
+    },
+}
+
+/// What the audio side ran out of (see [`EventKind::Overloaded`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Overload {
+    /// Every voice of the mixer's pool was playing: a start was refused.
+    VoicePool,
+    /// The mixer's action queue was full: an action was dropped.
+    Queue,
 }
 
 /// An input to the conductor.
@@ -393,6 +422,8 @@ pub struct Conductor {
     duck: f32,
     dialogue: f32,
     started: bool,
+    /// The initial cue's bar 1, while its `CueStarted` is still to be reported.
+    opening: Option<i64>,
     /// Live parts by cue and layer (`live[cue][layer]`).
     live: Vec<Vec<Option<Arc<schedule::live::Sequenced>>>>,
     /// Frames ahead of the plan for which live notes are announced as `PrefetchNote`s.
@@ -418,7 +449,10 @@ impl Conductor {
             .iter()
             .map(|r| RuleState::new(r.when.len()))
             .collect();
-        let current = Instance::new_cue(&score, initial, sample_rate, 0, 0, 0);
+        // Pre-entry: the initial cue's pickup plays from frame 0, so its bar 1 is at frame
+        // `pickup` (frame 0 without one).
+        let pickup = crate::timing::pickup_frames(&score, &score.cues[initial], sample_rate);
+        let current = Instance::new_cue(&score, initial, sample_rate, pickup, 0, 0);
         let cue_maps = score
             .cues
             .iter()
@@ -455,6 +489,7 @@ impl Conductor {
             duck: 1.0,
             dialogue: 0.0,
             started: false,
+            opening: None,
             live: Vec::new(),
             note_prefetch: 0,
             prefetched_incoming: None,
@@ -472,7 +507,7 @@ impl Conductor {
     /// [`advance`](Self::advance)): a live session renders them before its sound starts.
     pub fn opening_notes(&self, frames: u64) -> Vec<NoteJob> {
         let cue = self.current.cue().unwrap_or(0);
-        self.notes_of_cue(cue, 0, 0, frames as i64)
+        self.notes_of_cue(cue, self.current.start(), 0, frames as i64)
     }
 
     /// The live parts to play (the session composes them from the score): a layer with one

@@ -227,6 +227,10 @@ pub struct Layer {
     /// How a `File` source is held: streamed from disk or decoded into memory.
     #[serde(default)]
     pub load: Load,
+    /// The file is longer than the cue on purpose (a loop cut from a longer recording): only
+    /// its first pickup + body + tail are heard, and its length is checked to be at least that.
+    #[serde(default)]
+    pub excerpt: bool,
 }
 
 /// How an audio file is held while it plays.

@@ -27,6 +27,10 @@ pub use generated::{LiveLayer, render_cue_layer, render_note};
 /// same frames whether a stem streams or sits in memory.
 pub const LEVEL_WINDOW_SECONDS: f64 = 8.0;
 
+/// A file stem may differ from its cue's pickup + body + tail by this many frames without a
+/// warning (rounding when a file is resampled to the output rate).
+pub const STEM_LENGTH_SLACK_FRAMES: usize = 2;
+
 /// The audio of one source: in memory, or streamed from disk.
 #[derive(Debug, Clone)]
 pub enum Clip {
@@ -149,6 +153,47 @@ pub enum LoadError {
         /// Allowed difference.
         tolerance_ms: f64,
     },
+    /// A file stem whose length is not its cue's pickup + body + tail (beyond the tolerance):
+    /// an overlong stem would be cut at the seam (a click), a short one would leave a hole.
+    #[error(
+        "{item}: \"{file}\" is {found_s:.3} s long, expected {expected_s:.3} s ({layout}) (hint: export the stem from the start of the pickup to the end of the tail, or make the cue's `bars`, `pickup_beats` and `tail_beats` match it, or mark a longer recording `excerpt: true` to play its opening; allowed difference {tolerance_ms} ms)"
+    )]
+    StemLength {
+        /// Which layer, e.g. `cue "b", layer "pad"`.
+        item: String,
+        /// The file as the score names it.
+        file: String,
+        /// Seconds the cue's stems must last.
+        expected_s: f32,
+        /// Seconds the file lasts (at the output rate).
+        found_s: f32,
+        /// How the expected length is made up, e.g. `pickup 1 beat + 4 bars + tail 2 beats at 120 BPM`.
+        layout: String,
+        /// Allowed difference.
+        tolerance_ms: f32,
+    },
+    /// A theme's MIDI file could not be read.
+    #[error(
+        "{item}: cannot read the theme's MIDI file \"{file}\": {reason} (hint: give a Standard MIDI File whose first track with notes holds the theme, or write the theme as `notes`)"
+    )]
+    Theme {
+        /// The theme, e.g. `theme "hero"`.
+        item: String,
+        /// The file as the score names it.
+        file: String,
+        /// Why.
+        reason: String,
+    },
+    /// The score's `soundfont` could not be loaded.
+    #[error(
+        "soundfont \"{file}\": {reason} (hint: give a SoundFont 2 file (.sf2) relative to the score; `scripts/fetch-soundfont` fetches a General MIDI bank)"
+    )]
+    Soundfont {
+        /// The file as the score names it.
+        file: String,
+        /// Why.
+        reason: String,
+    },
     /// A file whose sample rate we refuse.
     #[error("{item}: \"{}\" has a sample rate of {rate} Hz (hint: use 8 kHz to 192 kHz)", path.display())]
     SampleRate {
@@ -186,7 +231,10 @@ pub struct BankOptions {
     pub base_dir: PathBuf,
     /// Allow stem paths outside `base_dir` (absolute or with `..`).
     pub allow_outside: bool,
-    /// Allowed difference between the stems of one cue, in milliseconds.
+    /// Allowed difference between the stems of one cue, and between each file stem and its
+    /// cue's pickup + body + tail, in milliseconds: a larger difference is a
+    /// [`LoadError::LengthMismatch`] or [`LoadError::StemLength`]; a smaller one (more than
+    /// [`STEM_LENGTH_SLACK_FRAMES`]) a warning in [`SourceBank::warnings`].
     pub length_tolerance_ms: f64,
     /// Files with `load: Auto` longer than this (seconds) stream; shorter ones are decoded
     /// into memory.
@@ -242,6 +290,17 @@ pub struct SourceBank {
     /// The score's style (its `style` field), learned at load; bridges composed at run time
     /// are written in it too.
     pub style: Option<Arc<StyleModel>>,
+    /// The score's `soundfont`, loaded: `Soundfont(bank, preset)` instruments of generated
+    /// layers, segments and stingers play from it (built-in instruments of their General MIDI
+    /// family stand in when the score has none).
+    pub soundfont: Option<Arc<leitmotif_gen::SoundFont>>,
+    /// Each theme's notes, in the score's order: its `notes`, or read from its `midi` file
+    /// when it has no notes. Generated parts and bridges use these.
+    pub themes: Vec<Vec<(i32, f32)>>,
+    /// What loaded but deserves a look (a stem a few milliseconds off its cue's length, an
+    /// excerpt of a longer file, a `Soundfont` instrument with no `soundfont`), one line each,
+    /// naming the item. Front ends print or log them.
+    pub warnings: Vec<String>,
 }
 
 /// The score's style (its `style` field: a trained model and/or MIDI files, relative to

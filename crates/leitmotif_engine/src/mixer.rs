@@ -19,8 +19,14 @@ mod voice;
 pub(crate) use voice::{Audio, copy_source};
 use voice::{Voice, mix, read_stream, skip_to};
 
-/// Voices the mixer can play at once.
+/// Voices the mixer can play at once unless told otherwise ([`Mixer::with_voices`],
+/// `RenderOptions::voices`, the plugin's `voices`).
 pub const MAX_VOICES: usize = 256;
+/// The most voices a mixer may be given.
+pub const VOICES_LIMIT: usize = 4096;
+/// Actions the mixer holds before their frame; more in one go are dropped and counted
+/// ([`Overloads::queue_full`]).
+pub const QUEUE_CAPACITY: usize = 4096;
 /// Generated bridges that can be held at once.
 pub const MAX_BRIDGES: usize = 8;
 /// Stretched sounds (voices following a changed tempo) that can wait for their voice's first
@@ -114,22 +120,31 @@ fn pan_gains(pan: f32) -> (f32, f32) {
 }
 
 impl Mixer {
-    /// A mixer over `bank`; all memory it will use is allocated here.
+    /// A mixer over `bank` with a pool of [`MAX_VOICES`] voices; all memory it will use is
+    /// allocated here.
     pub fn new(bank: Arc<SourceBank>) -> Self {
+        Self::with_voices(bank, MAX_VOICES)
+    }
+
+    /// A mixer over `bank` with a pool of `voices` voices (1 to [`VOICES_LIMIT`]; clamped):
+    /// a start while all of them play is refused and counted
+    /// ([`Overloads::voice_pool_full`]). All memory it will use is allocated here.
+    pub fn with_voices(bank: Arc<SourceBank>, voices: usize) -> Self {
+        let n = voices.clamp(1, VOICES_LIMIT);
         let sample_rate = bank.sample_rate;
         Mixer {
             bank,
             sample_rate,
             frame: 0,
-            voices: (0..MAX_VOICES).map(|_| Voice::idle()).collect(),
+            voices: (0..n).map(|_| Voice::idle()).collect(),
             active: 0,
             bridges: vec![(u32::MAX, None); MAX_BRIDGES],
-            streams: (0..MAX_VOICES).map(|_| None).collect(),
+            streams: (0..n).map(|_| None).collect(),
             stretchers: (0..MAX_STRETCHERS).map(|_| None).collect(),
             // Stingers and live notes, sent a plan ahead of their starts.
-            voice_audio: (0..MAX_VOICES).map(|_| None).collect(),
-            queue: Vec::with_capacity(4096),
-            retired: Vec::with_capacity(MAX_BRIDGES + 3 * MAX_VOICES + 2 * MAX_STRETCHERS),
+            voice_audio: (0..n).map(|_| None).collect(),
+            queue: Vec::with_capacity(QUEUE_CAPACITY),
+            retired: Vec::with_capacity(MAX_BRIDGES + 3 * n + 2 * MAX_STRETCHERS),
             overloads: Overloads::default(),
             limiter_gain: 1.0,
             release_coeff: 1.0 - (-1.0 / (0.25 * sample_rate as f32)).exp(),
@@ -151,6 +166,11 @@ impl Mixer {
     /// Number of voices playing.
     pub fn active_voices(&self) -> usize {
         self.active
+    }
+
+    /// Size of the voice pool.
+    pub fn voice_pool(&self) -> usize {
+        self.voices.len()
     }
 
     /// What the mixer could not do so far.
@@ -356,7 +376,7 @@ impl Mixer {
                     Audio::Stream { clip, .. } => clip.len as usize,
                 };
                 let pos = (offset as usize).saturating_add(late);
-                let refused = if self.active >= MAX_VOICES {
+                let refused = if self.active >= self.voices.len() {
                     self.overloads.voice_pool_full += 1;
                     true
                 } else if pos >= len {

@@ -24,7 +24,17 @@ pub struct Driver {
 impl Driver {
     /// A driver for `score` over `bank`, seeded `seed`.
     pub fn new(score: Arc<Score>, bank: Arc<SourceBank>, seed: u64) -> Driver {
-        let (session, mut sound, shared) = Session::new(score, bank, seed);
+        Self::with_voices(score, bank, seed, crate::mixer::MAX_VOICES)
+    }
+
+    /// [`new`](Self::new) with a mixer of `voices` voices (see [`Session::with_voices`]).
+    pub fn with_voices(
+        score: Arc<Score>,
+        bank: Arc<SourceBank>,
+        seed: u64,
+        voices: usize,
+    ) -> Driver {
+        let (session, mut sound, shared) = Session::with_voices(score, bank, seed, voices);
         // One thread plans and renders: wait for streamed stems rather than skip them.
         sound.set_wait_for_streams(true);
         Driver {
@@ -93,6 +103,10 @@ pub struct RenderOptions {
     pub stems: bool,
     /// Frames rendered per block (the conductor plans one block ahead).
     pub block: usize,
+    /// Voices the mixer can play at once ([`MAX_VOICES`](crate::mixer::MAX_VOICES) by
+    /// default): a start beyond them is refused, counted and reported as an
+    /// `EventKind::Overloaded` event.
+    pub voices: usize,
 }
 
 impl Default for RenderOptions {
@@ -102,6 +116,7 @@ impl Default for RenderOptions {
             seed: 0,
             stems: false,
             block: 512,
+            voices: crate::mixer::MAX_VOICES,
         }
     }
 }
@@ -140,7 +155,7 @@ pub fn render_to(
     opts: &RenderOptions,
     sink: &mut Sink<'_>,
 ) -> OfflineRender {
-    let mut driver = Driver::new(score, bank.clone(), opts.seed);
+    let mut driver = Driver::with_voices(score, bank.clone(), opts.seed, opts.voices);
     for i in inputs {
         driver.push(i.clone());
     }

@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use leitmotif_core::Score;
 use leitmotif_core::conductor::{
-    Action, ActionKind, BridgeJob, Conductor, Job, MusicEvent, NoteJob, SourceRef, StingerJob,
-    TimedInput,
+    Action, ActionKind, BridgeJob, Conductor, EventKind, Job, MusicEvent, NoteJob, Overload,
+    SourceRef, StingerJob, TimedInput,
 };
 use leitmotif_core::score::Source;
 use leitmotif_core::timing::seed;
@@ -78,6 +78,15 @@ pub struct Session {
     jobs: Vec<Job>,
     /// What each playing layer plays (what its stretch job reads).
     sources: std::collections::HashMap<u32, SourceRef>,
+    /// Where each playing layer started: its frame and its offset into its source (where a
+    /// failed bridge's fallback carries the outgoing cue on from).
+    started: std::collections::HashMap<u32, (u64, u64)>,
+    /// What the audio side publishes (its overload counters are reported as events).
+    shared: Arc<Shared>,
+    /// Voice-pool and queue refusals already reported as events.
+    reported: (u64, u64),
+    /// Why each failed bridge failed, in the order they started.
+    bridge_failures: Vec<String>,
     /// Live notes rendered so far, for reuse (see [`NOTE_CACHE_FRAMES`]).
     notes: std::collections::HashMap<NoteKey, Arc<Stem>>,
     /// Frames held by `notes`.
@@ -89,16 +98,30 @@ pub struct Session {
 }
 
 impl Session {
-    /// A session and the sound to hand to the audio thread (or to drive offline).
+    /// A session and the sound to hand to the audio thread (or to drive offline), with a
+    /// pool of [`MAX_VOICES`](crate::mixer::MAX_VOICES) voices.
     pub fn new(
         score: Arc<Score>,
         bank: Arc<SourceBank>,
         seed: u64,
     ) -> (Session, MusicSound, Arc<Shared>) {
+        Self::with_voices(score, bank, seed, crate::mixer::MAX_VOICES)
+    }
+
+    /// [`new`](Self::new) with a pool of `voices` voices (see [`Mixer::with_voices`]): when
+    /// all of them play, a start is refused, counted in [`Shared`] and reported by the next
+    /// [`plan`](Self::plan) as an [`EventKind::Overloaded`] event.
+    pub fn with_voices(
+        score: Arc<Score>,
+        bank: Arc<SourceBank>,
+        seed: u64,
+        voices: usize,
+    ) -> (Session, MusicSound, Arc<Shared>) {
         let (producer, consumer) = rtrb::RingBuffer::new(RING_CAPACITY);
         let (ret_tx, ret_rx) = rtrb::RingBuffer::new(1024);
         let shared = Arc::new(Shared::default());
-        let sound = MusicSound::new(Mixer::new(bank.clone()), consumer, ret_tx, shared.clone());
+        let mixer = Mixer::with_voices(bank.clone(), voices);
+        let sound = MusicSound::new(mixer, consumer, ret_tx, shared.clone());
         let mut conductor = Conductor::new(score, bank.sample_rate, seed);
         let streamer = bank.streams().then(|| Arc::new(Streamer::new()));
         conductor.set_live_parts(bank.live.iter().map(|l| l.part.clone()).collect());
@@ -119,6 +142,10 @@ impl Session {
             backlog: std::collections::VecDeque::new(),
             jobs: Vec::new(),
             sources: std::collections::HashMap::new(),
+            started: std::collections::HashMap::new(),
+            shared: shared.clone(),
+            reported: (0, 0),
+            bridge_failures: Vec::new(),
             notes: std::collections::HashMap::new(),
             note_frames: 0,
             notes_rendered: 0,
@@ -170,6 +197,7 @@ impl Session {
         self.events.clear();
         self.conductor
             .advance(horizon, &mut self.actions, &mut self.events);
+        self.report_overloads();
         let mut jobs = std::mem::take(&mut self.jobs);
         jobs.extend(self.conductor.drain_jobs());
         for job in jobs.drain(..) {
@@ -178,7 +206,9 @@ impl Session {
                     // Composed off the control thread: the sync point usually leaves time.
                     let (score, bank) = (self.conductor.score().clone(), self.bank.clone());
                     let seed = seed::bridge(self.seed, job.id);
-                    let handle = std::thread::spawn(move || compose(job, &score, &bank, seed));
+                    let carry = self.carry_on(job.from, job.start);
+                    let handle =
+                        std::thread::spawn(move || compose(job, &score, &bank, seed, &carry));
                     self.composing.push((job.id, handle));
                 }
                 Job::RenderNote(job) => {
@@ -199,8 +229,10 @@ impl Session {
                     if generated {
                         let sr = self.bank.sample_rate;
                         let style = self.bank.style.clone();
-                        let handle =
-                            std::thread::spawn(move || stinger(job, &score, style.as_deref(), sr));
+                        let font = self.bank.soundfont.clone();
+                        let handle = std::thread::spawn(move || {
+                            stinger(job, &score, style.as_deref(), font.as_ref(), sr)
+                        });
                         self.stingers.push((job.voice, handle));
                     }
                 }
@@ -217,7 +249,7 @@ impl Session {
             } = a.kind
             {
                 match source {
-                    SourceRef::Bridge(id) => self.join_bridge(id),
+                    SourceRef::Bridge(id) => self.join_bridge(id, a.frame),
                     SourceRef::Stinger { .. } => self.join_stinger(voice),
                     _ => {}
                 }
@@ -229,6 +261,7 @@ impl Session {
                     SourceRef::Layer { .. } | SourceRef::SegmentLayer { .. }
                 ) {
                     self.sources.insert(voice, source);
+                    self.started.insert(voice, (a.frame, offset));
                 }
             }
             match a.kind {
@@ -251,6 +284,7 @@ impl Session {
                 ActionKind::Stop { voice, .. } => {
                     self.stretch.forget(voice);
                     self.sources.remove(&voice);
+                    self.started.remove(&voice);
                 }
                 _ => {}
             }
@@ -260,6 +294,65 @@ impl Session {
         self.stretch.set_horizon(self.conductor.now());
         self.render_ahead();
         &self.events
+    }
+
+    /// Reports what the audio side refused since the last call (voice pool full, action queue
+    /// full) as [`EventKind::Overloaded`] events, at the frame the audio had reached (before
+    /// every event planned now, so the list stays in frame order).
+    fn report_overloads(&mut self) {
+        let o = self.shared.overloads();
+        let frame = self.shared.frame().min(self.conductor.now());
+        let mut at = 0;
+        for (what, total, seen) in [
+            (Overload::VoicePool, o.voice_pool_full, &mut self.reported.0),
+            (Overload::Queue, o.queue_full, &mut self.reported.1),
+        ] {
+            if total > *seen {
+                let refused = (total - *seen).min(u32::MAX as u64) as u32;
+                *seen = total;
+                self.events.insert(
+                    at,
+                    MusicEvent {
+                        frame,
+                        position: self.conductor.position_at(frame),
+                        cue_bar: 0,
+                        kind: EventKind::Overloaded { what, refused },
+                    },
+                );
+                at += 1;
+            }
+        }
+    }
+
+    /// Where each layer of cue `cue` will be in its stem at frame `at`, as far as the layers
+    /// playing now tell (the latest pass of each): what a failed bridge's fallback plays from.
+    fn carry_on(&self, cue: u16, at: u64) -> Vec<(u16, usize)> {
+        let mut latest: Vec<(u16, u64, u32, usize)> = Vec::new();
+        for (&voice, &source) in &self.sources {
+            let SourceRef::Layer { cue: c, layer } = source else {
+                continue;
+            };
+            let Some(&(frame, offset)) = self.started.get(&voice) else {
+                continue;
+            };
+            if c != cue || frame > at {
+                continue;
+            }
+            let pos = (offset + (at - frame)) as usize;
+            match latest.iter_mut().find(|l| l.0 == layer) {
+                Some(l) if (frame, voice) > (l.1, l.2) => *l = (layer, frame, voice, pos),
+                Some(_) => {}
+                None => latest.push((layer, frame, voice, pos)),
+            }
+        }
+        latest.sort_by_key(|l| l.0);
+        latest.into_iter().map(|l| (l.0, l.3)).collect()
+    }
+
+    /// Why each generated bridge that could not be composed failed (`from → to: reason`), in
+    /// the order they started; each also was an [`EventKind::BridgeFailed`] event.
+    pub fn bridge_failures(&self) -> &[String] {
+        &self.bridge_failures
     }
 
     /// Live: renders the live notes announced ahead (`Job::PrefetchNote`) for at most
@@ -387,17 +480,45 @@ impl Session {
         }
     }
 
-    /// Waits for bridge `id` (if it is being composed) and sends its audio to the mixer.
-    fn join_bridge(&mut self, id: u32) {
+    /// Waits for bridge `id` (if it is being composed) and sends its audio to the mixer; a
+    /// bridge that failed is reported as an event at `frame` (its start).
+    fn join_bridge(&mut self, id: u32, frame: u64) {
         let Some(k) = self.composing.iter().position(|(b, _)| *b == id) else {
             return;
         };
         let (_, handle) = self.composing.swap_remove(k);
-        let Ok(Composed { stem, bridge }) = handle.join() else {
+        let Ok(Composed {
+            stem,
+            bridge,
+            failed,
+        }) = handle.join()
+        else {
             return;
         };
         if let Some(b) = bridge {
             self.bridges.push(b);
+        }
+        if let Some((from, to, reason)) = failed {
+            let name = |c: u16| {
+                self.score()
+                    .cues
+                    .get(c as usize)
+                    .map_or_else(|| c.to_string(), |c| c.name.clone())
+            };
+            let line = format!(
+                "bridge {id} from \"{}\" to \"{}\" could not be composed ({reason}): the outgoing cue plays on into the rule's fade",
+                name(from),
+                name(to)
+            );
+            self.bridge_failures.push(line);
+            let event = MusicEvent {
+                frame,
+                position: self.conductor.position_at(frame),
+                cue_bar: 1,
+                kind: EventKind::BridgeFailed { from, to },
+            };
+            let at = self.events.partition_point(|e| e.frame <= frame);
+            self.events.insert(at, event);
         }
         self.send(Msg::Bridge(id, Arc::new(stem)));
     }
@@ -456,6 +577,7 @@ fn stinger(
     job: StingerJob,
     score: &Score,
     style: Option<&leitmotif_gen::style::StyleModel>,
+    font: Option<&Arc<leitmotif_gen::SoundFont>>,
     sr: u32,
 ) -> Option<Stem> {
     let variation = score
@@ -472,17 +594,92 @@ fn stinger(
     };
     let chord = (!chords.is_empty())
         .then(|| chords[(job.cue_bar.max(1) as usize - 1) % chords.len()].as_str());
-    crate::bank::render_stinger(score, style, g, chord, job.bpm, variation.beats, sr).ok()
+    crate::bank::render_stinger(score, style, font, g, chord, job.bpm, variation.beats, sr).ok()
 }
 
-/// A composed bridge: its audio (silence if composing failed) and its score.
+/// A composed bridge: its audio and its score, or (composing failed) the fallback's audio and
+/// why it failed.
 struct Composed {
     stem: Stem,
     bridge: Option<ComposedBridge>,
+    /// From, to and the composer's message, when it failed.
+    failed: Option<(u16, u16, String)>,
 }
 
-/// Composes and renders the bridge a [`BridgeJob`] asks for.
-fn compose(job: BridgeJob, score: &Score, bank: &SourceBank, seed: u64) -> Composed {
+/// What plays when a generated bridge cannot be composed: the outgoing cue carries on through
+/// the bridge's bars from where each of its layers is at the bridge's start (`carry`: layer,
+/// frame in its stem), fading in under the outgoing voices' fade-out (the same material,
+/// complementary gains: no dip, no bump) and out over the rule's fade-in as the target comes
+/// in (a 64-frame declick without one). Layers at their base gains.
+fn fallback(job: &BridgeJob, score: &Score, bank: &SourceBank, carry: &[(u16, usize)]) -> Stem {
+    let frames = job.frames as usize;
+    let mut out = vec![[0.0f32; 2]; frames];
+    let from = job.from as usize;
+    let wrap = bank.loops.get(from).copied().flatten();
+    for &(layer, pos) in carry {
+        let (Some(clip), Some(&g)) = (
+            bank.layers.get(from).and_then(|l| l.get(layer as usize)),
+            bank.cue_gains.get(from).and_then(|g| g.get(layer as usize)),
+        ) else {
+            continue;
+        };
+        let need = match wrap {
+            Some(_) => clip.len(),
+            None => (pos + frames).min(clip.len()),
+        };
+        let Ok(src) = clip.head(need) else { continue };
+        for (k, o) in out.iter_mut().enumerate() {
+            let f = match wrap {
+                Some(l) => l.sample(&src, pos + k),
+                None => src.get(pos + k).copied().unwrap_or([0.0; 2]),
+            };
+            o[0] += f[0] * g;
+            o[1] += f[1] * g;
+        }
+    }
+    let (Some(cue), Some(to)) = (score.cues.get(from), score.cues.get(job.to as usize)) else {
+        return Stem { frames: out };
+    };
+    let rule = leitmotif_core::timing::rule_for(score, from, job.to as usize)
+        .and_then(|r| score.transitions.get(r));
+    let len = |l: leitmotif_core::score::Length, c: &leitmotif_core::score::Cue| -> usize {
+        let f = match l {
+            leitmotif_core::score::Length::Seconds(s) => (s * bank.sample_rate as f64).round(),
+            leitmotif_core::score::Length::Beats(b) => {
+                let map = leitmotif_core::timing::cue_map(score, c, bank.sample_rate);
+                leitmotif_core::timing::beats_frames(&map, 0, b) as f64
+            }
+        };
+        (f.max(0.0) as usize).min(frames)
+    };
+    let shape = rule.map_or(leitmotif_core::score::CurveShape::Linear, |r| r.shape);
+    let fade_in = rule.map_or(0, |r| len(r.fade_out, cue));
+    let fade_out = rule.map_or(0, |r| len(r.fade_in, to)).max(64).min(frames);
+    // The outgoing voices follow `shape.apply(1 - t)` down; this follows the rest up.
+    for (k, o) in out.iter_mut().take(fade_in).enumerate() {
+        let t = k as f32 / fade_in as f32;
+        let g = 1.0 - shape.apply(1.0 - t);
+        o[0] *= g;
+        o[1] *= g;
+    }
+    for (k, o) in out[frames - fade_out..].iter_mut().enumerate() {
+        let t = (k + 1) as f32 / fade_out as f32;
+        let g = shape.apply(1.0 - t);
+        o[0] *= g;
+        o[1] *= g;
+    }
+    Stem { frames: out }
+}
+
+/// Composes and renders the bridge a [`BridgeJob`] asks for (the [`fallback`] when it cannot
+/// be composed).
+fn compose(
+    job: BridgeJob,
+    score: &Score,
+    bank: &SourceBank,
+    seed: u64,
+    carry: &[(u16, usize)],
+) -> Composed {
     let BridgeJob {
         id,
         from,
@@ -495,11 +692,23 @@ fn compose(job: BridgeJob, score: &Score, bank: &SourceBank, seed: u64) -> Compo
     } = job;
     let mut req = leitmotif_gen::bridge_request(score, from as usize, to as usize, from_bar, bars);
     req.style = bank.style.clone();
-    let Ok(composed) = leitmotif_gen::compose_bridge(&req, seed) else {
-        return Composed {
-            stem: Stem::silence(frames as usize),
-            bridge: None,
-        };
+    // A theme given only as a MIDI file: its notes as the bank read them.
+    if req.to_theme.as_ref().is_some_and(Vec::is_empty) {
+        req.to_theme = score.cues.get(to as usize).and_then(|c| {
+            let t = c.theme.as_ref()?;
+            let i = score.themes.iter().position(|th| &th.name == t)?;
+            bank.themes.get(i).filter(|n| !n.is_empty()).cloned()
+        });
+    }
+    let composed = match leitmotif_gen::compose_bridge(&req, seed) {
+        Ok(c) => c,
+        Err(e) => {
+            return Composed {
+                stem: fallback(&job, score, bank, carry),
+                bridge: None,
+                failed: Some((from, to, e.to_string())),
+            };
+        }
     };
     let buf = leitmotif_gen::render_bridge(&composed, bank.sample_rate, frames as usize);
     let mut stem = crate::bank::stem_from_buffer(&buf, frames as usize);
@@ -525,5 +734,6 @@ fn compose(job: BridgeJob, score: &Score, bank: &SourceBank, seed: u64) -> Compo
     Composed {
         stem,
         bridge: Some(bridge),
+        failed: None,
     }
 }

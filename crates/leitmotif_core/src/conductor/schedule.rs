@@ -30,6 +30,7 @@ struct Out<'a> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Due {
     Tempo,
+    Opening,
     Stop(usize),
     Stinger(usize),
     IncomingVoices,
@@ -55,8 +56,10 @@ impl Conductor {
                 bar1_tick: 0,
                 made_on: MadeOn::Cue(cue),
             };
+            // The stems start from the top on frame 0: the pickup sounds first and bar 1 (the
+            // instance's start) lands a pickup later, on the grid.
             self.start_cue_voices(cue, 0, 0, Fade::hold(1.0), true, Some(clock), &[], &mut out);
-            self.event(&mut out, 0, EventKind::CueStarted { cue: cue as u16 });
+            self.opening = Some(self.current.start());
         }
         while self.now < to {
             let b0 = self.now as i64;
@@ -108,6 +111,9 @@ impl Conductor {
                 consider(f, Due::Stop(i));
             }
         }
+        if let Some(f) = self.opening {
+            consider(f, Due::Opening);
+        }
         if let Some(&(f, ..)) = self.tempo_due.first() {
             consider(f, Due::Tempo);
         }
@@ -141,6 +147,13 @@ impl Conductor {
     fn handle(&mut self, due: Due, frame: i64, out: &mut Out<'_>) {
         match due {
             Due::Tempo => self.reach_tempo_change(frame, out),
+            Due::Opening => {
+                if self.opening.take().is_some()
+                    && let Some(cue) = self.current.cue()
+                {
+                    self.event(out, frame, EventKind::CueStarted { cue: cue as u16 });
+                }
+            }
             Due::Stop(i) => {
                 let (_, release) = self.voices[i].stop_at.unwrap_or((frame, 0));
                 if self.voices[i].seq.is_some() {
@@ -204,9 +217,11 @@ impl Conductor {
                     at,
                 );
                 let fi = self.length_frames(fade_in, &map, at);
+                // The fade-in starts where the cue starts to sound: the first frame of its
+                // pickup (its entry point when entered at a position), so a pickup is heard.
                 let fade = if fi > 0 {
                     Fade {
-                        start: at,
+                        start: at - lead,
                         len: fi,
                         from: 0.0,
                         to: 1.0,

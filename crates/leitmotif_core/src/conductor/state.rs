@@ -121,7 +121,16 @@ impl Instance {
             Sync::Immediate => earliest,
             Sync::NextBeat => map.frame_at_tick(map.next_beat_tick(earliest)),
             Sync::NextBar => map.frame_at_tick(map.next_bar_tick(earliest)),
-            Sync::EveryBars(n) => map.frame_at_tick(map.next_bar_multiple_tick(earliest, *n)),
+            Sync::EveryBars(n) => {
+                // Phrase points count bars of the loop body: bar 1 + a multiple of `n` within
+                // each pass (a 6-bar loop with `EveryBars(4)` changes on its bars 1 and 5).
+                let n = (*n).max(1);
+                let mut bar = map.position_of_tick(map.next_bar_tick(earliest)).bar;
+                while !(self.body_bar(bar) - 1).is_multiple_of(n) {
+                    bar += 1;
+                }
+                map.frame_at_bar(bar)
+            }
             Sync::EndOfLoop => {
                 let mut bar = self.bars + 1;
                 while map.frame_at_bar(bar) < earliest {
@@ -241,6 +250,9 @@ pub(super) struct Voice {
     pub stop_at: Option<(i64, u32)>,
     /// Frame at which it started (gain ramps do not begin before).
     pub started: i64,
+    /// Until this frame the voice fades in from silence by itself (a tail voice started
+    /// mid-waveform): gain ramps begin after it.
+    pub attack_until: i64,
     pub last_gain: f32,
     pub last_cutoff: Option<f32>,
     /// Whether the voice belongs to the current instance (false once it fades out).

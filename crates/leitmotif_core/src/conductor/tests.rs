@@ -342,7 +342,7 @@ fn every_transition_lands_on_its_sync_grid() {
                                 on_tick
                                     && pos.tick == 0
                                     && pos.beat == 1
-                                    && (pos.bar - 1).is_multiple_of(*n)
+                                    && (body_bar - 1).is_multiple_of(*n)
                             }
                             Sync::EndOfLoop => {
                                 on_tick && pos.tick == 0 && pos.beat == 1 && body_bar == 1

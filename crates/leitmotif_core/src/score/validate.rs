@@ -166,6 +166,7 @@ impl Score {
             if seg.layers.is_empty() {
                 return Err(invalid(item, "the segment has no layers"));
             }
+            check_chords(&seg.chords, &item)?;
             unique(
                 "layer",
                 &format!("segment \"{}\", ", seg.name),
@@ -408,6 +409,7 @@ impl Score {
             )
             .hint("give one chord per bar at most"));
         }
+        check_chords(&cue.chords, &item)?;
         if let Some(th) = &cue.theme
             && !self.themes.iter().any(|t| &t.name == th)
         {
@@ -481,6 +483,13 @@ impl Score {
         }
         if let Some(c) = &l.cutoff_curve {
             self.check_curve(c, item, 20.0, 24_000.0)?;
+        }
+        if l.excerpt && !matches!(l.source, Source::File(_)) {
+            return Err(invalid(
+                item.into(),
+                "`excerpt` applies to File sources only (generated material has the cue's length)",
+            )
+            .hint("remove `excerpt: true`"));
         }
         check_source(&l.source, l.load, item, live_ok)
     }
@@ -642,6 +651,65 @@ fn check_source(source: &Source, load: Load, item: &str, live_ok: bool) -> Resul
         }
         _ => Ok(()),
     }
+}
+
+/// Chord qualities `leitmotif_gen::theory::Chord::parse` understands (kept equal to its table;
+/// a test in `leitmotif_gen` checks that both accept the same symbols).
+const CHORD_SUFFIXES: &[&str] = &[
+    "", "maj", "M", "m", "min", "-", "dim", "°", "o", "aug", "+", "sus2", "sus4", "sus", "6", "m6",
+    "7", "maj7", "M7", "Δ", "Δ7", "m7", "min7", "-7", "mMaj7", "mM7", "m(maj7)", "m7b5", "min7b5",
+    "ø", "ø7", "dim7", "°7", "o7",
+];
+
+/// A note name at the start of `text` (a letter A–G in either case, then any `#`, `b`, `♯`,
+/// `♭`), and the rest.
+fn note_prefix(text: &str) -> Option<&str> {
+    let mut chars = text.char_indices();
+    let (_, letter) = chars.next()?;
+    if !matches!(letter.to_ascii_uppercase(), 'A'..='G') {
+        return None;
+    }
+    for (i, c) in chars {
+        if !matches!(c, '#' | '♯' | 'b' | '♭') {
+            return Some(&text[i..]);
+        }
+    }
+    Some("")
+}
+
+/// Why a chord symbol cannot be read (as the generator reads it), or `None`.
+fn chord_problem(text: &str) -> Option<&'static str> {
+    let (main, bass) = match text.trim().split_once('/') {
+        Some((m, b)) => (m, Some(b.trim())),
+        None => (text.trim(), None),
+    };
+    let Some(suffix) = note_prefix(main) else {
+        return Some("a chord starts with a root A–G, e.g. \"Bb\" or \"F#m7b5\"");
+    };
+    if !CHORD_SUFFIXES.contains(&suffix) {
+        return Some(
+            "unknown chord quality; use one of m, 7, maj7, m7, dim, dim7, aug, sus2, sus4, 6, m6, \
+             mMaj7, m7b5 after the root (e.g. \"Bm7b5\"), optionally followed by /bass",
+        );
+    }
+    if bass.is_some_and(|b| note_prefix(b) != Some("")) {
+        return Some("the bass after '/' must be a note name, e.g. \"C/E\"");
+    }
+    None
+}
+
+fn check_chords(chords: &[String], item: &str) -> Result {
+    for c in chords {
+        if let Some(hint) = chord_problem(c) {
+            return Err(ScoreError::new(K::UnknownName {
+                what: "chord symbol",
+                name: c.clone(),
+            })
+            .item(item.to_string())
+            .hint(hint));
+        }
+    }
+    Ok(())
 }
 
 fn check_length(len: Length, item: &str, what: &str) -> Result {

@@ -4,7 +4,11 @@ use leitmotif_core::Score;
 use leitmotif_core::conductor::LivePart;
 use leitmotif_core::score::{Cue, Generated};
 use leitmotif_gen::style::StyleModel;
-use leitmotif_gen::{LayerContext, StereoBuffer, compose_live, render_layer, render_live_note};
+use std::sync::Arc;
+
+use leitmotif_gen::{
+    LayerContext, SoundFont, StereoBuffer, compose_live, render_layer_with, render_live_note,
+};
 
 use super::{LoadError, Stem};
 
@@ -31,6 +35,7 @@ pub fn to_stem(buf: &StereoBuffer, frames: usize) -> Stem {
 pub(super) fn render(
     score: &Score,
     style: Option<&StyleModel>,
+    font: Option<&Arc<SoundFont>>,
     cue: Option<&Cue>,
     chords: Option<&[String]>,
     g: &Generated,
@@ -42,6 +47,7 @@ pub(super) fn render(
     render_at(
         score,
         style,
+        font,
         cue,
         chords,
         tempo,
@@ -53,10 +59,12 @@ pub(super) fn render(
 }
 
 /// A generated stinger for where it lands: over `chord` (none: the key's), `beats` long at
-/// `bpm`.
+/// `bpm` (`Soundfont` instruments from `font`, the bank's).
+#[allow(clippy::too_many_arguments)]
 pub fn render_stinger(
     score: &Score,
     style: Option<&StyleModel>,
+    font: Option<&Arc<SoundFont>>,
     g: &Generated,
     chord: Option<&str>,
     bpm: f64,
@@ -74,6 +82,7 @@ pub fn render_stinger(
     render_at(
         score,
         style,
+        font,
         None,
         chords,
         &tempo,
@@ -88,6 +97,7 @@ pub fn render_stinger(
 fn render_at(
     score: &Score,
     style: Option<&StyleModel>,
+    font: Option<&Arc<SoundFont>>,
     cue: Option<&Cue>,
     chords: Option<&[String]>,
     tempo: &leitmotif_core::score::Tempo,
@@ -99,7 +109,7 @@ fn render_at(
     let empty: [String; 0] = [];
     let chords = chords.unwrap_or_else(|| cue.map_or(&empty[..], |c| c.chords.as_slice()));
     let ctx = context(score, style, cue, chords, tempo, frames, sample_rate);
-    let buf = render_layer(g, &ctx).map_err(|e| LoadError::Generate {
+    let buf = render_layer_with(g, &ctx, font).map_err(|e| LoadError::Generate {
         item: item.into(),
         reason: e.to_string(),
     })?;
@@ -244,5 +254,16 @@ pub fn render_cue_layer(
     };
     let frames = leitmotif_core::timing::cue_frames(score, c, sample_rate);
     let item = format!("cue \"{}\", layer \"{}\"", c.name, c.layers[layer].name);
-    render(score, style, Some(c), None, g, &item, frames, sample_rate).map(Some)
+    render(
+        score,
+        style,
+        None,
+        Some(c),
+        None,
+        g,
+        &item,
+        frames,
+        sample_rate,
+    )
+    .map(Some)
 }

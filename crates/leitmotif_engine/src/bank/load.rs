@@ -1,12 +1,12 @@
 //! Loading a bank: every source of a score made on all cores at once, assembled in the
 //! score's order (so the first error is the same on every run and names its item).
 
-use std::path::{Component, Path};
+use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use leitmotif_core::Score;
-use leitmotif_core::score::{Cue, Load, Source};
+use leitmotif_core::score::{Cue, Instrument, Load, Source};
 use leitmotif_core::timing;
 use leitmotif_gen::style::StyleModel;
 
@@ -27,6 +27,28 @@ struct Job<'a> {
 }
 
 pub(super) fn load(score: &Score, opts: &BankOptions) -> Result<SourceBank, LoadError> {
+    let mut warnings = Vec::new();
+    let themes = resolve_themes(score, opts)?;
+    // Generated parts read their cue's theme from the score: a theme given only as a MIDI
+    // file gets the notes read from it.
+    let resolved;
+    let score = if score
+        .themes
+        .iter()
+        .zip(&themes)
+        .any(|(t, notes)| t.notes != *notes)
+    {
+        let mut s = score.clone();
+        for (t, notes) in s.themes.iter_mut().zip(&themes) {
+            t.notes.clone_from(notes);
+        }
+        resolved = s;
+        &resolved
+    } else {
+        score
+    };
+    let soundfont = load_soundfont(score, opts, &mut warnings)?;
+    let font = soundfont.as_ref();
     let style = super::load_style(score, &opts.base_dir)?;
     let style_ref = style.as_deref();
     let mut jobs = Vec::new();
@@ -100,7 +122,7 @@ pub(super) fn load(score: &Score, opts: &BankOptions) -> Result<SourceBank, Load
         .filter(|(i, _)| first[*i] == *i)
         .map(|(_, j)| j)
         .collect();
-    let made = make_all(&unique, |j| load_source(score, style_ref, j, opts));
+    let made = make_all(&unique, |j| load_source(score, style_ref, font, j, opts));
     let slot: Vec<usize> = first
         .iter()
         .map(|&f| {
@@ -128,6 +150,8 @@ pub(super) fn load(score: &Score, opts: &BankOptions) -> Result<SourceBank, Load
         sample_rate: opts.sample_rate,
         live,
         style: style.clone(),
+        soundfont: soundfont.clone(),
+        themes,
         ..Default::default()
     };
     for cue in &score.cues {
@@ -138,6 +162,7 @@ pub(super) fn load(score: &Score, opts: &BankOptions) -> Result<SourceBank, Load
             taps.push(bank.tap(&layer.name));
         }
         check_lengths(cue, &stems, opts)?;
+        check_stem_lengths(score, cue, &stems, opts, &mut warnings)?;
         bank.cue_gains.push(
             cue.layers
                 .iter()
@@ -176,7 +201,86 @@ pub(super) fn load(score: &Score, opts: &BankOptions) -> Result<SourceBank, Load
     }
     bank.tap("stingers");
     bank.tap("bridges");
+    bank.warnings = warnings;
     Ok(bank)
+}
+
+/// The path of a file the score names (relative to its folder), refused when it leaves the
+/// folder unless the options allow it.
+fn score_path(asked: &str, item: &str, opts: &BankOptions) -> Result<PathBuf, LoadError> {
+    let rel = Path::new(asked);
+    let escapes = rel.is_absolute() || rel.components().any(|c| matches!(c, Component::ParentDir));
+    if escapes && !opts.allow_outside {
+        return Err(LoadError::OutsideScore {
+            item: item.into(),
+            asked: asked.into(),
+        });
+    }
+    Ok(opts.base_dir.join(rel))
+}
+
+/// Each theme's notes: its `notes`, or (when it has none) the first track with notes of its
+/// `midi` file.
+fn resolve_themes(score: &Score, opts: &BankOptions) -> Result<Vec<Vec<(i32, f32)>>, LoadError> {
+    score
+        .themes
+        .iter()
+        .map(|t| {
+            let Some(file) = t.midi.as_deref().filter(|_| t.notes.is_empty()) else {
+                return Ok(t.notes.clone());
+            };
+            let item = format!("theme \"{}\"", t.name);
+            let err = |reason: String| LoadError::Theme {
+                item: item.clone(),
+                file: file.into(),
+                reason,
+            };
+            let path = score_path(file, &item, opts)?;
+            let bytes = std::fs::read(&path)
+                .map_err(|e| err(format!("{} (looked at {})", e, path.display())))?;
+            let notes = leitmotif_gen::midi::read_theme(&bytes).map_err(|e| err(e.to_string()))?;
+            if notes.iter().all(|n| n.0 < 0) {
+                return Err(err("the file holds no notes".into()));
+            }
+            Ok(notes)
+        })
+        .collect()
+}
+
+/// The score's `soundfont`, loaded (a warning when `Soundfont` instruments have none).
+fn load_soundfont(
+    score: &Score,
+    opts: &BankOptions,
+    warnings: &mut Vec<String>,
+) -> Result<Option<Arc<leitmotif_gen::SoundFont>>, LoadError> {
+    let Some(file) = score.soundfont.as_deref() else {
+        let uses = score
+            .cues
+            .iter()
+            .flat_map(|c| &c.layers)
+            .chain(score.segments.iter().flat_map(|s| &s.layers))
+            .map(|l| &l.source)
+            .chain(score.stingers.iter().flat_map(|s| &s.variations).map(|v| &v.source))
+            .any(|s| matches!(s, Source::Generated(g) if matches!(g.instrument, Instrument::Soundfont(..))));
+        if uses {
+            warnings.push(
+                "soundfont: `Soundfont(bank, preset)` instruments are used but the score names no \
+                 `soundfont`: built-in instruments of their General MIDI family play them"
+                    .into(),
+            );
+        }
+        return Ok(None);
+    };
+    let path = score_path(file, "soundfont", opts)?;
+    leitmotif_gen::load_soundfont(&path)
+        .map(Some)
+        .map_err(|e| LoadError::Soundfont {
+            file: file.into(),
+            reason: match e {
+                leitmotif_gen::GenError::SoundfontMissing(m) => m,
+                other => other.to_string(),
+            },
+        })
 }
 
 /// `f` of every job, on every core (each thread takes the next job when it is free), in the
@@ -241,9 +345,72 @@ fn check_lengths(cue: &Cue, stems: &[Clip], opts: &BankOptions) -> Result<(), Lo
     Ok(())
 }
 
+/// Each file stem of `cue` against the cue's pickup + body + tail at its tempo: within
+/// [`STEM_LENGTH_SLACK_FRAMES`] it is right; within the tolerance, a warning; otherwise an
+/// error naming the layer, the file and both lengths. A layer marked `excerpt` only has to be
+/// at least that long.
+///
+/// [`STEM_LENGTH_SLACK_FRAMES`]: super::STEM_LENGTH_SLACK_FRAMES
+fn check_stem_lengths(
+    score: &Score,
+    cue: &Cue,
+    stems: &[Clip],
+    opts: &BankOptions,
+    warnings: &mut Vec<String>,
+) -> Result<(), LoadError> {
+    let sr = opts.sample_rate as f64;
+    let expected = cue_frames(score, cue, opts.sample_rate);
+    let tol = (opts.length_tolerance_ms / 1000.0 * sr) as usize;
+    let secs = |f: usize| f as f64 / sr;
+    let plural = |n: u32, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
+    for (layer, clip) in cue.layers.iter().zip(stems) {
+        let Source::File(file) = &layer.source else {
+            continue;
+        };
+        let found = clip.len();
+        let diff = found.abs_diff(expected);
+        if diff <= super::STEM_LENGTH_SLACK_FRAMES || (layer.excerpt && found > expected) {
+            continue;
+        }
+        let item = format!("cue \"{}\", layer \"{}\"", cue.name, layer.name);
+        let what = if found > expected { "long" } else { "short" };
+        if diff <= tol {
+            warnings.push(format!(
+                "{item}: \"{file}\" is {:.1} ms too {what} for its cue ({:.3} s, expected {:.3} s)",
+                secs(diff) * 1000.0,
+                secs(found),
+                secs(expected)
+            ));
+        } else {
+            let tempo = score.cue_tempo(cue);
+            let changes = if tempo.changes.is_empty() {
+                ""
+            } else {
+                " with its tempo changes"
+            };
+            return Err(LoadError::StemLength {
+                item,
+                file: file.clone(),
+                expected_s: secs(expected) as f32,
+                found_s: secs(found) as f32,
+                layout: format!(
+                    "pickup {} + {} + tail {} at {} BPM{changes}",
+                    plural(cue.pickup_beats, "beat"),
+                    plural(cue.bars, "bar"),
+                    plural(cue.tail_beats, "beat"),
+                    tempo.bpm
+                ),
+                tolerance_ms: opts.length_tolerance_ms as f32,
+            });
+        }
+    }
+    Ok(())
+}
+
 fn load_source(
     score: &Score,
     style: Option<&StyleModel>,
+    font: Option<&Arc<leitmotif_gen::SoundFont>>,
     job: &Job<'_>,
     opts: &BankOptions,
 ) -> Result<Clip, LoadError> {
@@ -261,21 +428,20 @@ fn load_source(
         Source::Generated(g) if g.live && cue.is_some() => {
             Ok(Clip::Memory(Arc::new(Stem { frames: Vec::new() })))
         }
-        Source::Generated(g) => {
-            generated::render(score, style, cue, chords, g, item, frames, opts.sample_rate)
-                .map(|s| Clip::Memory(Arc::new(s)))
-        }
+        Source::Generated(g) => generated::render(
+            score,
+            style,
+            font,
+            cue,
+            chords,
+            g,
+            item,
+            frames,
+            opts.sample_rate,
+        )
+        .map(|s| Clip::Memory(Arc::new(s))),
         Source::File(asked) => {
-            let rel = Path::new(asked);
-            let escapes =
-                rel.is_absolute() || rel.components().any(|c| matches!(c, Component::ParentDir));
-            if escapes && !opts.allow_outside {
-                return Err(LoadError::OutsideScore {
-                    item: item.into(),
-                    asked: asked.clone(),
-                });
-            }
-            let path = opts.base_dir.join(rel);
+            let path = score_path(asked, item, opts)?;
             open_file(&path, asked, item, load, opts)
         }
     }

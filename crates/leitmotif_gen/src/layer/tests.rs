@@ -381,6 +381,12 @@ fn errors_name_the_problem() {
 fn gm_soundfont() -> Option<std::sync::Arc<rustysynth::SoundFont>> {
     let candidates = [
         std::env::var("LEITMOTIF_SF2").unwrap_or_default(),
+        // Where `scripts/fetch-soundfont` puts it.
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../scores/real/stems/sf2/sf_GMbank.sf2"
+        )
+        .into(),
         "/usr/share/sounds/sf2/sf_GMbank.sf2".into(),
         "/tmp/sf/usr/share/sounds/sf2/sf_GMbank.sf2".into(),
     ];
@@ -390,8 +396,7 @@ fn gm_soundfont() -> Option<std::sync::Arc<rustysynth::SoundFont>> {
         .find(|p| p.is_file())
     else {
         eprintln!(
-            "\n*** SKIPPED: no sf_GMbank.sf2 (set LEITMOTIF_SF2, or: cd /tmp && apt-get download \
-             csound-soundfont && dpkg-deb -x csound-soundfont_*.deb sf) ***\n"
+            "\n*** SKIPPED: no sf_GMbank.sf2 (run scripts/fetch-soundfont, or set LEITMOTIF_SF2) ***\n"
         );
         return None;
     };

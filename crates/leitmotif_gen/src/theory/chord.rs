@@ -294,3 +294,41 @@ mod tests {
         }
     }
 }
+
+/// The score validator (`leitmotif_core`, which cannot depend on this crate) keeps its own copy
+/// of the chord grammar: both must accept exactly the same symbols.
+#[cfg(test)]
+mod agrees_with_the_score_validator {
+    use super::*;
+
+    fn validates(symbol: &str) -> bool {
+        let src = format!(
+            "Score(name: \"c\", tempo: (bpm: 120.0), initial_cue: \"a\", cues: [(name: \"a\", \
+             bars: 1, chords: [{symbol:?}], layers: [(name: \"l\", source: Silence)])])"
+        );
+        leitmotif_core::Score::from_ron(&src, None).is_ok()
+    }
+
+    #[test]
+    fn every_suffix_and_a_list_of_mistakes() {
+        let mut symbols: Vec<String> = Vec::new();
+        for root in ["C", "c", "F#", "Bb", "Eb", "G♯", "A♭", "Cb", "B##"] {
+            for (suffix, _) in SUFFIXES {
+                symbols.push(format!("{root}{suffix}"));
+            }
+        }
+        for s in [
+            "Hm7b13", "", " ", "m7", "C9", "Cmaj9", "C/E", "C/", "C/H", "Am/G", "Dm7/C", " Dm ",
+            "Cmaj7/B", "X", "C7#9", "Csus", "C6/9", "Cadd9", "C/Eb", "c/e", "Dm /C",
+        ] {
+            symbols.push(s.to_string());
+        }
+        for s in &symbols {
+            assert_eq!(
+                Chord::parse(s).is_ok(),
+                validates(s),
+                "{s:?}: the generator and the score validator disagree"
+            );
+        }
+    }
+}

@@ -195,36 +195,7 @@ impl Conductor {
             self.length_frames(t.fade_out, &self.current.map, frame)
         });
         let shape = tr.as_ref().map_or(CurveShape::Linear, |t| t.shape);
-        let cue = &self.score.cues[from];
-        let at_loop_end =
-            matches!(self.current.kind, InstanceKind::Cue(_)) && frame == self.current.pass_end;
-        let tail = if at_loop_end && fo == 0 && cue.tail_beats > 0 {
-            self.length_frames(
-                Length::Beats(cue.tail_beats as f64),
-                &self.current.map,
-                frame,
-            )
-        } else {
-            0
-        };
-        for v in self.voices.iter_mut().filter(|v| v.current) {
-            v.current = false;
-            if tail > 0 {
-                v.stop_at = Some((frame + tail, DECLICK_FRAMES));
-            } else if fo > 0 {
-                let now = v.fade.at(frame);
-                v.fade = Fade {
-                    start: frame,
-                    len: fo,
-                    from: now,
-                    to: 0.0,
-                    shape,
-                };
-                v.stop_at = Some((frame + fo, 0));
-            } else {
-                v.stop_at = Some((frame, DECLICK_FRAMES));
-            }
-        }
+        self.ring_out(from, frame, fo, shape, out);
         self.event(
             out,
             frame,
@@ -303,6 +274,7 @@ impl Conductor {
                     fade: Fade::hold(1.0),
                     stop_at: None,
                     started: frame,
+                    attack_until: frame,
                     last_gain: 0.0,
                     last_cutoff: None,
                     current: true,
@@ -328,6 +300,127 @@ impl Conductor {
         }
         let end = frame + fo;
         self.finish_due = Some((end, from as u16, p.to as u16));
+    }
+
+    /// The outgoing cue's voices leave at `frame`: they fade over `fo` frames (or are cut with
+    /// a declick), and its **tail rings out under every exit**, fading with the fade-out:
+    ///
+    /// * leaving on the end of a pass, the ending voices play on into their own tail (fading
+    ///   with the fade-out, if any);
+    /// * leaving on a loop seam after the next pass has started its pickup, the ending pass
+    ///   already rings its tail; it, like any earlier pass still ringing, fades with the
+    ///   fade-out;
+    /// * leaving anywhere else, each layer starts a tail voice from the tail of its stem
+    ///   (`pickup + body` frames in) at `frame`, under the same fade as the body.
+    ///
+    /// A tail voice stops where its material ends or where the fade-out reaches silence. Live
+    /// parts ring through their notes' release, and a time-stretched voice (after a tempo cue)
+    /// fades or is cut as before: it has no tail voice of its own.
+    fn ring_out(&mut self, from: usize, frame: i64, fo: i64, shape: CurveShape, out: &mut Out<'_>) {
+        let is_cue = matches!(self.current.kind, InstanceKind::Cue(c) if c == from);
+        let cue = &self.score.cues[from];
+        let tail = if is_cue && cue.tail_beats > 0 {
+            timing::tail_frames(&self.score, cue, self.sample_rate)
+        } else {
+            0
+        };
+        let map = &self.current.map;
+        let at_pass_end = is_cue && frame == self.current.pass_end;
+        let pass_start = map.frame_at_bar(self.current.pass * self.current.bars.max(1) + 1);
+        let at_seam = is_cue && self.current.pass > 0 && frame == pass_start;
+        let instance = self.current.id;
+        let fade_from = |v: &Voice| Fade {
+            start: frame,
+            len: fo,
+            from: v.fade.at(frame),
+            to: 0.0,
+            shape,
+        };
+        // (layer, level) of the voices that need a tail voice.
+        let mut tails: Vec<(usize, Fade)> = Vec::new();
+        for v in self.voices.iter_mut() {
+            let own = v.clock.is_some_and(|c| c.instance == instance);
+            if !v.current {
+                // An ended pass still ringing its tail: the fade-out applies to it too.
+                if own && tail > 0 && fo > 0 && v.stop_at.is_some_and(|s| s.0 > frame) {
+                    v.fade = fade_from(v);
+                    let end = v.stop_at.map_or(frame + fo, |s| s.0).min(frame + fo);
+                    v.stop_at = Some((end, 0));
+                }
+                continue;
+            }
+            v.current = false;
+            let layer = match v.owner {
+                Owner::Music {
+                    layer_of: LayerOf::Cue(c, li),
+                } if c == from && own && v.seq.is_none() && !v.warped => Some(li),
+                _ => None,
+            };
+            if at_pass_end && tail > 0 && fo == 0 {
+                // Its own stem goes on into the tail (a live part's notes ring as long), as
+                // at a loop seam; with a fade-out it fades there as below.
+                v.stop_at = Some((frame + tail, DECLICK_FRAMES));
+                continue;
+            }
+            if tail > 0
+                && !at_seam
+                && !at_pass_end
+                && let Some(li) = layer
+            {
+                let fade = if fo > 0 {
+                    fade_from(v)
+                } else {
+                    Fade::hold(v.fade.at(frame))
+                };
+                tails.push((li, fade));
+            }
+            if fo > 0 {
+                v.fade = fade_from(v);
+                v.stop_at = Some((frame + fo, 0));
+            } else {
+                v.stop_at = Some((frame, DECLICK_FRAMES));
+            }
+        }
+        if tails.is_empty() {
+            return;
+        }
+        let offset = (self.pickup_of(from) + self.cue_maps[from].frame_at_bar(cue.bars + 1)) as u64;
+        let end = frame + if fo > 0 { fo.min(tail) } else { tail };
+        let score = self.score.clone();
+        for (li, fade) in tails {
+            let source = SourceRef::Layer {
+                cue: from as u16,
+                layer: li as u16,
+            };
+            let owner = Owner::Music {
+                layer_of: LayerOf::Cue(from, li),
+            };
+            let layer = &score.cues[from].layers[li];
+            self.start_voice(source, owner, layer, frame, offset, fade, false, None, out);
+            let Some(v) = self.voices.last_mut() else {
+                continue;
+            };
+            v.stop_at = Some((end, 0));
+            // The tail starts mid-waveform: it fades in over a declick from silence.
+            v.attack_until = frame + DECLICK_FRAMES as i64;
+            let (id, level) = (v.id, v.last_gain);
+            if let Some(Action {
+                kind: ActionKind::Start { voice, gain, .. },
+                ..
+            }) = out.actions.last_mut()
+                && *voice == id
+            {
+                *gain = 0.0;
+            }
+            out.actions.push(Action {
+                frame: frame as u64,
+                kind: ActionKind::Gain {
+                    voice: id,
+                    target: level,
+                    frames: DECLICK_FRAMES,
+                },
+            });
+        }
     }
 
     /// Global bars before a new instance starting at `frame` (a partial bar counts as one).

@@ -102,6 +102,7 @@ impl Conductor {
             fade,
             stop_at: None,
             started: frame,
+            attack_until: frame,
             last_gain: 0.0,
             last_cutoff: None,
             current,
@@ -181,7 +182,7 @@ impl Conductor {
         for i in 0..self.voices.len() {
             let g = self.voice_gain(&self.voices[i], b1);
             let v = &mut self.voices[i];
-            let at = b0.max(v.started);
+            let at = b0.max(v.started).max(v.attack_until);
             if let Some(seq) = v.seq.as_mut() {
                 seq.sounding.retain(|n| n.2 > b0);
             }
