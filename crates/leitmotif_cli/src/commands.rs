@@ -136,8 +136,11 @@ pub fn check(a: CheckArgs) -> Result<()> {
     for path in &a.scores {
         let score = Score::load(path).map_err(user)?;
         if a.stems {
-            SourceBank::load(&score, &bank_options(path, 48_000))
+            let bank = SourceBank::load(&score, &bank_options(path, 48_000))
                 .map_err(|e| user(format!("{}: {e}", path.display())))?;
+            for w in &bank.warnings {
+                eprintln!("warning: {}: {w}", path.display());
+            }
         }
         writeln!(
             out,
@@ -169,6 +172,9 @@ pub struct StemsArgs {
 pub fn stems(a: StemsArgs) -> Result<()> {
     let score = Score::load(&a.score).map_err(user)?;
     let bank = SourceBank::load(&score, &bank_options(&a.score, a.rate)).map_err(user)?;
+    for w in &bank.warnings {
+        eprintln!("warning: {}: {w}", a.score.display());
+    }
     std::fs::create_dir_all(&a.out)?;
     let mut out = Out::new();
     for (ci, (cue, stems)) in score.cues.iter().zip(&bank.layers).enumerate() {

@@ -93,6 +93,9 @@ pub fn live(a: LiveArgs) -> Result<()> {
     })?;
     let rate = device.sample_rate();
     let bank = SourceBank::load(&score, &bank_options(&a.score, rate)).map_err(user)?;
+    for w in &bank.warnings {
+        eprintln!("warning: {}: {w}", a.score.display());
+    }
     let (mut session, mut sound, shared) = Session::new(score.clone(), Arc::new(bank), a.seed);
     // As on the plugin's device path: a late disk or render never holds the plan up.
     sound.set_wait_for_streams(false);

@@ -108,6 +108,9 @@ pub fn render(a: RenderArgs) -> Result<()> {
     )
     .map_err(scoring)?;
     progress.finish_and_clear();
+    for w in &summary.load_warnings {
+        eprintln!("warning: {}: {w}", a.score.display());
+    }
     let secs_audio = summary.seconds();
     let took = started.elapsed().as_secs_f64();
     writeln!(

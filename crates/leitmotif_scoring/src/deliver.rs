@@ -39,6 +39,8 @@ pub struct Summary {
     pub frames: u64,
     /// Sample rate of the render.
     pub sample_rate: u32,
+    /// What loading the score's sources warned about (also in `report.json`).
+    pub load_warnings: Vec<String>,
 }
 
 impl Summary {
@@ -139,6 +141,7 @@ impl Deliverables<'_> {
             "sample_rate": sr,
             "start_timecode": tc(0),
             "cues": film.placed.iter().map(|p| json!({"cue": p.cue, "title": p.title, "note": p.note, "in": tc(p.start), "out": tc(p.end), "start_frame": p.start, "start_sample": sample_of(rate, p.start, sr), "bpm": p.bpm})).collect::<Vec<_>>(),
+            "load_warnings": film.load_warnings,
             "cues_from_notes": film.cues_from_notes.iter().map(|c| json!({"line": c.line, "note": c.note, "valence": c.mood.0, "arousal": c.mood.1, "cue": c.cue})).collect::<Vec<_>>(),
             "cue_starts": starts,
             "transitions": transitions,
@@ -199,6 +202,7 @@ impl Deliverables<'_> {
             worst_hit_frames: worst,
             frames: film.frames,
             sample_rate: sr,
+            load_warnings: film.load_warnings.clone(),
         })
     }
 }

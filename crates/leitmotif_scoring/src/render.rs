@@ -29,6 +29,9 @@ pub struct FilmRender {
     pub inputs: Vec<TimedInput>,
     /// The cues chosen from spotting notes (see [`crate::resolve_spotting`]).
     pub cues_from_notes: Vec<CueFromNote>,
+    /// What loading the score's sources warned about (stems within the length tolerance, a
+    /// `Soundfont` instrument without a `soundfont`, …), one line each.
+    pub load_warnings: Vec<String>,
 }
 
 /// Fits a spotting list to a cut list and renders it: each cue's bar 1 lands on its frame,
@@ -67,13 +70,12 @@ pub fn score_film(
         allow_outside: opts.allow_outside_stems,
         ..BankOptions::for_score(score_path, sr)
     };
-    let bank =
-        Arc::new(
-            SourceBank::load(&score, &bank_opts).map_err(|error| ScoringError::Bank {
-                score: score_path.to_path_buf(),
-                error,
-            })?,
-        );
+    let bank = SourceBank::load(&score, &bank_opts).map_err(|error| ScoringError::Bank {
+        score: score_path.to_path_buf(),
+        error,
+    })?;
+    let load_warnings = bank.warnings.clone();
+    let bank = Arc::new(bank);
     let inputs = inputs::inputs(&score, spotting, &placed, rate, sr);
     let tail_len = (opts.tail_seconds * sr as f64) as u64;
     let frames = sample_of(rate, duration, sr).max(0) as u64 + tail_len;
@@ -131,6 +133,7 @@ pub fn score_film(
         sample_rate: sr,
         inputs,
         cues_from_notes,
+        load_warnings,
     })
 }
 
