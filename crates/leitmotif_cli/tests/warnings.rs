@@ -14,9 +14,7 @@ fn a_stem_within_the_length_tolerance_is_a_printed_warning() {
     wav.extend_from_slice(b"RIFF");
     wav.extend_from_slice(&(36 + data).to_le_bytes());
     wav.extend_from_slice(b"WAVEfmt ");
-    for v in [16u32] {
-        wav.extend_from_slice(&v.to_le_bytes());
-    }
+    wav.extend_from_slice(&16u32.to_le_bytes());
     for v in [1u16, 2] {
         wav.extend_from_slice(&v.to_le_bytes());
     }
