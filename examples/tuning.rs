@@ -1168,9 +1168,9 @@ fn gains(snapshot: &MusicSnapshot) -> HashMap<Meter, f32> {
     let mut out = HashMap::new();
     for &(source, gain) in &snapshot.voice_gains {
         let meter = match source {
-            SourceRef::Layer { cue, layer } | SourceRef::Note { cue, layer } => {
-                Meter::Layer(cue, layer)
-            }
+            SourceRef::Layer { cue, layer }
+            | SourceRef::Note { cue, layer }
+            | SourceRef::Alternate { cue, layer, .. } => Meter::Layer(cue, layer),
             SourceRef::Stinger { stinger, .. } => Meter::Stinger(stinger),
             SourceRef::SegmentLayer { segment, .. } => Meter::Segment(segment),
             SourceRef::Bridge(_) => Meter::Bridges,

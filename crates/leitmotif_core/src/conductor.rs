@@ -53,6 +53,16 @@ pub enum SourceRef {
         /// Variation index.
         variation: u16,
     },
+    /// Alternate `alternate` (0-based, body `alternate + 1`) of layer `layer` of cue `cue`:
+    /// the layer's source in a pass of a cue with a `variation`.
+    Alternate {
+        /// Cue index.
+        cue: u16,
+        /// Layer index.
+        layer: u16,
+        /// Index into the layer's `alternates`.
+        alternate: u16,
+    },
     /// A generated bridge, announced by [`Job::ComposeBridge`].
     Bridge(u32),
     /// A note of the live part on layer `layer` of cue `cue`, rendered for its
@@ -418,6 +428,12 @@ pub struct Conductor {
     next_voice: VoiceId,
     next_bridge: u32,
     stinger_last: Vec<Option<u64>>,
+    /// The variation each stinger played last (for `avoid_repeat`).
+    stinger_last_variation: Vec<Option<u16>>,
+    /// Seed of the cues' body choices.
+    variation_seed: u64,
+    /// Each cue's variation state.
+    bodies: Vec<schedule::variation::BodyState>,
     stinger_until: u64,
     duck: f32,
     dialogue: f32,
@@ -467,6 +483,9 @@ impl Conductor {
             prewarp: None,
             tempo_due: Vec::new(),
             stinger_last: vec![None; score.stingers.len()],
+            stinger_last_variation: vec![None; score.stingers.len()],
+            variation_seed: crate::timing::seed::conductor(seed, score.seed),
+            bodies: vec![Default::default(); score.cues.len()],
             rng: rand_pcg::Pcg64::seed_from_u64(crate::timing::seed::conductor(seed, score.seed)),
             score,
             sample_rate,

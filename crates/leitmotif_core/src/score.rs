@@ -171,6 +171,46 @@ pub struct Cue {
     /// Mood of the cue (valence, arousal in -1..1), used by auto-spotting.
     #[serde(default)]
     pub mood: Option<(f32, f32)>,
+    /// How each pass picks its body among the layers' `alternates` (none: no variation).
+    #[serde(default)]
+    pub variation: CueVariation,
+}
+
+/// How a cue with alternates picks the body of each pass. Body 0 is every layer's `source`,
+/// body `k` (1-based) every layer's `alternates[k - 1]` (a layer without alternates plays its
+/// `source` in every body).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum CueVariation {
+    /// No variation: every pass plays the layers' `source`.
+    #[default]
+    None,
+    /// Bodies 0, 1, 2, … in turn, from the start again after the last.
+    Sequence,
+    /// Every body once per cycle in a seeded random order; the first body of a cycle is never
+    /// the last of the one before.
+    Shuffle,
+    /// A seeded random body per pass, in proportion to `weights`.
+    Random {
+        /// One weight per body (≥ 0, not all 0); empty: all equal.
+        #[serde(default)]
+        weights: Vec<f32>,
+        /// Never the same body twice in a row (when another has weight).
+        #[serde(default = "yes")]
+        avoid_repeat: bool,
+    },
+}
+
+impl Cue {
+    /// Number of bodies the cue varies between: 1 + the most alternates of a layer.
+    pub fn bodies(&self) -> usize {
+        1 + self
+            .layers
+            .iter()
+            .map(|l| l.alternates.len())
+            .max()
+            .unwrap_or(0)
+    }
 }
 
 fn yes() -> bool {
@@ -231,6 +271,10 @@ pub struct Layer {
     /// its first pickup + body + tail are heard, and its length is checked to be at least that.
     #[serde(default)]
     pub excerpt: bool,
+    /// Alternative sources for the other bodies of a cue with a `variation`: `alternates[k]`
+    /// plays in body `k + 1` (same length rules as `source`). Cue layers only.
+    #[serde(default)]
+    pub alternates: Vec<Source>,
 }
 
 /// How an audio file is held while it plays.
@@ -538,6 +582,9 @@ pub struct Stinger {
     /// A trigger within this many seconds of the last play is ignored.
     #[serde(default)]
     pub no_repeat_seconds: f32,
+    /// Never pick the variation played last time (when there is more than one).
+    #[serde(default = "yes")]
+    pub avoid_repeat: bool,
     /// Gain in decibels.
     #[serde(default)]
     pub gain_db: f32,

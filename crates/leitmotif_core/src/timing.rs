@@ -184,6 +184,12 @@ pub mod seed {
         session_seed ^ score_seed
     }
 
+    /// Seed of the body choices (`CueVariation`) of cue `cue`, from the conductor's seed;
+    /// each `Shuffle` cycle or `Random` pass mixes its number in.
+    pub fn variation(conductor_seed: u64, cue: u64) -> u64 {
+        mix(conductor_seed ^ 0x5641_5249_4154_494F, cue)
+    }
+
     /// Seed of generated bridge `id` in a session seeded `session_seed`.
     pub fn bridge(session_seed: u64, id: u32) -> u64 {
         session_seed ^ (id as u64).wrapping_mul(0x9E37_79B9)

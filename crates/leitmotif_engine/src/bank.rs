@@ -264,6 +264,9 @@ pub struct SourceBank {
     pub sample_rate: u32,
     /// `layers[cue][layer]`.
     pub layers: Vec<Vec<Clip>>,
+    /// `alternates[cue][layer][k]`: the layer's `alternates` (see
+    /// [`SourceRef::Alternate`]).
+    pub alternates: Vec<Vec<Vec<Clip>>>,
     /// `segments[segment][layer]`.
     pub segments: Vec<Vec<Clip>>,
     /// `stingers[stinger][variation]`.
@@ -411,13 +414,16 @@ impl SourceBank {
             .chain(&self.segments)
             .chain(&self.stingers)
             .flatten()
+            .chain(self.alternates.iter().flatten().flatten())
             .any(Clip::is_streamed)
     }
 
     /// The loop a source's stem has (layers of looping cues).
     pub fn loop_of(&self, source: SourceRef) -> Option<Loop> {
         match source {
-            SourceRef::Layer { cue, .. } => self.loops.get(cue as usize).copied().flatten(),
+            SourceRef::Layer { cue, .. } | SourceRef::Alternate { cue, .. } => {
+                self.loops.get(cue as usize).copied().flatten()
+            }
             _ => None,
         }
     }
@@ -426,6 +432,15 @@ impl SourceBank {
     pub fn get(&self, source: SourceRef) -> Option<&Clip> {
         match source {
             SourceRef::Layer { cue, layer } => self.layers.get(cue as usize)?.get(layer as usize),
+            SourceRef::Alternate {
+                cue,
+                layer,
+                alternate,
+            } => self
+                .alternates
+                .get(cue as usize)?
+                .get(layer as usize)?
+                .get(alternate as usize),
             SourceRef::SegmentLayer { segment, layer } => {
                 self.segments.get(segment as usize)?.get(layer as usize)
             }
@@ -447,7 +462,9 @@ impl SourceBank {
     pub fn tap_of(&self, source: SourceRef) -> u16 {
         let named = |n: &str| self.tap_names.iter().position(|t| t == n).unwrap_or(0) as u16;
         match source {
-            SourceRef::Layer { cue, layer } | SourceRef::Note { cue, layer } => {
+            SourceRef::Layer { cue, layer }
+            | SourceRef::Note { cue, layer }
+            | SourceRef::Alternate { cue, layer, .. } => {
                 self.layer_taps[cue as usize][layer as usize]
             }
             SourceRef::SegmentLayer { segment, layer } => {

@@ -258,7 +258,9 @@ impl Session {
                 // step, which forgets them again).
                 if matches!(
                     source,
-                    SourceRef::Layer { .. } | SourceRef::SegmentLayer { .. }
+                    SourceRef::Layer { .. }
+                        | SourceRef::Alternate { .. }
+                        | SourceRef::SegmentLayer { .. }
                 ) {
                     self.sources.insert(voice, source);
                     self.started.insert(voice, (a.frame, offset));
@@ -329,7 +331,9 @@ impl Session {
     fn carry_on(&self, cue: u16, at: u64) -> Vec<(u16, usize)> {
         let mut latest: Vec<(u16, u64, u32, usize)> = Vec::new();
         for (&voice, &source) in &self.sources {
-            let SourceRef::Layer { cue: c, layer } = source else {
+            let (SourceRef::Layer { cue: c, layer } | SourceRef::Alternate { cue: c, layer, .. }) =
+                source
+            else {
                 continue;
             };
             let Some(&(frame, offset)) = self.started.get(&voice) else {

@@ -4,6 +4,7 @@ mod inputs;
 pub(super) mod live;
 mod tempo;
 mod transitions;
+pub(super) mod variation;
 mod voices;
 
 pub use tempo::STRETCH_RANGE;

@@ -5,8 +5,8 @@ use std::collections::HashSet;
 
 use super::load::{ScoreError, ScoreErrorKind as K};
 use super::{
-    Bridge, Condition, Curve, Enter, Generated, Instrument, Layer, Length, Load, Part, Score,
-    Source, Sync, Tempo, TransitionRule,
+    Bridge, Condition, CueVariation, Curve, Enter, Generated, Instrument, Layer, Length, Load,
+    Part, Score, Source, Sync, Tempo, TransitionRule,
 };
 
 type Result<T = ()> = std::result::Result<T, ScoreError>;
@@ -463,7 +463,7 @@ impl Score {
                 self.check_live(g, &item)?;
             }
         }
-        Ok(())
+        check_variation(cue, &item)
     }
 
     fn check_layer(&self, l: &Layer, item: &str, live_ok: bool) -> Result {
@@ -491,7 +491,35 @@ impl Score {
             )
             .hint("remove `excerpt: true`"));
         }
-        check_source(&l.source, l.load, item, live_ok)
+        check_source(&l.source, l.load, item, live_ok)?;
+        if !l.alternates.is_empty() {
+            if !live_ok {
+                return Err(invalid(
+                    item.into(),
+                    "only a cue's layers have alternates (a segment plays once)",
+                )
+                .hint("remove `alternates`"));
+            }
+            if matches!(&l.source, Source::Generated(g) if g.live) {
+                return Err(invalid(
+                    item.into(),
+                    "a live part cannot have alternates (its notes are sequenced every pass)",
+                )
+                .hint("remove `alternates`, or `live: true`"));
+            }
+        }
+        for (k, alt) in l.alternates.iter().enumerate() {
+            let item = format!("{item}, alternate {}", k + 1);
+            if l.excerpt && !matches!(alt, Source::File(_)) {
+                return Err(invalid(
+                    item,
+                    "`excerpt` applies to File sources only, and this alternate is not one",
+                )
+                .hint("give the alternate a File source, or remove `excerpt: true`"));
+            }
+            check_source(alt, l.load, &item, false)?;
+        }
+        Ok(())
     }
 
     /// A live part's shaping curves (live parts are checked to be cue layers in
@@ -619,6 +647,69 @@ impl Score {
         }
         Ok(())
     }
+}
+
+/// A cue's `variation` against its layers' `alternates`.
+fn check_variation(cue: &super::Cue, item: &str) -> Result {
+    let bodies = cue.bodies();
+    if cue.variation == CueVariation::None {
+        if bodies > 1 {
+            return Err(invalid(
+                item.into(),
+                "layers have `alternates` but the cue has no `variation` to choose between them",
+            )
+            .hint("add `variation: Sequence`, `Shuffle` or `Random(weights: [...])` to the cue, or remove `alternates`"));
+        }
+        return Ok(());
+    }
+    if bodies < 2 {
+        return Err(invalid(
+            item.into(),
+            "the cue has a `variation` but no layer has `alternates` to vary with",
+        )
+        .hint("give a layer `alternates: [File(\"...\")]`, or remove `variation`"));
+    }
+    if let Some(l) = cue
+        .layers
+        .iter()
+        .find(|l| !l.alternates.is_empty() && l.alternates.len() + 1 != bodies)
+    {
+        return Err(invalid(
+            format!("{item}, layer \"{}\"", l.name),
+            format!(
+                "{} alternates where another layer has {}: every layer with alternates needs one per body",
+                l.alternates.len(),
+                bodies - 1
+            ),
+        )
+        .hint("give each varying layer the same number of alternates (a layer without any plays its `source` in every body)"));
+    }
+    if let CueVariation::Random { weights, .. } = &cue.variation {
+        if !weights.is_empty() && weights.len() != bodies {
+            return Err(invalid(
+                format!("{item}, variation"),
+                format!(
+                    "{} weights for {bodies} bodies (the `source`s and {} alternates)",
+                    weights.len(),
+                    bodies - 1
+                ),
+            )
+            .hint("give one weight per body, the first for the layers' `source`, or none for equal weights"));
+        }
+        if let Some(w) = weights.iter().find(|w| !(w.is_finite() && **w >= 0.0)) {
+            return Err(range(
+                format!("{item}, variation"),
+                "weight",
+                *w as f64,
+                "0 or more",
+            ));
+        }
+        if !weights.is_empty() && weights.iter().all(|w| *w == 0.0) {
+            return Err(invalid(format!("{item}, variation"), "every weight is 0")
+                .hint("give at least one body a weight above 0"));
+        }
+    }
+    Ok(())
 }
 
 fn check_source(source: &Source, load: Load, item: &str, live_ok: bool) -> Result {

@@ -106,6 +106,27 @@ pub(super) fn load(score: &Score, opts: &BankOptions) -> Result<SourceBank, Load
             });
         }
     }
+    // The cues' alternates come last, layer by layer (`alternates[cue][layer][k]`).
+    for cue in &score.cues {
+        let frames = cue_frames(score, cue, opts.sample_rate);
+        for layer in &cue.layers {
+            for (k, alt) in layer.alternates.iter().enumerate() {
+                jobs.push(Job {
+                    cue: Some(cue),
+                    source: alt,
+                    load: layer.load,
+                    item: format!(
+                        "cue \"{}\", layer \"{}\", alternate {}",
+                        cue.name,
+                        layer.name,
+                        k + 1
+                    ),
+                    frames,
+                    chords: None,
+                });
+            }
+        }
+    }
     // A file named more than once (same load mode) is opened once and shared.
     let first: Vec<usize> = (0..jobs.len())
         .map(|i| {
@@ -198,6 +219,37 @@ pub(super) fn load(score: &Score, opts: &BankOptions) -> Result<SourceBank, Load
             .map(|_| next())
             .collect::<Result<_, _>>()?;
         bank.stingers.push(stems);
+    }
+    for (ci, cue) in score.cues.iter().enumerate() {
+        let mut alternates = Vec::new();
+        for layer in &cue.layers {
+            alternates.push(
+                layer
+                    .alternates
+                    .iter()
+                    .map(|_| next())
+                    .collect::<Result<Vec<_>, _>>()?,
+            );
+        }
+        // Every body obeys the length rules of the layers' sources: its stems (alternates,
+        // and the sources of layers without any) agree with each other and with the cue.
+        for k in 1..cue.bodies() {
+            let mut body = cue.clone();
+            let mut stems = Vec::new();
+            for (li, layer) in body.layers.iter_mut().enumerate() {
+                match (layer.alternates.get(k - 1), alternates[li].get(k - 1)) {
+                    (Some(src), Some(clip)) => {
+                        layer.name = format!("{} (alternate {k})", layer.name);
+                        layer.source = src.clone();
+                        stems.push(clip.clone());
+                    }
+                    _ => stems.push(bank.layers[ci][li].clone()),
+                }
+            }
+            check_lengths(&body, &stems, opts)?;
+            check_stem_lengths(score, &body, &stems, opts, &mut warnings)?;
+        }
+        bank.alternates.push(alternates);
     }
     bank.tap("stingers");
     bank.tap("bridges");

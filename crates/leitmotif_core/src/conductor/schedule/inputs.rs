@@ -1,7 +1,5 @@
 //! Inputs into the plan: requests and parameters taken at their frame, rules latched, stingers queued.
 
-use rand::Rng;
-
 use super::super::state::InstanceKind;
 use super::super::{CONTROL_BLOCK, Conductor, EventKind, Input, Job, StingerJob};
 use super::Out;
@@ -127,16 +125,7 @@ impl Conductor {
         if self.stingers_due.iter().any(|d| d.0 == at && d.1 == s) {
             return;
         }
-        let total: f32 = st.variations.iter().map(|v| v.weight).sum();
-        let mut pick = self.rng.random::<f32>() * total;
-        let mut variation = st.variations.len() - 1;
-        for (i, v) in st.variations.iter().enumerate() {
-            if pick < v.weight {
-                variation = i;
-                break;
-            }
-            pick -= v.weight;
-        }
+        let variation = self.pick_stinger_variation(s);
         self.stinger_last[s] = Some(at as u64);
         let voice = self.alloc_voice();
         let pos = self.stingers_due.partition_point(|d| d.0 <= at);

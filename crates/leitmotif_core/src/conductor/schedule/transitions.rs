@@ -337,7 +337,7 @@ impl Conductor {
             shape,
         };
         // (layer, level) of the voices that need a tail voice.
-        let mut tails: Vec<(usize, Fade)> = Vec::new();
+        let mut tails: Vec<(usize, Fade, SourceRef)> = Vec::new();
         for v in self.voices.iter_mut() {
             let own = v.clock.is_some_and(|c| c.instance == instance);
             if !v.current {
@@ -372,7 +372,8 @@ impl Conductor {
                 } else {
                     Fade::hold(v.fade.at(frame))
                 };
-                tails.push((li, fade));
+                // The tail of the body this pass plays (its alternate, if any).
+                tails.push((li, fade, v.source));
             }
             if fo > 0 {
                 v.fade = fade_from(v);
@@ -387,11 +388,7 @@ impl Conductor {
         let offset = (self.pickup_of(from) + self.cue_maps[from].frame_at_bar(cue.bars + 1)) as u64;
         let end = frame + if fo > 0 { fo.min(tail) } else { tail };
         let score = self.score.clone();
-        for (li, fade) in tails {
-            let source = SourceRef::Layer {
-                cue: from as u16,
-                layer: li as u16,
-            };
+        for (li, fade, source) in tails {
             let owner = Owner::Music {
                 layer_of: LayerOf::Cue(from, li),
             };

@@ -48,14 +48,13 @@ impl Conductor {
             made_on: MadeOn::Cue(cue),
         });
         let score = self.score.clone();
+        // Every call starts a pass of the cue: it plays the body its variation picks.
+        let body = self.next_body(cue);
         for (li, layer) in score.cues[cue].layers.iter().enumerate() {
             if skip.get(li).copied().unwrap_or(false) {
                 continue;
             }
-            let source = SourceRef::Layer {
-                cue: cue as u16,
-                layer: li as u16,
-            };
+            let source = super::variation::body_source(&score, cue, li, body);
             self.start_voice(
                 source,
                 Owner::Music {
