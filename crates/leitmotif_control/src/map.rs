@@ -155,7 +155,7 @@ impl ControlMap {
                 .map_err(|e: ron::error::SpannedError| {
                     located(
                         MapErrorKind::Syntax(e.code.to_string()),
-                        Some(syntax_position(src, &e)),
+                        Some(leitmotif_core::score::ron_error_position(src, &e)),
                         leitmotif_core::score::ron_syntax_hint(&e.code),
                     )
                 })?;
@@ -330,24 +330,4 @@ pub(crate) fn line_col(src: &str, offset: usize) -> (usize, usize) {
     let line_start = src[..offset].rfind('\n').map_or(0, |i| i + 1);
     let line = src[..offset].matches('\n').count() + 1;
     (line, src[line_start..offset].chars().count() + 1)
-}
-
-/// Where a RON error is; an unknown field or variant is reported just after its name, so
-/// point at the start of the name instead.
-fn syntax_position(src: &str, e: &ron::error::SpannedError) -> (usize, usize) {
-    use ron::Error as E;
-    let (line, col) = (e.position.line, e.position.col);
-    let found = match &e.code {
-        E::NoSuchStructField { found, .. } | E::NoSuchEnumVariant { found, .. } => found,
-        _ => return (line, col),
-    };
-    let Some(text) = src.split('\n').nth(line.wrapping_sub(1)) else {
-        return (line, col);
-    };
-    let before: String = text.chars().take(col.saturating_sub(1)).collect();
-    if before.ends_with(found.as_str()) {
-        (line, col - found.chars().count())
-    } else {
-        (line, col)
-    }
 }

@@ -9,7 +9,7 @@ mod load;
 pub(crate) mod validate;
 
 pub use curve::{Curve, CurvePoint, CurveShape};
-pub use load::{ScoreError, ScoreErrorKind, ron_syntax_hint};
+pub use load::{ScoreError, ScoreErrorKind, ron_error_position, ron_syntax_hint};
 pub use validate::closest_name;
 
 use serde::{Deserialize, Serialize};

@@ -136,7 +136,7 @@ impl Score {
                 .from_str(src)
                 .map_err(|e: ron::error::SpannedError| {
                     let mut err = ScoreError::new(ScoreErrorKind::Syntax(e.code.to_string()));
-                    err.position = Some(syntax_position(src, &e));
+                    err.position = Some(ron_error_position(src, &e));
                     err.hint = ron_syntax_hint(&e.code);
                     with_path(err)
                 })?;
@@ -179,9 +179,9 @@ impl Score {
     }
 }
 
-/// Where a RON error is. RON reports an unknown field or variant just after its name; point at
-/// the start of the name instead.
-fn syntax_position(src: &str, e: &ron::error::SpannedError) -> (usize, usize) {
+/// Where a RON error is (1-based line and column). RON reports an unknown field or variant just
+/// after its name; point at the start of the name instead. For every RON format of the project.
+pub fn ron_error_position(src: &str, e: &ron::error::SpannedError) -> (usize, usize) {
     use ron::Error as E;
     let (line, col) = (e.position.line, e.position.col);
     let found = match &e.code {
