@@ -1,5 +1,5 @@
 //! The audio-thread path (`MusicSound::render`: ring-buffer intake, mixing, time-stretching,
-//! limiter) neither allocates nor frees, checked by `assert_no_alloc`'s global allocator for
+//! buses with every effect, sidechain and snapshot ramps, limiter) neither allocates nor frees, checked by `assert_no_alloc`'s global allocator for
 //! Rust code and by a counting `malloc` in front of libc's for the C++ of the time-stretcher.
 
 mod common;
@@ -113,7 +113,7 @@ fn render_without_allocating(mode: &str) {
     let src = r#"Score(name: "na", tempo: (bpm: 120.0), initial_cue: "a",
         parameters: [(name: "p", default: 0.2, seek_speed: 2.0)],
         cues: [
-            (name: "a", bars: 1, layers: [
+            (name: "a", bars: 1, bus: Some("music"), layers: [
                 (name: "x", source: File("t.wav"), load: LOAD, gain_curve: Some((parameter: "p", points: [(x: 0.0, y: 0.1), (x: 1.0, y: 1.0)]))),
                 (name: "y", source: File("t.wav"), load: LOAD, cutoff_curve: Some((parameter: "p", points: [(x: 0.0, y: 300.0), (x: 1.0, y: 9000.0)]))),
                 (name: "arp", source: Generated((instrument: Pluck, part: Arpeggio(4), live: true,
@@ -123,8 +123,22 @@ fn render_without_allocating(mode: &str) {
             (name: "b", bars: 1, layers: [(name: "x", source: File("t.wav"), load: LOAD),
                 (name: "pad", source: Generated((instrument: Pad, part: Chords, live: true)))]),
         ],
-        stingers: [(name: "s", variations: [(source: File("t.wav"))])],
+        stingers: [(name: "s", bus: Some("stingers"), variations: [(source: File("t.wav"))])],
         transitions: [(from: "*", to: "*", sync: NextBeat, fade_out: Beats(1.0), fade_in: Beats(1.0)), (from: "b", to: "a", bridge: Generated(1))],
+        mix: (
+            buses: [
+                (name: "music", highpass_hz: Some(40.0), sends: [(to: "verb", gain_db: -12.0)],
+                 effects: [LowPass(hz: 9000.0), HighPass(hz: 30.0), Bell(hz: 800.0, gain_db: -3.0),
+                           LowShelf(hz: 120.0, gain_db: 2.0), HighShelf(hz: 6000.0, gain_db: -2.0),
+                           Compressor(threshold_db: -18.0)],
+                 sidechain: Some((key: "stingers", depth_db: -9.0))),
+                (name: "verb", effects: [Reverb(), Delay(seconds: 0.25)]),
+                (name: "stingers"),
+                (name: "master", effects: [Compressor(threshold_db: -6.0, ratio: 2.0)]),
+            ],
+            snapshots: [(name: "under", seconds: 0.2, buses: [(bus: "music", gain_db: Some(-6.0),
+                lowpass_hz: Some(500.0), sends: [(to: "verb", gain_db: 0.0)])])],
+        ),
     )"#
     .replace("LOAD", mode);
     let (score, bank) = load(&src, &dir, sr);
@@ -144,6 +158,12 @@ fn render_without_allocating(mode: &str) {
                 bpm: [132.0, 108.0, 120.0, 150.0][(k / 5 % 4) as usize],
                 ramp_beats: (k % 3) as u32 * 2,
                 sync: Sync::NextBeat,
+            },
+            // Snapshots blending in and out, so every bus parameter ramps.
+            _ if k % 10 == 4 => Input::Snapshot {
+                snapshot: 0,
+                intensity: (k / 10 % 2) as f32,
+                seconds: Some(0.05),
             },
             _ => Input::SetDialogue((k % 3) as f32 / 2.0),
         };

@@ -124,6 +124,20 @@ impl Music {
         }
     }
 
+    /// Blends the score's snapshot `name` (its `mix.snapshots`) to `intensity` (0 = out,
+    /// 1 = fully in force) over `seconds` (the snapshot's own `seconds` when `None`): e.g.
+    /// `set_snapshot("pause", 1.0, None)` when the game pauses, `0.0` when it resumes. The
+    /// intensity asked for is kept across hot reloads. An unknown name is a warning in the log.
+    pub fn set_snapshot(&self, name: &str, intensity: f32, seconds: Option<f32>) {
+        if !intensity.is_nan() {
+            self.send(Command::Snapshot(
+                name.to_string(),
+                intensity.clamp(0.0, 1.0),
+                seconds,
+            ));
+        }
+    }
+
     /// Changes the tempo of the playing cue at the next bar (the stems are time-stretched to
     /// follow; a tempo variant of the cue at that tempo is entered at the same position
     /// instead).

@@ -120,6 +120,10 @@ pub struct LeitmotifPlugin {
     /// default `MAX_VOICES`, 256). A start beyond them is refused, counted in the snapshot's
     /// overloads and reported as a warning in the log (an `Overloaded` event from the engine).
     pub voices: usize,
+    /// Measure each layer's level and the output's loudness on the audio side (read with
+    /// [`MusicSnapshot::layer_levels`] and [`MusicSnapshot::short_term_lufs`]); costs a copy of
+    /// every voice's output, so off by default. Bus levels are always measured.
+    pub meters: bool,
 }
 
 impl Default for LeitmotifPlugin {
@@ -132,6 +136,7 @@ impl Default for LeitmotifPlugin {
             offline_frames_per_update: 0,
             seed: 0,
             voices: leitmotif_engine::mixer::MAX_VOICES,
+            meters: false,
         }
     }
 }

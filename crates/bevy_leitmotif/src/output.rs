@@ -16,8 +16,9 @@ use leitmotif_engine::MusicSound;
 /// Frames the deck renders at a time.
 const CHUNK: usize = 1024;
 
-/// Frames over which the outgoing score fades when a hot reload switches (≈5 ms at 48 kHz):
-/// long enough not to click, short enough to sound like a cut on the bar line.
+/// Frames over which a hot reload crossfades from the outgoing score to the incoming one
+/// (≈5 ms at 48 kHz): long enough not to click, short enough to sound like a cut on the bar
+/// line.
 const SWITCH_FADE: usize = 256;
 
 /// State the deck publishes to the control side.
@@ -138,10 +139,12 @@ impl Deck {
                 let m = n.min(SWITCH_FADE - *pos);
                 let buf = &mut self.fade_buf[..m.min(SWITCH_FADE)];
                 old.render(buf);
+                // A linear crossfade: a hot reload continues the same material at the same
+                // position, which then sums to its own level (no bump).
                 for (k, (o, s)) in chunk.iter_mut().zip(buf.iter()).enumerate() {
                     let g = 1.0 - (*pos + k) as f32 / SWITCH_FADE as f32;
-                    o[0] += s[0] * g;
-                    o[1] += s[1] * g;
+                    o[0] = o[0] * (1.0 - g) + s[0] * g;
+                    o[1] = o[1] * (1.0 - g) + s[1] * g;
                 }
                 *pos += m;
                 if *pos >= SWITCH_FADE {

@@ -3,14 +3,30 @@
 //! and turns the plan's events into game events. It runs on its own thread when the music
 //! plays on a device or the silent clock, and inside `App::update` with the offline backend;
 //! the code is the same.
+//!
+//! # Hot reload
+//! A new version of the score takes over at the next bar line of the playing one **at the same
+//! musical position**: the same cue, bar (of its body, in the same pass of a loop) and beat,
+//! its stems started that far in at the new score's tempo, the bar count going on
+//! ([`Conductor::start_at`]). A cue the new score no longer has gives way to the new score's
+//! initial cue, from its bar 1 (on that bar line, without its pickup).
+//!
+//! **A transition is never undone**: while one is pending (waiting for its sync point) or
+//! under way (a bridge or segment playing, the outgoing cue fading), the switch waits, and
+//! takes place on the first bar line of the target cue after the transition has finished.
+//! After [`SWITCH_DEADLINE_SECONDS`] of planned music it switches anyway, on whatever is
+//! planned then: during a pending transition the new score resumes the outgoing cue and is
+//! asked for the target at once (so it moves by its own rules); during a bridge or segment it
+//! starts the target cue from its bar 1.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use bevy::prelude::*;
 use leitmotif_core::Score;
-use leitmotif_core::conductor::{EventKind, Input, MusicEvent, TimedInput};
+use leitmotif_core::conductor::{Conductor, EventKind, Input, MusicEvent, TimedInput};
 use leitmotif_core::score::Sync as SyncPoint;
+use leitmotif_core::time::Position;
 use leitmotif_engine::{MusicSound, Session, Shared};
 
 use crate::asset::ScoreAsset;
@@ -18,8 +34,13 @@ use crate::events::{MusicPosition, Planned};
 use crate::output::DeckControl;
 use crate::snapshot::{MusicSnapshot, Pending};
 
-/// A hot reload waits this long (in planned music) for a bar line before switching anyway.
+/// A hot reload waits this long (in planned music) for a bar line (outside a transition)
+/// before switching anyway, on the next event (a beat at least: on the grid).
 const SWITCH_DEADLINE_SECONDS: u64 = 30;
+
+/// When no event at all comes this long after the deadline (more than a beat at 10 bpm), the
+/// switch is made where the plan is, between grid ticks.
+const SWITCH_FALLBACK_SECONDS: u64 = 10;
 
 /// A state change asked for by the game, resolved by name when the music plans.
 #[derive(Debug, Clone, PartialEq)]
@@ -30,6 +51,8 @@ pub(crate) enum Command {
     Dialogue(f32),
     Tempo(f64, u32, SyncPoint),
     Volume(f32),
+    /// A snapshot's intensity and blend time.
+    Snapshot(String, f32, Option<f32>),
 }
 
 /// What the game side sends to the planner.
@@ -59,6 +82,7 @@ struct Names {
     cues: HashMap<String, usize>,
     parameters: HashMap<String, usize>,
     stingers: HashMap<String, usize>,
+    snapshots: HashMap<String, usize>,
 }
 
 impl Names {
@@ -74,6 +98,7 @@ impl Names {
             cues: index(score.cues.iter().map(|c| &c.name).collect()),
             parameters: index(score.parameters.iter().map(|p| &p.name).collect()),
             stingers: index(score.stingers.iter().map(|s| &s.name).collect()),
+            snapshots: index(score.mix.snapshots.iter().map(|s| &s.name).collect()),
         }
     }
 }
@@ -92,6 +117,139 @@ struct Playing {
     sound: Option<MusicSound>,
     /// Planned frame after which a hot reload switches without waiting for a bar any more.
     deadline: u64,
+    /// What the events planned so far say the music is doing.
+    track: Track,
+    /// Where this session takes over (a hot reload), once its switch frame is chosen.
+    resume: Option<Resume>,
+}
+
+/// What a session's planned events say the music is doing, as of the last one looked at:
+/// what a hot reload resumes from and whether it must wait.
+#[derive(Debug, Clone, Copy, Default)]
+struct Track {
+    /// The cue playing (or being left) and the global bars before its bar 1.
+    cue: Option<(usize, u32)>,
+    /// A transition started and not finished yet: (from, to).
+    transition: Option<(u16, u16)>,
+    /// A transition waiting for its sync point when the last plan ended: its target and the
+    /// session frame of the request.
+    pending: Option<(usize, u64)>,
+    /// Session frame of the last `CueStarted`.
+    cue_started: Option<u64>,
+}
+
+/// What the music is doing at a frame, for a hot reload.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Moving {
+    /// Nothing: the cue plays.
+    No,
+    /// A transition to this cue is waiting for its sync point.
+    Pending(usize),
+    /// A transition to this cue is under way (`landed`: the cue has started, the transition's
+    /// fades are not over).
+    Under { to: usize, landed: bool },
+}
+
+impl Track {
+    /// Takes in an event (in frame order).
+    fn see(&mut self, e: &MusicEvent) {
+        match e.kind {
+            EventKind::CueStarted { cue } => {
+                self.cue = Some((cue as usize, e.position.bar.saturating_sub(e.cue_bar)));
+                self.cue_started = Some(e.frame);
+            }
+            EventKind::TransitionStarted { from, to } => {
+                self.transition = Some((from, to));
+                self.pending = None;
+            }
+            // Over once its target has started (a segment or bridge may report the outgoing
+            // cue's fade over before that).
+            EventKind::TransitionFinished { from, to }
+                if self.transition == Some((from, to))
+                    && self.cue.is_some_and(|(c, _)| c == to as usize) =>
+            {
+                self.transition = None;
+            }
+            _ => {}
+        }
+    }
+
+    /// What moves at session frame `frame`, given the transition pending at the end of the
+    /// plan that reached it (`pending`: target, request frame).
+    fn moving(&self, frame: u64, pending: Option<(usize, u64)>) -> Moving {
+        if let Some((_, to)) = self.transition {
+            let landed = self.cue.is_some_and(|(c, _)| c == to as usize);
+            return Moving::Under {
+                to: to as usize,
+                landed,
+            };
+        }
+        match (self.pending, pending) {
+            (Some((to, _)), _) => Moving::Pending(to),
+            (None, Some((to, at))) if frame >= at => Moving::Pending(to),
+            _ => Moving::No,
+        }
+    }
+
+    /// Where a hot reload resumes when switching at global position `at` (session frame
+    /// `frame`) of a session playing `score`.
+    fn resume(&self, score: &Arc<Score>, at: Position, frame: u64, moving: Moving) -> Resume {
+        let name = |i: usize| score.cues.get(i).map(|c| c.name.clone());
+        // The number of the bar starting at the switch, when it is not on a bar line.
+        let next_bar = if at.beat == 1 && at.tick == 0 {
+            at.bar
+        } else {
+            at.bar + 1
+        };
+        if let Moving::Under { to, landed: false } = moving {
+            // Switched (at the deadline) during a bridge or segment: its target, from the top.
+            return Resume {
+                cue: name(to),
+                at: Position::bar(1),
+                global_bar: next_bar,
+                from_top: true,
+                request: None,
+                reported: false,
+                old: score.clone(),
+            };
+        }
+        let (cue, offset) = self.cue.unwrap_or((0, 0));
+        let local = Position {
+            bar: at.bar.saturating_sub(offset).max(1),
+            ..at
+        };
+        Resume {
+            cue: name(cue),
+            at: local,
+            global_bar: at.bar,
+            from_top: false,
+            request: match moving {
+                Moving::Pending(to) => name(to),
+                _ => None,
+            },
+            reported: self.cue_started == Some(frame),
+            old: score.clone(),
+        }
+    }
+}
+
+/// Where a hot reload's session takes over, chosen with its switch frame.
+#[derive(Debug, Clone)]
+struct Resume {
+    /// The cue (by name), or `None` for the new score's initial cue.
+    cue: Option<String>,
+    /// Position in that cue of the old score (bars from its bar 1).
+    at: Position,
+    /// Global bar number of `at`'s bar.
+    global_bar: u32,
+    /// Start the cue on its bar 1, whatever `at` says.
+    from_top: bool,
+    /// A cue to ask the new score for at once (a pending transition's target).
+    request: Option<String>,
+    /// The old session reported the cue starting on the switch frame (not to be said twice).
+    reported: bool,
+    /// The old score.
+    old: Arc<Score>,
 }
 
 impl Playing {
@@ -122,6 +280,10 @@ pub(crate) struct Planner {
     /// Last value set for each parameter, by name (carried over hot reloads).
     parameters: HashMap<String, f32>,
     dialogue: f32,
+    /// Each snapshot's intensity asked for, by name (carried over hot reloads).
+    snapshots: HashMap<String, f32>,
+    /// Publish per-layer levels and loudness (the plugin's `meters`).
+    meters: bool,
     /// Cue asked for before the score loaded.
     first_cue: Option<String>,
     warned: HashSet<String>,
@@ -151,12 +313,20 @@ impl Planner {
             waiting: None,
             parameters: HashMap::new(),
             dialogue: 0.0,
+            snapshots: HashMap::new(),
+            meters: false,
             first_cue: None,
             warned: HashSet::new(),
             horizon: 0,
             sessions: 0,
             voices: leitmotif_engine::mixer::MAX_VOICES,
         }
+    }
+
+    /// Whether sessions made from now on publish per-layer levels and loudness (the plugin's
+    /// `meters`).
+    pub(crate) fn set_meters(&mut self, on: bool) {
+        self.meters = on;
     }
 
     /// Voices of the mixers of the sessions made from now on (the plugin's `voices`).
@@ -200,6 +370,9 @@ impl Planner {
                 self.parameters.insert(name.clone(), *v);
             }
             Command::Dialogue(level) => self.dialogue = *level,
+            Command::Snapshot(name, intensity, _) => {
+                self.snapshots.insert(name.clone(), *intensity);
+            }
             Command::Volume(v) => {
                 self.control.set_volume(*v);
                 return;
@@ -238,6 +411,14 @@ impl Planner {
                     None => return Err(("stinger", name.clone())),
                 },
                 Command::Dialogue(level) => Input::SetDialogue(*level),
+                Command::Snapshot(name, intensity, seconds) => match n.snapshots.get(name) {
+                    Some(&i) => Input::Snapshot {
+                        snapshot: i,
+                        intensity: *intensity,
+                        seconds: *seconds,
+                    },
+                    None => return Err(("snapshot", name.clone())),
+                },
                 Command::Tempo(bpm, ramp_beats, sync) => Input::TempoCue {
                     bpm: *bpm,
                     ramp_beats: *ramp_beats,
@@ -256,7 +437,10 @@ impl Planner {
         if let Some(next) = self.next.as_mut()
             && matches!(
                 c,
-                Command::Parameter(..) | Command::Cue(_) | Command::Dialogue(_)
+                Command::Parameter(..)
+                    | Command::Cue(_)
+                    | Command::Dialogue(_)
+                    | Command::Snapshot(..)
             )
             && let Ok(input) = resolve(next)
         {
@@ -272,20 +456,30 @@ impl Planner {
             self.waiting = Some(asset);
             return;
         }
-        let keep_cue = self
-            .current
-            .as_ref()
-            .and_then(|c| {
-                c.session
-                    .conductor()
-                    .current_cue()
-                    .map(|i| c.session.score().cues[i].name.clone())
-            })
-            .or_else(|| self.first_cue.take());
+        // A hot reload keeps the cue and position where it switches (see the module docs);
+        // a first score starts on the cue asked for before it loaded, if any.
+        let first_cue = if self.current.is_none() {
+            self.first_cue.take()
+        } else {
+            None
+        };
         let deadline = self.horizon + SWITCH_DEADLINE_SECONDS * self.sample_rate as u64;
-        let mut playing = self.prepare(&asset, keep_cue.as_deref(), deadline);
+        let mut playing = self.prepare(&asset, first_cue.as_deref(), deadline);
         if self.dialogue > 0.0 {
             playing.push(0, Input::SetDialogue(self.dialogue), out);
+        }
+        // Snapshots in force stay in force (at once, no blend) in the new score.
+        let mut snaps: Vec<(&String, &f32)> = self.snapshots.iter().collect();
+        snaps.sort_by(|a, b| a.0.cmp(b.0));
+        for (name, &intensity) in snaps {
+            if let Some(&i) = playing.names.snapshots.get(name) {
+                let input = Input::Snapshot {
+                    snapshot: i,
+                    intensity,
+                    seconds: Some(0.0),
+                };
+                playing.push(0, input, out);
+            }
         }
         if self.current.is_none() {
             let start = self.safe_start();
@@ -321,9 +515,14 @@ impl Planner {
         // does; on a device or the silent clock, a late disk plays silence and is reported,
         // and a stinger not rendered in time plays the bank's version.
         sound.set_wait_for_streams(!self.remote);
+        sound.set_metering(self.meters);
         session.set_wait_for_renders(!self.remote);
         let id = self.sessions;
         self.sessions += 1;
+        let track = Track {
+            cue: session.conductor().current_cue().map(|c| (c, 0)),
+            ..Track::default()
+        };
         Playing {
             id,
             record: !self.remote,
@@ -333,6 +532,8 @@ impl Planner {
             start: None,
             sound: Some(sound),
             deadline,
+            track,
+            resume: None,
         }
     }
 
@@ -359,15 +560,22 @@ impl Planner {
         if let Some(cur) = self.current.as_mut() {
             let start = cur.start.unwrap_or(0);
             let score = cur.session.score().clone();
-            let events = cur.session.plan(horizon.saturating_sub(start));
-            for e in events {
+            cur.session.plan(horizon.saturating_sub(start));
+            let pending = cur.session.conductor().pending_request();
+            for e in cur.session.last_events() {
                 let frame = start + e.frame;
+                cur.track.see(e);
                 if let Some(next) = self.next.as_mut()
                     && next.start.is_none()
                     && frame > clock
-                    && (e.kind == EventKind::Bar || frame >= next.deadline)
                 {
-                    next.start = Some(frame);
+                    // On a bar line once no transition moves (see the module docs).
+                    let moving = cur.track.moving(e.frame, pending);
+                    if (e.kind == EventKind::Bar && moving == Moving::No) || frame >= next.deadline
+                    {
+                        next.start = Some(frame);
+                        next.resume = Some(cur.track.resume(&score, e.position, e.frame, moving));
+                    }
                 }
                 if let Some(sw) = self.next.as_ref().and_then(|n| n.start)
                     && frame >= sw
@@ -376,11 +584,21 @@ impl Planner {
                 }
                 send_event(out, &score, *e, frame);
             }
+            cur.track.pending = pending;
         }
         if let Some(next) = self.next.as_mut() {
-            if next.start.is_none() && horizon >= next.deadline {
-                // No bar line came (a score that ended): switch now.
-                next.start = Some(safe.max(horizon));
+            let fallback = next.deadline + SWITCH_FALLBACK_SECONDS * self.sample_rate as u64;
+            if next.start.is_none() && horizon >= fallback {
+                // No event came: switch now.
+                let sw = safe.max(horizon);
+                next.start = Some(sw);
+                if let Some(cur) = self.current.as_ref() {
+                    let at = sw.saturating_sub(cur.start.unwrap_or(0));
+                    let c = cur.session.conductor();
+                    let moving = cur.track.moving(at, c.pending_request());
+                    let score = cur.session.score();
+                    next.resume = Some(cur.track.resume(score, c.position_at(at), at, moving));
+                }
             }
             if let Some(sw) = next.start {
                 self.switch(sw, horizon, out);
@@ -407,14 +625,27 @@ impl Planner {
             return;
         }
         if horizon > sw {
+            let reported = next.resume.take().and_then(|r| resume(next, &r, out));
             let score = next.session.score().clone();
             for e in next.session.plan(horizon - sw) {
+                if e.frame == 0 && reported == Some(e.kind) {
+                    continue;
+                }
                 send_event(out, &score, *e, sw + e.frame);
             }
             self.current = self.next.take();
+            let at = self.current.as_ref().and_then(|c| {
+                let (cue, _) = c.track.cue?;
+                Some(format!(
+                    ", cue \"{}\" at {}",
+                    score.cues[cue].name,
+                    c.session.conductor().position_at(0)
+                ))
+            });
             info!(
-                "leitmotif: now playing the reloaded score \"{}\" (from frame {sw})",
-                score.name
+                "leitmotif: now playing the reloaded score \"{}\" (from frame {sw}{})",
+                score.name,
+                at.unwrap_or_default()
             );
         }
     }
@@ -436,6 +667,15 @@ impl Planner {
             .map(|i| c.parameter(i).unwrap_or(0.0))
             .collect();
         snap.voice_gains = c.voice_gains().collect();
+        snap.snapshots = cur
+            .session
+            .score()
+            .mix
+            .snapshots
+            .iter()
+            .map(|s| s.name.clone())
+            .zip(c.snapshot_levels())
+            .collect();
         snap.pending = c.pending().map(|(to, sync)| Pending {
             cue: to,
             at: c.position_at(sync),
@@ -444,6 +684,45 @@ impl Planner {
         snap.shared = Some(cur.shared.clone());
         snap
     }
+}
+
+/// Starts a hot reload's session where `r` says (before its first plan; see the module
+/// docs). Returns the event its plan must not report on frame 0 (a `CueStarted` the old
+/// session already reported there).
+fn resume(next: &mut Playing, r: &Resume, out: &mut impl FnMut(FromPlanner)) -> Option<EventKind> {
+    let score = next.session.score().clone();
+    let found = r.cue.as_ref().and_then(|n| next.names.cues.get(n).copied());
+    let (cue, at) = match found {
+        Some(to) if r.from_top => (to, Position::bar(1)),
+        Some(to) => {
+            let from = r.cue.as_deref().and_then(|n| r.old.cue_index(n));
+            let at = match from {
+                Some(from) => Conductor::carried_position(&r.old, from, &score, to, r.at),
+                None => r.at,
+            };
+            (to, at)
+        }
+        // Gone from the new score: its initial cue, from bar 1, on the switch's bar line
+        // (the bar starting there when the switch is not on one).
+        None => (
+            score.cue_index(&score.initial_cue).unwrap_or(0),
+            Position::bar(1),
+        ),
+    };
+    let global_bar = if found.is_none() && !(r.at.beat == 1 && r.at.tick == 0) {
+        r.global_bar + 1
+    } else {
+        r.global_bar
+    };
+    if !next.session.start_at(cue, at, global_bar) {
+        return None;
+    }
+    next.track.cue = Some((cue, global_bar.saturating_sub(at.bar)));
+    if let Some(&to) = r.request.as_ref().and_then(|n| next.names.cues.get(n)) {
+        next.push(0, Input::RequestCue(to), out);
+    }
+    (r.reported && found.is_some() && at == Position::bar(1))
+        .then_some(EventKind::CueStarted { cue: cue as u16 })
 }
 
 /// Converts a planned engine event into a game event.

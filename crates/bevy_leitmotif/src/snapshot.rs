@@ -6,6 +6,7 @@ use std::sync::Arc;
 use leitmotif_core::Score;
 use leitmotif_core::conductor::SourceRef;
 use leitmotif_core::time::Position;
+use leitmotif_engine::meter::Level;
 use leitmotif_engine::{Overloads, Shared};
 
 /// A transition waiting for its sync point.
@@ -38,6 +39,9 @@ pub struct MusicSnapshot {
     pub voice_gains: Vec<(SourceRef, f32)>,
     /// The transition waiting for its sync point.
     pub pending: Option<Pending>,
+    /// Each snapshot of the score and its intensity in force (the game's request plus the
+    /// playing cue's, at most 1), in score order.
+    pub snapshots: Vec<(String, f32)>,
     pub(crate) shared: Option<Arc<Shared>>,
 }
 
@@ -50,6 +54,43 @@ impl MusicSnapshot {
     /// RMS level of the last block the output rendered.
     pub fn rms(&self) -> f32 {
         self.shared.as_ref().map_or(0.0, |s| s.rms())
+    }
+
+    /// Each layer's measured level (peak since the last read, RMS of the last block), by
+    /// layer name, while the plugin's `meters` is on (zeros otherwise).
+    pub fn layer_levels(&self) -> Vec<(String, Level)> {
+        self.shared.as_ref().map_or_else(Vec::new, |s| {
+            s.layer_levels()
+                .into_iter()
+                .map(|(n, l)| (n.to_string(), l))
+                .collect()
+        })
+    }
+
+    /// Each bus's measured level (the master first; with no `mix`, the master is the
+    /// output), with its sidechain's attenuation.
+    pub fn bus_levels(&self) -> Vec<(String, Level)> {
+        self.shared.as_ref().map_or_else(Vec::new, |s| {
+            s.bus_levels()
+                .into_iter()
+                .map(|(n, l)| (n.to_string(), l))
+                .collect()
+        })
+    }
+
+    /// The output's short-term (3 s) loudness in LUFS, while the plugin's `meters` is on
+    /// (−∞ for silence or with meters off).
+    pub fn short_term_lufs(&self) -> f32 {
+        self.shared
+            .as_ref()
+            .map_or(f32::NEG_INFINITY, |s| s.short_term_lufs())
+    }
+
+    /// The output's momentary (400 ms) loudness in LUFS, while `meters` is on.
+    pub fn momentary_lufs(&self) -> f32 {
+        self.shared
+            .as_ref()
+            .map_or(f32::NEG_INFINITY, |s| s.momentary_lufs())
     }
 
     /// What the mixer could not do so far (a full voice pool, late actions, …).

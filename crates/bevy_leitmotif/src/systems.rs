@@ -37,6 +37,7 @@ pub(crate) fn open_output(
     let planner = |control, rate, remote| {
         let mut planner = Planner::new(control, rate, p.buffer as u64, remote, p.seed);
         planner.set_voices(p.voices);
+        planner.set_meters(p.meters);
         planner
     };
     match p.backend {

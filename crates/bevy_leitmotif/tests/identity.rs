@@ -8,8 +8,8 @@ use bevy::prelude::*;
 use bevy_leitmotif::prelude::*;
 use leitmotif_engine::RenderOptions;
 
-/// Generated layers over tension, a generated bridge, an authored-free stinger: the paths a
-/// game exercises.
+/// Generated layers over tension, a generated bridge, an authored-free stinger, buses with
+/// effects, a sidechain and a snapshot the game blends to: the paths a game exercises.
 const SCORE: &str = r#"Score(
     name: "Identity",
     key: Some("D minor"),
@@ -17,12 +17,12 @@ const SCORE: &str = r#"Score(
     parameters: [(name: "tension", min: 0.0, max: 1.0, default: 0.1, seek_speed: 1.0)],
     initial_cue: "calm",
     cues: [
-        (name: "calm", bars: 2, chords: ["Dm", "A7"], layers: [
+        (name: "calm", bars: 2, chords: ["Dm", "A7"], bus: Some("music"), layers: [
             (name: "pad", source: Generated((instrument: Pad, part: Chords, octave: 3))),
             (name: "bass", source: Generated((instrument: Bass, part: Bass(2), octave: 2)),
              gain_curve: Some((parameter: "tension", points: [(x: 0.0, y: 0.0), (x: 1.0, y: 1.0)]))),
         ]),
-        (name: "chase", bars: 2, chords: ["Gm", "A7"], tempo: Some((bpm: 132.0, meter: (4, 4))), layers: [
+        (name: "chase", bars: 2, chords: ["Gm", "A7"], tempo: Some((bpm: 132.0, meter: (4, 4))), bus: Some("music"), layers: [
             (name: "pulse", source: Generated((instrument: Pluck, part: Arpeggio(2), octave: 4))),
         ]),
     ],
@@ -30,7 +30,16 @@ const SCORE: &str = r#"Score(
         (from: "calm", to: "chase", sync: NextBar, bridge: Generated(1)),
         (from: "*", to: "*", sync: NextBeat, fade_out: Beats(1.0), fade_in: Beats(1.0)),
     ],
-    stingers: [(name: "hit", sync: NextBeat, variations: [(source: Generated((instrument: Bell, part: Melody, octave: 5)), beats: 1)])],
+    stingers: [(name: "hit", sync: NextBeat, bus: Some("hits"), variations: [(source: Generated((instrument: Bell, part: Melody, octave: 5)), beats: 1)])],
+    mix: (
+        buses: [
+            (name: "music", sends: [(to: "room", gain_db: -12.0)], effects: [Bell(hz: 500.0, gain_db: -2.0)],
+             sidechain: Some((key: "hits", depth_db: -8.0))),
+            (name: "hits"),
+            (name: "room", effects: [Reverb(mix: 1.0)]),
+        ],
+        snapshots: [(name: "pause", seconds: 0.3, buses: [(bus: "music", gain_db: Some(-12.0), lowpass_hz: Some(700.0))])],
+    ),
 )
 "#;
 
@@ -80,6 +89,8 @@ fn the_plugins_offline_backend_renders_what_the_offline_renderer_renders() {
             20 => music.set_parameter("tension", 0.9),
             90 => music.request_cue("chase"),
             250 => music.stinger("hit"),
+            300 => music.set_snapshot("pause", 1.0, None),
+            360 => music.set_snapshot("pause", 0.0, Some(0.5)),
             400 => music.request_cue("calm"),
             _ => {}
         }
@@ -100,7 +111,7 @@ fn the_plugins_offline_backend_renders_what_the_offline_renderer_renders() {
         .collect();
     assert_eq!(
         inputs.len(),
-        4,
+        6,
         "every request reached the session: {inputs:?}"
     );
     let frames = capture.frames.len() as u64;

@@ -13,6 +13,7 @@
 //! started it is committed; a request made while it is still running (a bridge or segment is
 //! playing) is queued and made as soon as the target cue has started.
 
+mod resume;
 mod schedule;
 mod state;
 
@@ -169,6 +170,18 @@ pub enum ActionKind {
         voice: VoiceId,
         /// Release length.
         release: u32,
+    },
+    /// Move a mix parameter of a bus (a snapshot blending in or out): ramp linearly to
+    /// `value` over `frames` (linear gain for gains and send levels, Hz for cutoffs).
+    Bus {
+        /// The bus, in the mixer's numbering (see [`Mix::bus_index`](crate::score::Mix::bus_index)).
+        bus: u16,
+        /// What moves.
+        param: crate::score::mix::BusParam,
+        /// Where it ends.
+        value: f32,
+        /// Ramp length.
+        frames: u32,
     },
 }
 
@@ -381,6 +394,17 @@ pub enum Input {
     },
     /// Dialogue level 0..1: the music ducks under it.
     SetDialogue(f32),
+    /// Blend snapshot `snapshot` (index into the score's `mix.snapshots`) to `intensity`
+    /// (0 = out, 1 = fully in force) over `seconds` (the snapshot's own `seconds` when
+    /// `None`).
+    Snapshot {
+        /// The snapshot.
+        snapshot: usize,
+        /// Intensity reached, 0..1 (clamped).
+        intensity: f32,
+        /// Blend time in seconds.
+        seconds: Option<f32>,
+    },
 }
 
 /// An input at the frame it was made.
@@ -437,6 +461,8 @@ pub struct Conductor {
     stinger_until: u64,
     duck: f32,
     dialogue: f32,
+    /// Snapshots' intensities and the bus settings last sent.
+    mix: schedule::mix::MixState,
     started: bool,
     /// The initial cue's bar 1, while its `CueStarted` is still to be reported.
     opening: Option<i64>,
@@ -475,6 +501,7 @@ impl Conductor {
             .map(|c| crate::timing::cue_map(&score, c, sample_rate))
             .collect();
         let score_map = TempoMap::constant(sample_rate, 0, score.tempo.bpm, score.tempo.meter.0);
+        let mix = schedule::mix::MixState::new(&score);
         Conductor {
             cue_maps,
             score_map,
@@ -507,6 +534,7 @@ impl Conductor {
             stinger_until: 0,
             duck: 1.0,
             dialogue: 0.0,
+            mix,
             started: false,
             opening: None,
             live: Vec::new(),
@@ -526,7 +554,10 @@ impl Conductor {
     /// [`advance`](Self::advance)): a live session renders them before its sound starts.
     pub fn opening_notes(&self, frames: u64) -> Vec<NoteJob> {
         let cue = self.current.cue().unwrap_or(0);
-        self.notes_of_cue(cue, self.current.start(), 0, frames as i64)
+        // Bar 1 of the pass that opens (the cue's bar 1, unless started in a later pass).
+        let c = &self.current;
+        let bar1 = c.map.frame_at_bar(c.pass * c.bars.max(1) + 1);
+        self.notes_of_cue(cue, bar1, 0, frames as i64)
     }
 
     /// The live parts to play (the session composes them from the score): a layer with one

@@ -6,10 +6,12 @@
 
 mod curve;
 mod load;
+pub mod mix;
 pub(crate) mod validate;
 
 pub use curve::{Curve, CurvePoint, CurveShape};
 pub use load::{ScoreError, ScoreErrorKind, ron_error_position, ron_syntax_hint};
+pub use mix::{Bus, BusState, Effect, Mix, Send, Sidechain, Snapshot};
 pub use validate::closest_name;
 
 use serde::{Deserialize, Serialize};
@@ -60,6 +62,9 @@ pub struct Score {
     /// written in (the built-in style when `None`).
     #[serde(default)]
     pub style: Option<StyleSource>,
+    /// Buses, effects and snapshots (see [`Mix`]); empty: everything plays into the master.
+    #[serde(default)]
+    pub mix: Mix,
 }
 
 /// Where a score's style comes from: a model trained by `leitmotif style train`, MIDI files to
@@ -174,6 +179,13 @@ pub struct Cue {
     /// How each pass picks its body among the layers' `alternates` (none: no variation).
     #[serde(default)]
     pub variation: CueVariation,
+    /// The bus its layers play into unless a layer names its own (the master when absent).
+    #[serde(default)]
+    pub bus: Option<String>,
+    /// A snapshot in force while this cue plays (blended in over the snapshot's `seconds`
+    /// when the cue starts, out when it ends).
+    #[serde(default)]
+    pub snapshot: Option<String>,
 }
 
 /// How a cue with alternates picks the body of each pass. Body 0 is every layer's `source`,
@@ -275,6 +287,9 @@ pub struct Layer {
     /// plays in body `k + 1` (same length rules as `source`). Cue layers only.
     #[serde(default)]
     pub alternates: Vec<Source>,
+    /// The bus it plays into (for a cue layer, the cue's `bus` when absent; else the master).
+    #[serde(default)]
+    pub bus: Option<String>,
 }
 
 /// How an audio file is held while it plays.
@@ -588,6 +603,9 @@ pub struct Stinger {
     /// Gain in decibels.
     #[serde(default)]
     pub gain_db: f32,
+    /// The bus it plays into (the master when absent).
+    #[serde(default)]
+    pub bus: Option<String>,
 }
 
 fn next_beat() -> Sync {

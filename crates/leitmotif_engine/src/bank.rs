@@ -304,6 +304,49 @@ pub struct SourceBank {
     /// excerpt of a longer file, a `Soundfont` instrument with no `soundfont`), one line each,
     /// naming the item. Front ends print or log them.
     pub warnings: Vec<String>,
+    /// The score's mix (buses, effects, snapshots); the mixer builds its buses from it.
+    pub mix: leitmotif_core::score::Mix,
+    /// The bus each source plays into, in the mixer's numbering (0 = master).
+    pub routing: Routing,
+}
+
+/// The bus of every source (see [`SourceBank::bus_of`]).
+#[derive(Debug, Clone, Default)]
+pub struct Routing {
+    /// `layers[cue][layer]`.
+    pub layers: Vec<Vec<u16>>,
+    /// `segments[segment][layer]`.
+    pub segments: Vec<Vec<u16>>,
+    /// `stingers[stinger]`.
+    pub stingers: Vec<u16>,
+    /// Composed bridges.
+    pub bridges: u16,
+}
+
+impl Routing {
+    /// The routing of `score`'s sources.
+    pub fn of(score: &Score) -> Routing {
+        Routing {
+            layers: (0..score.cues.len())
+                .map(|c| {
+                    (0..score.cues[c].layers.len())
+                        .map(|l| score.layer_bus(c, l))
+                        .collect()
+                })
+                .collect(),
+            segments: (0..score.segments.len())
+                .map(|s| {
+                    (0..score.segments[s].layers.len())
+                        .map(|l| score.segment_bus(s, l))
+                        .collect()
+                })
+                .collect(),
+            stingers: (0..score.stingers.len())
+                .map(|s| score.stinger_bus(s))
+                .collect(),
+            bridges: score.bridge_bus(),
+        }
+    }
 }
 
 /// The score's style (its `style` field: a trained model and/or MIDI files, relative to
@@ -456,6 +499,27 @@ impl SourceBank {
         self.live
             .iter()
             .find(|l| l.part.cue == cue && l.part.layer == layer)
+    }
+
+    /// The bus a source plays into (the master for what the routing does not know).
+    pub fn bus_of(&self, source: SourceRef) -> u16 {
+        let r = &self.routing;
+        let at = |v: &Vec<Vec<u16>>, a: u16, b: u16| {
+            v.get(a as usize)
+                .and_then(|x| x.get(b as usize))
+                .copied()
+                .unwrap_or(0)
+        };
+        match source {
+            SourceRef::Layer { cue, layer }
+            | SourceRef::Note { cue, layer }
+            | SourceRef::Alternate { cue, layer, .. } => at(&r.layers, cue, layer),
+            SourceRef::SegmentLayer { segment, layer } => at(&r.segments, segment, layer),
+            SourceRef::Stinger { stinger, .. } => {
+                r.stingers.get(stinger as usize).copied().unwrap_or(0)
+            }
+            SourceRef::Bridge(_) => r.bridges,
+        }
     }
 
     /// The stem output (tap) a source is written to.

@@ -5,7 +5,8 @@
 //!   the output rate (generated layers are synthesised by `leitmotif_gen` at load).
 //! * [`Mixer`] is the realtime part: a fixed pool of voices that start, stop and ramp on the
 //!   exact frame an [`Action`](leitmotif_core::conductor::Action) names, inside kira's 128-frame
-//!   chunks, sum into a music bus with ducking already applied, and pass a limiter.
+//!   chunks, sum into the score's buses (effects, sends, sidechain ducking, snapshots: see
+//!   [`leitmotif_core::score::Mix`]) and pass a limiter.
 //! * [`MusicSound`] wraps the mixer as a kira [`Sound`](kira::sound::Sound), fed by a
 //!   preallocated `rtrb` ring buffer; [`Session`] is its control side.
 //! * [`Driver`] runs the one loop every backend runs (plan ahead → flush → render);
@@ -13,6 +14,7 @@
 
 pub mod bank;
 pub mod device;
+pub mod meter;
 pub mod mixer;
 pub mod offline;
 pub mod session;

@@ -14,8 +14,11 @@ use leitmotif_core::conductor::{Action, ActionKind, SourceRef, VoiceId};
 use crate::bank::{Clip, SourceBank, Stem};
 use crate::stream::{StreamClip, StreamReader};
 
+mod bus;
 mod voice;
 
+use bus::Buses;
+pub use bus::{BUS_BLOCK, Meter};
 pub(crate) use voice::{Audio, copy_source};
 use voice::{Voice, mix, read_stream, skip_to};
 
@@ -109,6 +112,8 @@ pub struct Mixer {
     limiter_gain: f32,
     release_coeff: f32,
     wait_for_streams: bool,
+    /// The score's buses (`None`: a plain master, voices sum straight into the output).
+    buses: Option<Buses>,
 }
 
 fn pan_gains(pan: f32) -> (f32, f32) {
@@ -133,7 +138,6 @@ impl Mixer {
         let n = voices.clamp(1, VOICES_LIMIT);
         let sample_rate = bank.sample_rate;
         Mixer {
-            bank,
             sample_rate,
             frame: 0,
             voices: (0..n).map(|_| Voice::idle()).collect(),
@@ -149,6 +153,8 @@ impl Mixer {
             limiter_gain: 1.0,
             release_coeff: 1.0 - (-1.0 / (0.25 * sample_rate as f32)).exp(),
             wait_for_streams: false,
+            buses: Buses::new(&bank.mix, sample_rate),
+            bank,
         }
     }
 
@@ -171,6 +177,25 @@ impl Mixer {
     /// Size of the voice pool.
     pub fn voice_pool(&self) -> usize {
         self.voices.len()
+    }
+
+    /// The output sample rate.
+    pub fn sample_rate(&self) -> u32 {
+        self.sample_rate
+    }
+
+    /// Number of buses (the master included; 1 when the score has no mix).
+    pub fn bus_count(&self) -> usize {
+        self.buses.as_ref().map_or(1, |b| b.len())
+    }
+
+    /// Each bus's level since the last call (then reset), in the mixer's numbering (see
+    /// [`Mix::bus_index`](leitmotif_core::score::Mix::bus_index)); nothing is written when the
+    /// score has no mix (the output's level is the master's then).
+    pub fn take_bus_meters(&mut self, into: &mut [Meter]) {
+        if let Some(b) = self.buses.as_mut() {
+            b.take_meters(into);
+        }
     }
 
     /// What the mixer could not do so far.
@@ -395,7 +420,12 @@ impl Mixer {
                 }
                 let tap = self.bank.tap_of(source);
                 let wrap = self.bank.loop_of(source);
+                let bus = self
+                    .buses
+                    .as_ref()
+                    .map_or(0, |b| b.valid(self.bank.bus_of(source)) as u16);
                 let v = &mut self.voices[self.active];
+                v.bus = bus;
                 v.wrap = wrap;
                 v.id = voice;
                 v.audio = audio;
@@ -434,6 +464,16 @@ impl Mixer {
                 }
             }
             ActionKind::Warp { voice, rate, .. } => self.warp(voice, rate),
+            ActionKind::Bus {
+                bus,
+                param,
+                value,
+                frames,
+            } => {
+                if let Some(b) = self.buses.as_mut() {
+                    b.set(bus, param, value, frames);
+                }
+            }
             ActionKind::Stop { voice, release } => {
                 if let Some(i) = self.voices[..self.active]
                     .iter()
@@ -517,9 +557,35 @@ impl Mixer {
             }
             self.queue.drain(..n);
             let next = self.queue.first().map_or(end, |a| a.frame.min(end));
+            let next = if self.buses.is_some() {
+                next.min(self.frame + BUS_BLOCK as u64)
+            } else {
+                next
+            };
             let len = (next - self.frame) as usize;
             if len > 0 {
-                self.render_span(&mut out[at..at + len], taps.as_deref_mut(), tap_offset + at);
+                match self.buses.take() {
+                    None => self.render_span(
+                        &mut out[at..at + len],
+                        None,
+                        taps.as_deref_mut(),
+                        tap_offset + at,
+                    ),
+                    Some(mut buses) => {
+                        // Voices into their buses, then the buses into the output.
+                        buses.clear(len);
+                        let mut bufs = std::mem::take(&mut buses.bufs);
+                        self.render_span(
+                            &mut out[at..at + len],
+                            Some(&mut bufs),
+                            taps.as_deref_mut(),
+                            tap_offset + at,
+                        );
+                        buses.bufs = bufs;
+                        buses.process(&mut out[at..at + len]);
+                        self.buses = Some(buses);
+                    }
+                }
                 at += len;
                 self.frame = next;
             }
@@ -530,17 +596,21 @@ impl Mixer {
         self.limit(out);
     }
 
+    /// Mixes every voice over the span `out` covers: into `out`, or into the first
+    /// `out.len()` frames of its bus's buffer when there are buses.
     fn render_span(
         &mut self,
         out: &mut [[f32; 2]],
+        mut bufs: Option<&mut Vec<Vec<[f32; 2]>>>,
         mut taps: Option<&mut [Vec<[f32; 2]>]>,
         at: usize,
     ) {
+        let span = out.len();
         let sr = self.sample_rate as f32;
         let wait = self.wait_for_streams;
         let mut i = 0;
         while i < self.active {
-            if self.voices[i].warp.is_some() && self.switch_to_stretched(i, out.len()) {
+            if self.voices[i].warp.is_some() && self.switch_to_stretched(i, span) {
                 let v = &mut self.voices[i];
                 let Some(r) = v.warp.as_mut() else {
                     i += 1;
@@ -549,8 +619,12 @@ impl Mixer {
                 let tap = taps
                     .as_deref_mut()
                     .and_then(|t| t.get_mut(v.tap as usize))
-                    .and_then(|t| t.get_mut(at..at + out.len()));
-                let (done, missing) = mix_stretched(r, &mut v.ctl, self.frame, out, tap, sr, wait);
+                    .and_then(|t| t.get_mut(at..at + span));
+                let dest = match bufs.as_deref_mut() {
+                    Some(b) => &mut b[v.bus as usize][..span],
+                    None => &mut *out,
+                };
+                let (done, missing) = mix_stretched(r, &mut v.ctl, self.frame, dest, tap, sr, wait);
                 if missing > 0 {
                     self.overloads.underrun_frames += missing as u64;
                     self.overloads.underruns += 1;
@@ -566,12 +640,16 @@ impl Mixer {
             if v.warp.is_some() && !v.plain_ok {
                 // Its stretched sound is late: it plays on at its own speed (counted).
                 self.overloads.underruns += 1;
-                self.overloads.underrun_frames += out.len() as u64;
+                self.overloads.underrun_frames += span as u64;
             }
             let len = v.len();
+            let dest = match bufs.as_deref_mut() {
+                Some(b) => &mut b[v.bus as usize][..span],
+                None => &mut *out,
+            };
             // Every index below is within its slice: a voice past its source's end plays
             // nothing and is removed.
-            let want = out.len().min(len.saturating_sub(v.pos));
+            let want = span.min(len.saturating_sub(v.pos));
             let mut tap = taps
                 .as_deref_mut()
                 .and_then(|t| t.get_mut(v.tap as usize))
@@ -579,7 +657,7 @@ impl Mixer {
             let mut k = 0usize;
             let mut stopped = false;
             while k < want && !stopped {
-                let dst = &mut out[k..want];
+                let dst = &mut dest[k..want];
                 let dst_tap = tap.as_deref_mut().map(|t| &mut t[k..]);
                 let (used, stop) = match &mut v.audio {
                     Audio::None => (want - k, false),

@@ -9,6 +9,7 @@ use leitmotif_core::conductor::{
     SourceRef, StingerJob, TimedInput,
 };
 use leitmotif_core::score::Source;
+use leitmotif_core::time::Position;
 use leitmotif_core::timing::seed;
 
 use crate::bank::{Clip, SourceBank, Stem};
@@ -119,8 +120,14 @@ impl Session {
     ) -> (Session, MusicSound, Arc<Shared>) {
         let (producer, consumer) = rtrb::RingBuffer::new(RING_CAPACITY);
         let (ret_tx, ret_rx) = rtrb::RingBuffer::new(1024);
-        let shared = Arc::new(Shared::default());
         let mixer = Mixer::with_voices(bank.clone(), voices);
+        let buses: Vec<String> = bank.mix.numbered().into_iter().map(|b| b.name).collect();
+        let buses = if mixer.bus_count() > 1 {
+            buses
+        } else {
+            Vec::new()
+        };
+        let shared = Arc::new(Shared::with_meters(&bank.tap_names, &buses));
         let sound = MusicSound::new(mixer, consumer, ret_tx, shared.clone());
         let mut conductor = Conductor::new(score, bank.sample_rate, seed);
         let streamer = bank.streams().then(|| Arc::new(Streamer::new()));
@@ -182,6 +189,21 @@ impl Session {
     /// Queues an input for the conductor.
     pub fn push(&mut self, input: TimedInput) {
         self.conductor.push(input);
+    }
+
+    /// Starts the music at `at` in cue `cue` instead of on the initial cue's pickup, with
+    /// `global_bar` as the number of `at`'s bar (see [`Conductor::start_at`]): what a hot
+    /// reload uses to keep the musical position. Before the first [`plan`](Self::plan);
+    /// returns false (changing nothing) after it or for a cue the score does not have.
+    pub fn start_at(&mut self, cue: usize, at: Position, global_bar: u32) -> bool {
+        if !self.conductor.start_at(cue, at, global_bar) {
+            return false;
+        }
+        if !self.wait_for_renders {
+            // Live: the opening notes are those of the new start.
+            self.set_wait_for_renders(false);
+        }
+        true
     }
 
     /// Plans up to `horizon` (a session frame) and hands the plan to the audio side: the

@@ -9,7 +9,8 @@ use kira::Frame;
 use kira::info::Info;
 use kira::sound::Sound;
 
-use crate::mixer::{Mixer, Msg, Overloads, Retired};
+use crate::meter::{Level, LevelCell, Loudness};
+use crate::mixer::{Meter, Mixer, Msg, Overloads, Retired};
 
 /// State the audio thread publishes, read by the control side without locks.
 #[derive(Debug, Default)]
@@ -40,9 +41,70 @@ pub struct Shared {
     pub stream_errors: AtomicU64,
     /// A bug on the audio thread was caught: the sound outputs silence from then on.
     pub failed: AtomicBool,
+    /// Each layer's level (by stem output, [`SourceBank::tap_names`](crate::SourceBank)),
+    /// published while metering is on ([`MusicSound::set_metering`]).
+    pub layers: Box<[LevelCell]>,
+    /// The names of `layers` (layer names; layers of the same name share a meter).
+    pub layer_names: Box<[String]>,
+    /// The names of `buses`, in the mixer's numbering (`"master"` first).
+    pub bus_names: Box<[String]>,
+    /// Each bus's level, in the mixer's numbering (bus 0, the master, is the output before
+    /// the limiter; with no mix, the output).
+    pub buses: Box<[LevelCell]>,
+    /// The output's short-term loudness (3 s, LUFS, `f32` bits; −∞ for silence), while
+    /// metering is on.
+    pub short_term: AtomicU32,
+    /// The output's momentary loudness (400 ms, LUFS, `f32` bits), while metering is on.
+    pub momentary: AtomicU32,
 }
 
 impl Shared {
+    /// Shared state for a mixer with these stem outputs (layer names) and buses.
+    pub fn with_meters(layers: &[String], buses: &[String]) -> Shared {
+        let buses: Vec<String> = if buses.is_empty() {
+            vec!["master".into()]
+        } else {
+            buses.to_vec()
+        };
+        Shared {
+            layers: layers.iter().map(|_| LevelCell::default()).collect(),
+            buses: buses.iter().map(|_| LevelCell::default()).collect(),
+            layer_names: layers.into(),
+            bus_names: buses.into(),
+            short_term: AtomicU32::new(f32::NEG_INFINITY.to_bits()),
+            momentary: AtomicU32::new(f32::NEG_INFINITY.to_bits()),
+            ..Default::default()
+        }
+    }
+
+    /// Each layer's level (see [`layers`](Self::layers)), by name; peaks since the last read.
+    pub fn layer_levels(&self) -> Vec<(&str, Level)> {
+        self.layer_names
+            .iter()
+            .zip(self.layers.iter())
+            .map(|(n, c)| (n.as_str(), c.read()))
+            .collect()
+    }
+
+    /// Each bus's level, by name (the master first); peaks since the last read.
+    pub fn bus_levels(&self) -> Vec<(&str, Level)> {
+        self.bus_names
+            .iter()
+            .zip(self.buses.iter())
+            .map(|(n, c)| (n.as_str(), c.read()))
+            .collect()
+    }
+
+    /// The output's short-term loudness (LUFS) while metering is on.
+    pub fn short_term_lufs(&self) -> f32 {
+        f32::from_bits(self.short_term.load(Ordering::Relaxed))
+    }
+
+    /// The output's momentary loudness (LUFS) while metering is on.
+    pub fn momentary_lufs(&self) -> f32 {
+        f32::from_bits(self.momentary.load(Ordering::Relaxed))
+    }
+
     /// The next frame the mixer will render.
     pub fn frame(&self) -> u64 {
         self.frame.load(Ordering::Acquire)
@@ -105,6 +167,17 @@ pub struct MusicSound {
     scratch: Vec<[f32; 2]>,
     /// Set when a bug was caught on the audio thread; the sound stays silent.
     failed: bool,
+    /// Per-layer and loudness metering, when on.
+    meters: Option<Box<Metering>>,
+    /// The buses' levels of the last block.
+    bus_meters: Vec<Meter>,
+}
+
+/// What metering needs on the audio side, made when it is turned on.
+struct Metering {
+    /// One stem output per layer name, [`SCRATCH`] frames each.
+    taps: Vec<Vec<[f32; 2]>>,
+    loudness: Loudness,
 }
 
 /// Called on the audio thread: fills kira's `out` by calling `render` on `scratch`-sized
@@ -135,13 +208,27 @@ impl MusicSound {
         shared: Arc<Shared>,
     ) -> Self {
         MusicSound {
-            mixer,
             inbox,
             retired,
             shared,
             scratch: vec![[0.0; 2]; SCRATCH],
             failed: false,
+            meters: None,
+            bus_meters: vec![Meter::default(); mixer.bus_count()],
+            mixer,
         }
+    }
+
+    /// Publish each layer's level and the output's loudness in [`Shared`] (bus levels are
+    /// always published). Costs a copy of every voice's output; the tuning desk turns it on.
+    /// Call before the sound goes to the audio thread (it allocates).
+    pub fn set_metering(&mut self, on: bool) {
+        self.meters = on.then(|| {
+            Box::new(Metering {
+                taps: vec![vec![[0.0; 2]; SCRATCH]; self.shared.layers.len()],
+                loudness: Loudness::new(self.mixer.sample_rate()),
+            })
+        });
     }
 
     /// Offline: wait for streamed stems instead of playing silence when the disk is behind
@@ -195,24 +282,53 @@ impl MusicSound {
         while let Ok(msg) = self.inbox.pop() {
             self.mixer.receive(msg);
         }
-        self.mixer.process(out, taps, at);
+        match (taps, self.meters.as_deref_mut()) {
+            (None, Some(m)) => {
+                // Each layer through its own stem output, measured.
+                for chunk in out.chunks_mut(SCRATCH) {
+                    let n = chunk.len();
+                    for t in &mut m.taps {
+                        t[..n].fill([0.0; 2]);
+                    }
+                    self.mixer.process(chunk, Some(&mut m.taps), 0);
+                    for (t, cell) in m.taps.iter().zip(self.shared.layers.iter()) {
+                        let (peak, rms) = peak_rms(&t[..n]);
+                        cell.publish(peak, rms, 0.0);
+                    }
+                    m.loudness.push(chunk);
+                }
+                self.shared.short_term.store(
+                    (m.loudness.short_term() as f32).to_bits(),
+                    Ordering::Relaxed,
+                );
+                self.shared
+                    .momentary
+                    .store((m.loudness.momentary() as f32).to_bits(), Ordering::Relaxed);
+            }
+            (taps, _) => self.mixer.process(out, taps, at),
+        }
+        if self.mixer.bus_count() > 1 {
+            self.mixer.take_bus_meters(&mut self.bus_meters);
+            for (b, cell) in self.bus_meters.iter().zip(self.shared.buses.iter()) {
+                cell.publish(b.peak, b.rms(), b.duck_db);
+            }
+        }
         for r in self.mixer.take_retired() {
             if let Err(rtrb::PushError::Full(r)) = self.retired.push(r) {
                 // The control side is not draining; keep the memory rather than free it here.
                 std::mem::forget(r);
             }
         }
-        let (peak, sum) = out.iter().fold((0.0f32, 0.0f32), |(m, s), f| {
-            (
-                m.max(f[0].abs()).max(f[1].abs()),
-                s + f[0] * f[0] + f[1] * f[1],
-            )
-        });
-        let mean_square = sum / (2 * out.len().max(1)) as f32;
+        let (peak, rms) = peak_rms(out);
         self.shared.peak.store(peak.to_bits(), Ordering::Relaxed);
         self.shared
             .mean_square
-            .store(mean_square.to_bits(), Ordering::Relaxed);
+            .store((rms * rms).to_bits(), Ordering::Relaxed);
+        if self.mixer.bus_count() <= 1
+            && let Some(master) = self.shared.buses.first()
+        {
+            master.publish(peak, rms, 0.0);
+        }
         self.shared
             .voices
             .store(self.mixer.active_voices() as u32, Ordering::Relaxed);
@@ -221,6 +337,17 @@ impl MusicSound {
             .frame
             .store(self.mixer.frame(), Ordering::Release);
     }
+}
+
+/// Peak and RMS (both channels) of `frames`.
+fn peak_rms(frames: &[[f32; 2]]) -> (f32, f32) {
+    let (peak, sum) = frames.iter().fold((0.0f32, 0.0f32), |(m, s), f| {
+        (
+            m.max(f[0].abs()).max(f[1].abs()),
+            s + f[0] * f[0] + f[1] * f[1],
+        )
+    });
+    (peak, (sum / (2 * frames.len().max(1)) as f32).sqrt())
 }
 
 impl Sound for MusicSound {

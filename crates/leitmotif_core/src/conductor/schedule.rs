@@ -2,6 +2,7 @@
 
 mod inputs;
 pub(super) mod live;
+pub(super) mod mix;
 mod tempo;
 mod transitions;
 pub(super) mod variation;
@@ -9,10 +10,10 @@ mod voices;
 
 pub use tempo::STRETCH_RANGE;
 
-use super::state::{Clock, Fade, InstanceKind, MadeOn};
+use super::state::{Clock, Fade, InstanceKind, LayerOf, MadeOn, Owner};
 use super::{Action, ActionKind, CONTROL_BLOCK, Conductor, EventKind, MusicEvent, SourceRef};
 use crate::score::{CurveShape, Length};
-use crate::time::{TICKS_PER_BEAT, TempoMap};
+use crate::time::{Position, TICKS_PER_BEAT, TempoMap};
 
 /// Release applied when a voice is cut rather than faded (≈1.3 ms at 48 kHz).
 pub const DECLICK_FRAMES: u32 = 64;
@@ -51,16 +52,7 @@ impl Conductor {
             self.started = true;
             // Rules that hold at the start describe the initial state, not a request.
             let _ = self.evaluate_rules();
-            let cue = self.current.cue().unwrap_or(0);
-            let clock = Clock {
-                instance: self.current.id,
-                bar1_tick: 0,
-                made_on: MadeOn::Cue(cue),
-            };
-            // The stems start from the top on frame 0: the pickup sounds first and bar 1 (the
-            // instance's start) lands a pickup later, on the grid.
-            self.start_cue_voices(cue, 0, 0, Fade::hold(1.0), true, Some(clock), &[], &mut out);
-            self.opening = Some(self.current.start());
+            self.open(&mut out);
         }
         while self.now < to {
             let b0 = self.now as i64;
@@ -78,6 +70,7 @@ impl Conductor {
             self.sequence(b1, &mut out);
             self.update_gains(b0, b1, &mut out);
             self.update_rates(b0, b1, &mut out);
+            self.update_mix(b0, &mut out);
             self.now = b1 as u64;
         }
         // Handlers may report an event at a frame the grid has already passed in this block.
@@ -301,5 +294,81 @@ impl Conductor {
             tick += TICKS_PER_BEAT;
         }
         self.grid_until = until;
+    }
+
+    /// The first voices, on frame 0: the current cue's pass. From the top, the stems start on
+    /// frame 0, the pickup sounds first and bar 1 (the instance's start) lands a pickup later,
+    /// on the grid. Started part-way ([`start_at`](Conductor::start_at)), they start where the
+    /// pass is at frame 0, the passes before pick their bodies in turn and the previous one's
+    /// tail rings on when it is not over.
+    fn open(&mut self, out: &mut Out<'_>) {
+        let cue = self.current.cue().unwrap_or(0);
+        let (pass, bars) = (self.current.pass, self.current.bars.max(1));
+        let first_bar = Position::bar(pass * bars + 1);
+        let bar1 = self.current.map.frame_at(first_bar);
+        let mut previous = None;
+        for _ in 0..pass {
+            previous = Some(self.next_body(cue));
+        }
+        if let Some(body) = previous {
+            self.ring_previous_pass(cue, body, bar1, out);
+        }
+        let clock = Clock {
+            instance: self.current.id,
+            bar1_tick: self.current.map.tick_of(first_bar),
+            made_on: MadeOn::Cue(cue),
+        };
+        let offset = (self.pickup_of(cue) - bar1).max(0) as u64;
+        self.start_cue_voices(cue, 0, offset, Fade::hold(1.0), true, Some(clock), &[], out);
+        // Reported where the cue starts, not when it was started past its bar 1.
+        if pass == 0 && bar1 >= 0 {
+            self.opening = Some(bar1);
+        }
+    }
+
+    /// Started at a pass whose bar 1 (`seam`, at or before frame 0) is less than a tail ago:
+    /// the recorded layers of the pass before (body `body`) ring on from frame 0 into their
+    /// tail, as the ending pass does at a loop seam.
+    fn ring_previous_pass(&mut self, cue: usize, body: u16, seam: i64, out: &mut Out<'_>) {
+        let score = self.score.clone();
+        let c = &score.cues[cue];
+        let map = self.current.map.clone();
+        let tail = self.length_frames(Length::Beats(c.tail_beats as f64), &map, seam);
+        if seam + tail <= 0 {
+            return;
+        }
+        let offset =
+            (self.pickup_of(cue) + self.cue_maps[cue].frame_at_bar(c.bars + 1) - seam) as u64;
+        let clock = Clock {
+            instance: self.current.id,
+            bar1_tick: map.tick_of(Position::bar(
+                self.current.pass.saturating_sub(1) * c.bars + 1,
+            )),
+            made_on: MadeOn::Cue(cue),
+        };
+        for (li, layer) in c.layers.iter().enumerate() {
+            if self.live_part(cue, li).is_some() {
+                continue;
+            }
+            let source = variation::body_source(&score, cue, li, body);
+            let owner = Owner::Music {
+                layer_of: LayerOf::Cue(cue, li),
+            };
+            let fade = Fade::hold(1.0);
+            self.start_voice(
+                source,
+                owner,
+                layer,
+                0,
+                offset,
+                fade,
+                false,
+                Some(clock),
+                out,
+            );
+            if let Some(v) = self.voices.last_mut() {
+                v.stop_at = Some((seam + tail, 0));
+            }
+        }
     }
 }

@@ -11,7 +11,7 @@ use super::{
 
 type Result<T = ()> = std::result::Result<T, ScoreError>;
 
-fn range(item: String, what: &str, value: f64, expected: &str) -> ScoreError {
+pub(super) fn range(item: String, what: &str, value: f64, expected: &str) -> ScoreError {
     ScoreError::new(K::OutOfRange {
         what: what.into(),
         value,
@@ -20,7 +20,7 @@ fn range(item: String, what: &str, value: f64, expected: &str) -> ScoreError {
     .item(item)
 }
 
-fn invalid(item: String, msg: impl Into<String>) -> ScoreError {
+pub(super) fn invalid(item: String, msg: impl Into<String>) -> ScoreError {
     ScoreError::new(K::Invalid(msg.into())).item(item)
 }
 
@@ -59,7 +59,7 @@ pub(crate) fn did_you_mean<'a>(name: &str, names: impl Iterator<Item = &'a str>)
     }
 }
 
-fn unknown<'a>(
+pub(super) fn unknown<'a>(
     item: String,
     what: &'static str,
     name: &str,
@@ -73,7 +73,11 @@ fn unknown<'a>(
     .hint(did_you_mean(name, names))
 }
 
-fn unique<'a>(what: &'static str, owner: &str, names: impl Iterator<Item = &'a str>) -> Result {
+pub(super) fn unique<'a>(
+    what: &'static str,
+    owner: &str,
+    names: impl Iterator<Item = &'a str>,
+) -> Result {
     let mut seen = HashSet::new();
     for n in names {
         if n.is_empty() {
@@ -354,7 +358,7 @@ impl Score {
                 "0 to 60 seconds",
             ));
         }
-        Ok(())
+        self.check_mix()
     }
 
     fn check_cue(&self, cue: &super::Cue) -> Result {

@@ -173,6 +173,8 @@ pub(super) fn load(score: &Score, opts: &BankOptions) -> Result<SourceBank, Load
         style: style.clone(),
         soundfont: soundfont.clone(),
         themes,
+        mix: score.mix.clone(),
+        routing: super::Routing::of(score),
         ..Default::default()
     };
     for cue in &score.cues {

@@ -45,6 +45,8 @@ pub(super) struct Voice {
     pub(super) pos: usize,
     pub(super) ctl: Ctl,
     pub(super) tap: u16,
+    /// The bus it plays into (0, the master, when the mixer has no buses).
+    pub(super) bus: u16,
     /// Set once the voice follows a changed tempo: its stretched sound, by output frame (see
     /// [`crate::stretch`]).
     pub(super) warp: Option<StreamReader>,
@@ -65,6 +67,7 @@ impl Voice {
             id: 0,
             audio: Audio::None,
             pos: 0,
+            bus: 0,
             ctl: Ctl {
                 gain: 0.0,
                 target: 0.0,

@@ -50,6 +50,15 @@ impl Conductor {
                     self.dialogue = level.clamp(0.0, 1.0);
                 }
             }
+            Input::Snapshot {
+                snapshot,
+                intensity,
+                seconds,
+            } => {
+                if !self.set_snapshot(snapshot, intensity, seconds) {
+                    self.event(out, frame, EventKind::InvalidRequest)
+                }
+            }
         }
     }
 

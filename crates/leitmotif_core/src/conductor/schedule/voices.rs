@@ -164,7 +164,8 @@ impl Conductor {
 
     pub(super) fn update_gains(&mut self, b0: i64, b1: i64, out: &mut Out<'_>) {
         let dialogue = db(self.score.ducking.dialogue_db * self.dialogue);
-        let stinger = if (b1 as u64) < self.stinger_until {
+        // With a sidechain in the mix the stingers' own signal ducks the music instead.
+        let stinger = if (b1 as u64) < self.stinger_until && !self.mix.sidechained {
             db(self.score.ducking.stinger_db)
         } else {
             1.0
