@@ -71,7 +71,7 @@ fn film_seconds(events: u32) -> (f64, f64) {
         &edl(events),
         Format::Edl,
         &ParseOptions {
-            lenient: false,
+            strict: false,
             rate: Some(FrameRate::FPS_24),
         },
     )

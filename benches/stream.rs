@@ -128,7 +128,7 @@ const SPOTTING: &str = r#"Spotting(cues: [
 fn leitmotif_film(score_path: &Path, out: &Path) -> Duration {
     let t = Instant::now();
     let opts = ParseOptions {
-        lenient: false,
+        strict: false,
         rate: Some(FrameRate::FPS_24),
     };
     let cut = parse_str(EDL, Format::Edl, &opts).unwrap();

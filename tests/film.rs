@@ -50,7 +50,7 @@ fn spotted_cues_start_on_their_frame_and_hits_land_on_the_frame() {
         &edl(),
         Format::Edl,
         &ParseOptions {
-            lenient: false,
+            strict: false,
             rate: Some(rate),
         },
     )
@@ -146,7 +146,7 @@ fn spotted_cues_start_on_their_frame_and_hits_land_on_the_frame() {
 fn a_spotted_tempo_change_moves_the_grid_on_its_frame() {
     let rate = FrameRate::FPS_24;
     let opts = ParseOptions {
-        lenient: false,
+        strict: false,
         rate: Some(rate),
     };
     let cut = parse_str(&edl(), Format::Edl, &opts).unwrap();
@@ -228,7 +228,7 @@ fn the_demo_cut_list_and_spotting_list_parse() {
     let cut = leitmotif_film::parse_cut_list(
         &root().join("scores/demo/last_train.edl"),
         &ParseOptions {
-            lenient: false,
+            strict: false,
             rate: Some(rate),
         },
     )
@@ -260,7 +260,7 @@ fn the_demo_cut_list_and_spotting_list_parse() {
 fn a_cue_chosen_from_a_spotting_note_plays_on_its_frame() {
     let rate = FrameRate::FPS_24;
     let opts = ParseOptions {
-        lenient: false,
+        strict: false,
         rate: Some(rate),
     };
     let cut = parse_str(&edl(), Format::Edl, &opts).unwrap();

@@ -409,13 +409,13 @@ fn fuzz_edl() {
     ];
     let r = fuzz("edl", &seeds, iters(30_000), 1, |b| {
         let rate = rates[b.len() % rates.len()].map(|r| r.parse::<FrameRate>().unwrap());
-        let lenient = b.len() % 2 == 0;
+        let strict = b.len() % 2 == 0;
         cut_outcome(
             parse_bytes(
                 b,
                 Some(Format::Edl),
                 Some(Path::new("fuzz.edl")),
-                &ParseOptions { lenient, rate },
+                &ParseOptions { strict, rate },
             ),
             "fuzz.edl",
         )

@@ -90,13 +90,13 @@ pub fn fuzz_edl(b: &[u8]) {
             .collect()
     });
     let rate = rates[b.len() % rates.len()];
-    let lenient = b.len() % 2 == 0;
+    let strict = b.len() % 2 == 0;
     check_cut(
         parse_bytes(
             b,
             Some(Format::Edl),
             Some(Path::new("fuzz.edl")),
-            &ParseOptions { lenient, rate },
+            &ParseOptions { strict, rate },
         ),
         "fuzz.edl",
     );

@@ -23,8 +23,12 @@ pub struct CuesArgs {
     /// Print JSON instead of a table.
     #[arg(long)]
     pub json: bool,
-    /// Accept record/source duration mismatches with a warning.
+    /// Refuse source-side problems and record/source duration mismatches (by default they
+    /// are warnings: the music depends on the record side only).
     #[arg(long)]
+    pub strict: bool,
+    /// What `--strict` left out is the default now; kept so old scripts run (prints a note).
+    #[arg(long, hide = true)]
     pub lenient: bool,
 }
 
@@ -58,8 +62,13 @@ pub fn read_cut_list(
 
 /// `leitmotif cues`.
 pub fn cues(a: CuesArgs) -> Result<()> {
+    if a.lenient {
+        eprintln!(
+            "note: --lenient is the default now: source-side problems and duration mismatches are warnings (use --strict to refuse them)"
+        );
+    }
     let opts = ParseOptions {
-        lenient: a.lenient,
+        strict: a.strict,
         rate: parse_rate(a.fps.as_deref())?,
     };
     let cut = read_cut_list(&a.file, &opts)?;
@@ -113,7 +122,7 @@ pub fn cues(a: CuesArgs) -> Result<()> {
         )?;
     }
     for w in &cut.warnings {
-        writeln!(out, "warning: {w}")?;
+        eprintln!("warning: {w}");
     }
     Ok(())
 }

@@ -39,8 +39,12 @@ pub struct RenderArgs {
     /// Replace existing outputs.
     #[arg(long)]
     pub force: bool,
-    /// Accept record/source duration mismatches in the cut list.
+    /// Refuse the cut list's source-side problems and record/source duration mismatches (by
+    /// default they are warnings: the music depends on the record side only).
     #[arg(long)]
+    pub strict: bool,
+    /// What `--strict` left out is the default now; kept so old scripts run (prints a note).
+    #[arg(long, hide = true)]
     pub lenient: bool,
     /// Seed for everything random.
     #[arg(long, default_value_t = 1)]
@@ -53,8 +57,13 @@ pub struct RenderArgs {
 /// `leitmotif render`.
 pub fn render(a: RenderArgs) -> Result<()> {
     let started = std::time::Instant::now();
+    if a.lenient {
+        eprintln!(
+            "note: --lenient is the default now: source-side problems and duration mismatches are warnings (use --strict to refuse them)"
+        );
+    }
     let opts = ParseOptions {
-        lenient: a.lenient,
+        strict: a.strict,
         rate: parse_rate(a.fps.as_deref())?,
     };
     let cut = read_cut_list(&a.cues, &opts)?;
@@ -108,6 +117,9 @@ pub fn render(a: RenderArgs) -> Result<()> {
     )
     .map_err(scoring)?;
     progress.finish_and_clear();
+    for w in &cut.warnings {
+        eprintln!("warning: {w}");
+    }
     for w in &summary.load_warnings {
         eprintln!("warning: {}: {w}", a.score.display());
     }

@@ -50,3 +50,50 @@ fn a_stem_within_the_length_tolerance_is_a_printed_warning() {
         "{err}"
     );
 }
+
+/// A cut list's source-side problem is a warning: on stderr and in `cues --json`, the list
+/// still read; `--strict` refuses it with exit code 2 and the location.
+#[test]
+fn cut_list_source_side_problems_are_warnings_unless_strict() {
+    let dir = std::env::temp_dir().join(format!("leitmotif-cli-cutwarn-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let edl = dir.join("avid.edl");
+    // A 30 fps source timecode (frame 29) in a 24 fps list.
+    std::fs::write(
+        &edl,
+        "TITLE: avid\n001  A001 V C 05:00:00:28 05:00:02:29 01:00:00:00 01:00:02:00\n",
+    )
+    .unwrap();
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_leitmotif"))
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let out = run(&["cues", edl.to_str().unwrap()]);
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert!(out.status.success(), "{stderr}");
+    assert!(stdout.contains("1 events"), "{stdout}");
+    assert!(
+        stderr.contains("warning:")
+            && stderr.contains("avid.edl:2:")
+            && stderr.contains("source-in"),
+        "{stderr}"
+    );
+    let out = run(&["cues", "--json", edl.to_str().unwrap()]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let warnings = json["warnings"].as_array().expect("warnings in the JSON");
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.as_str().unwrap().contains("event 001"))
+    );
+    let out = run(&["cues", "--strict", edl.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("avid.edl:2:"));
+    let _ = std::fs::remove_dir_all(&dir);
+}

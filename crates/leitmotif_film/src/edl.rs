@@ -4,7 +4,12 @@
 //! digit event numbers, long reels and free column widths, two-line
 //! dissolves and wipes, keys, `M2` speed lines, `* LOC:` and `DaVinci` Resolve
 //! marker lines, clip-name and source-file remarks with or without `*`,
-//! CRLF or LF line ends, UTF-8 or Latin-1 text.
+//! CRLF, LF or CR line ends (mixed too), a UTF-8 BOM, UTF-8 or Latin-1 text, ^Z/NUL padding,
+//! `FCM:` lines (or `* FCM:` remarks) before or between events, cuts with an empty transition
+//! field. Problems of the source side (timecodes that are not timecodes at the list's rate,
+//! bare frame counts, source out before source in, durations that disagree with the record's
+//! without `M2`) are warnings naming the line and event; `ParseOptions::strict` refuses them.
+//! Record-side problems are always located errors.
 
 mod line;
 mod notes;
@@ -91,13 +96,28 @@ fn split_lines(text: &str) -> (Vec<&str>, bool) {
     (lines, kinds.iter().filter(|&&k| k).count() > 1)
 }
 
+/// The text after `FCM:` of a frame-code-mode line (also written as a remark, `* FCM: …`),
+/// given the line in upper case.
+fn fcm_line(upper: &str) -> Option<&str> {
+    upper
+        .trim_start_matches(|c: char| c == '*' || c.is_whitespace())
+        .strip_prefix("FCM:")
+}
+
+/// The list's rate switched to the drop-frame counting an `FCM:` line names (where the rate
+/// has one).
+fn fcm_rate(fcm: &str, rate: FrameRate) -> FrameRate {
+    let drop = !fcm.contains("NON") && fcm.contains("DROP");
+    rate.with_drop_frame(drop).unwrap_or(rate)
+}
+
 /// The rate in force: the option (default 24) adjusted by the first `FCM:` line.
 fn effective_rate(lines: &[&str], opts: &ParseOptions, warnings: &mut Vec<String>) -> FrameRate {
     let base = opts.rate.unwrap_or(FrameRate::FPS_24);
     let Some(fcm) = lines
         .iter()
         .map(|l| l.trim().to_ascii_uppercase())
-        .find(|l| l.starts_with("FCM:"))
+        .find_map(|l| fcm_line(&l).map(|f| format!("FCM:{f}")))
     else {
         return base;
     };
@@ -153,6 +173,9 @@ pub(crate) fn parse(
     let rate = effective_rate(&lines, opts, &mut warnings);
     let mut list = CutList::new(Format::Edl, rate);
     list.warnings = warnings;
+    // The rate events are read at: an `FCM:` line between events switches drop-frame
+    // counting for the events after it (the frames they name stay on one timeline).
+    let mut now = rate;
     let mut names: Vec<Names> = Vec::new();
     for (i, raw) in lines.iter().enumerate() {
         let lineno = i + 1;
@@ -166,10 +189,23 @@ pub(crate) fn parse(
             if list.title.is_none() {
                 list.title = Some(t[6..].trim().to_string());
             }
-        } else if upper.starts_with("FCM:") {
-            // Read up front by `effective_rate`.
+        } else if let Some(fcm) = fcm_line(&upper) {
+            let r = fcm_rate(fcm, rate);
+            if r != now {
+                list.warnings.push(format!(
+                    "{}: the FCM changes to {}: the events after it are read at {r}",
+                    ctx.at(lineno, 1),
+                    if r.is_drop_frame() {
+                        "DROP FRAME"
+                    } else {
+                        "NON-DROP FRAME"
+                    },
+                ));
+                now = r;
+            }
         } else if t.as_bytes()[0].is_ascii_digit() {
-            let ev = line::parse_event_line(l, lineno, &ctx, rate)?;
+            let mut ev = line::parse_event_line(l, lineno, &ctx, now, opts.strict)?;
+            list.warnings.append(&mut ev.warnings);
             push_event(&mut list, &mut names, ev, lineno);
         } else {
             notes::parse_note(t, &upper, lineno, &ctx, &mut list, &mut names)?;
@@ -249,13 +285,22 @@ fn finish(
             ("record", e.record_in, e.record_out),
         ] {
             if b < a {
-                return Err(ParseError::InvertedRange {
+                let err = ParseError::InvertedRange {
                     at: ctx.at(e.line, 1),
                     event: e.number_text.clone(),
                     field: field.into(),
                     in_tc: crate::timecode::format_frames(a, rate),
                     out_tc: crate::timecode::format_frames(b, rate),
-                });
+                };
+                if field == "record" || opts.strict {
+                    return Err(err);
+                }
+                // Placeholder source values: the record side is what the music follows.
+                list.warnings.push(format!(
+                    "{err}; the source side is ignored (it does not affect the music; --strict refuses it)"
+                ));
+                e.source_in = 0;
+                e.source_out = 0;
             }
         }
         if e.speed.is_some() || e.record_duration() == e.source_duration() {
@@ -274,11 +319,10 @@ fn finish(
             record_frames: e.record_duration(),
             source_frames: e.source_duration(),
         };
-        if opts.lenient {
-            list.warnings.push(err.to_string());
-        } else {
+        if opts.strict {
             return Err(err);
         }
+        list.warnings.push(err.to_string());
     }
     if untimed > 0 {
         list.warnings.push(format!(

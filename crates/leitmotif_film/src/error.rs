@@ -129,7 +129,7 @@ pub enum ParseError {
     },
     /// Record duration differs from source duration without a speed change.
     #[error(
-        "{at}: event {event}: record duration {record_frames} frames differs from source duration {source_frames} frames: expected equal durations for an event without M2 speed change (hint: check the frame rate, or parse leniently to accept)"
+        "{at}: event {event}: record duration {record_frames} frames differs from source duration {source_frames} frames: expected equal durations for an event without M2 speed change (hint: check the frame rate; without --strict this is a warning)"
     )]
     DurationMismatch {
         /// Where the event starts.

@@ -36,12 +36,24 @@ pub(crate) fn parse(
     let root = doc.root_element();
     match root.tag_name().name() {
         "xmeml" => xmeml::parse(&doc, &ctx, opts),
+        // A bare FCP7 sequence (copied out of a project, or written by a tool that omits the
+        // envelope): the sequence is all the music needs.
+        "sequence" => xmeml::parse(&doc, &ctx, opts).map(|mut l| {
+            l.warnings.insert(
+                0,
+                format!(
+                    "{}: a bare <sequence> root (no <xmeml> around it): read as FCP7 XML",
+                    ctx.at(line_of(&root), 1)
+                ),
+            );
+            l
+        }),
         "fcpxml" => fcpxml::parse(&doc, &ctx, opts),
         other => Err(ParseError::Malformed {
             at: ctx.at(line_of(&root), 1),
             event: None,
             found: format!("root element <{other}>"),
-            expected: "<xmeml> or <fcpxml>".into(),
+            expected: "<xmeml>, <sequence> or <fcpxml>".into(),
             hint: "only FCP7 xmeml and FCPXML are supported".into(),
         }),
     }

@@ -44,9 +44,12 @@ pub use timeline::{PictureHit, TimelinePicture, render_png};
 /// Options for the parsers.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct ParseOptions {
-    /// Accept EDL record/source duration mismatches, recording them as
-    /// warnings instead of failing.
-    pub lenient: bool,
+    /// Refuse what does not affect the music: EDL source-side problems (source timecodes
+    /// that are not timecodes at the list's rate, bare frame counts, source out before
+    /// source in) and record/source duration mismatches without an `M2` line. By default
+    /// they are warnings (`CutList::warnings`, naming the file, line and event): music
+    /// depends on the record side only. Record-side problems are errors either way.
+    pub strict: bool,
     /// The rate to read at and to express all frame counts in. EDLs do not
     /// state their rate and default to 24 fps (an `FCM: DROP FRAME` line
     /// switches 29.97/59.94 to drop-frame); OTIO and FCP files default to
@@ -58,7 +61,7 @@ impl ParseOptions {
     /// Options reading at `rate`.
     pub fn with_rate(rate: FrameRate) -> Self {
         ParseOptions {
-            lenient: false,
+            strict: false,
             rate: Some(rate),
         }
     }

@@ -411,5 +411,15 @@ pub(crate) fn parse(
     }
     r.place_clip_markers();
     r.list.markers.sort_by_key(|m| m.frame);
+    if !is(timeline, "Timeline") {
+        r.list.warnings.insert(
+            0,
+            format!(
+                "{}: the document is a bare {} (no Timeline around it): read as the timeline, starting at 0",
+                r.ctx.at(1, 1),
+                schema(timeline)
+            ),
+        );
+    }
     Ok(r.list)
 }

@@ -205,31 +205,43 @@ fn gap_test_record_gaps() {
 }
 
 #[test]
-fn timecode_mismatch_is_an_error_unless_lenient() {
+fn timecode_mismatch_is_a_warning_unless_strict() {
     let Some(p) = corpus("otiocmx_timecode_mismatch.edl") else {
         return;
     };
-    match parse_cut_list(&p, &at(FrameRate::FPS_25)) {
+    let strict = ParseOptions {
+        strict: true,
+        rate: Some(FrameRate::FPS_25),
+    };
+    match parse_cut_list(&p, &strict) {
         Err(ParseError::DurationMismatch { at, event, .. }) => {
             assert_eq!((at.line, event.as_str()), (13, "004"))
         }
         other => panic!("{other:?}"),
     }
+    let l = parse_cut_list(&p, &at(FrameRate::FPS_25)).unwrap();
+    assert_eq!(l.events.len(), 20);
+    assert!(l.warnings[0].contains("event 004"));
+    // At the default 24 fps the frame field 24 is out of range: on the source side a
+    // warning (the list reads), with --strict an error at its line.
     let l = parse_cut_list(
         &p,
         &ParseOptions {
-            lenient: true,
-            rate: Some(FrameRate::FPS_25),
+            strict: false,
+            rate: None,
         },
     )
     .unwrap();
     assert_eq!(l.events.len(), 20);
-    assert!(l.warnings[0].contains("event 004"));
-    // At the default 24 fps the frame field 24 is out of range.
+    assert!(
+        l.warnings
+            .iter()
+            .any(|w| w.contains(":13:42: event 004: bad source-out"))
+    );
     match parse_cut_list(
         &p,
         &ParseOptions {
-            lenient: true,
+            strict: true,
             rate: None,
         },
     ) {
@@ -457,7 +469,11 @@ fn drop_frame_edl_59_94() {
         (3598, 3602)
     );
     let bad = "FCM: DROP FRAME\n001  AX V C 00:01:00;02 00:01:00;06 00:01:00;04 00:01:00;08\n";
-    match parse_str(bad, Format::Edl, &at(FrameRate::FPS_59_94_DF)) {
+    let strict = ParseOptions {
+        strict: true,
+        ..at(FrameRate::FPS_59_94_DF)
+    };
+    match parse_str(bad, Format::Edl, &strict) {
         Err(ParseError::BadTimecode {
             at,
             field,
@@ -521,7 +537,7 @@ fn every_corpus_file_parses() {
             continue;
         }
         let opts = ParseOptions {
-            lenient: true,
+            strict: false,
             rate: None,
         };
         let opts = if p.to_string_lossy().contains("25") || p.to_string_lossy().contains("mismatch")

@@ -142,6 +142,7 @@ impl Deliverables<'_> {
             "start_timecode": tc(0),
             "cues": film.placed.iter().map(|p| json!({"cue": p.cue, "title": p.title, "note": p.note, "in": tc(p.start), "out": tc(p.end), "start_frame": p.start, "start_sample": sample_of(rate, p.start, sr), "bpm": p.bpm})).collect::<Vec<_>>(),
             "load_warnings": film.load_warnings,
+            "cut_list_warnings": self.cut.warnings,
             "cues_from_notes": film.cues_from_notes.iter().map(|c| json!({"line": c.line, "note": c.note, "valence": c.mood.0, "arousal": c.mood.1, "cue": c.cue})).collect::<Vec<_>>(),
             "cue_starts": starts,
             "transitions": transitions,

@@ -51,7 +51,7 @@ fn setup(name: &str, b_source: &str) -> (PathBuf, PathBuf) {
 
 fn cut() -> CutList {
     let opts = ParseOptions {
-        lenient: false,
+        strict: false,
         rate: Some(FrameRate::FPS_25),
     };
     parse_str(EDL, Format::Edl, &opts).unwrap()

@@ -15,6 +15,8 @@ pub(super) struct RawEvent {
     pub kind: Transition,
     /// source in, source out, record in, record out.
     pub tc: [i64; 4],
+    /// Problems of the line that do not affect the music (the source side), as warnings.
+    pub warnings: Vec<String>,
 }
 
 const EXPECTED: &str = "`NNN REEL CHANNEL TRANSITION [DURATION] SRC-IN SRC-OUT REC-IN REC-OUT`";
@@ -53,6 +55,7 @@ pub(super) fn parse_event_line(
     lineno: usize,
     ctx: &Ctx,
     rate: FrameRate,
+    strict: bool,
 ) -> Result<RawEvent, ParseError> {
     let toks = tokens(line);
     let first = toks.first().map_or("", |t| t.2);
@@ -78,6 +81,8 @@ pub(super) fn parse_event_line(
     }
     let n = toks.len();
     let mut tc = [0i64; 4];
+    let mut warnings = Vec::new();
+    let mut source_ok = true;
     for (k, &(col, _, text)) in toks[n - 4..].iter().enumerate() {
         let parsed = Timecode::parse(text, rate).map_err(|reason| ParseError::BadTimecode {
             at: ctx.at(lineno, col),
@@ -86,20 +91,53 @@ pub(super) fn parse_event_line(
             text: text.to_string(),
             hint: timecode_hint(&reason, rate),
             reason,
-        })?;
-        tc[k] = parsed.to_frames(rate) as i64;
-    }
-    // Transition code, optionally followed by a duration.
-    let (trans_idx, dur) = {
-        let t = toks[n - 5].2;
-        if t.bytes().all(|b| b.is_ascii_digit()) && n >= 9 && is_transition_code(toks[n - 6].2) {
-            (n - 6, Some((toks[n - 5].0, t)))
-        } else {
-            (n - 5, None)
+        });
+        match parsed {
+            Ok(t) => tc[k] = t.to_frames(rate) as i64,
+            // The source side does not affect the music: a warning, unless strict.
+            Err(e) if k < 2 && !strict => {
+                if text.bytes().all(|b| b.is_ascii_digit()) && text.len() <= 9 {
+                    tc[k] = text.parse().unwrap_or(0);
+                    warnings.push(format!(
+                        "{}: event {first}: {} {text:?} is a bare frame count, not a timecode: read as frame {} (the source side does not affect the music; --strict refuses it)",
+                        ctx.at(lineno, col),
+                        FIELDS[k],
+                        tc[k]
+                    ));
+                } else {
+                    source_ok = false;
+                    warnings.push(format!(
+                        "{e}; the source side is ignored (it does not affect the music; --strict refuses it)"
+                    ));
+                }
+            }
+            Err(e) => return Err(e),
         }
+    }
+    if !source_ok {
+        // Zero-length source: the record duration is used (see `finish`).
+        tc[0] = 0;
+        tc[1] = 0;
+    }
+    // Transition code, optionally followed by a duration; or a duration with no code (some
+    // systems leave the transition field empty on cuts: `V      008 …`), read as a cut.
+    let t5 = toks[n - 5].2;
+    let digits = t5.bytes().all(|b| b.is_ascii_digit());
+    let (trans_idx, dur, no_code) = if digits && n >= 9 && is_transition_code(toks[n - 6].2) {
+        (n - 6, Some((toks[n - 5].0, t5)), false)
+    } else if digits && n >= 8 && !is_transition_code(toks[n - 6].2) {
+        (n - 5, None, true)
+    } else {
+        (n - 5, None, false)
     };
+    if no_code {
+        warnings.push(format!(
+            "{}: event {first}: no transition code before the duration {t5:?}: read as a cut",
+            ctx.at(lineno, toks[n - 5].0)
+        ));
+    }
     let (tcol, _, tcode) = toks[trans_idx];
-    if !is_transition_code(tcode) {
+    if !no_code && !is_transition_code(tcode) {
         return Err(ParseError::Malformed {
             at: ctx.at(lineno, tcol),
             event,
@@ -121,7 +159,11 @@ pub(super) fn parse_event_line(
         Some((_, d)) => d.parse().unwrap_or(u32::MAX),
         None => 0,
     };
-    let code = tcode.to_ascii_uppercase();
+    let code = if no_code {
+        "C".to_string()
+    } else {
+        tcode.to_ascii_uppercase()
+    };
     let kind = match code.as_str() {
         "C" => Transition::Cut,
         "D" => Transition::Dissolve { frames },
@@ -153,6 +195,7 @@ pub(super) fn parse_event_line(
         track: channel.2.to_ascii_uppercase(),
         kind,
         tc,
+        warnings,
     })
 }
 
