@@ -334,3 +334,56 @@ fn a_cue_chosen_from_a_spotting_note_plays_on_its_frame() {
     assert_eq!(report["cues_from_notes"][1]["line"], 5);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The demo follows its intensity in level (the score's `dynamics`): a loudness range of at
+/// least 6 LU, and the chase at least 6 LU above the calm night platform (short-term
+/// loudness averaged over each cue, EBU R128 with the ebur128 crate).
+#[test]
+fn the_demo_follows_its_intensity_in_loudness() {
+    let rate: FrameRate = "29.97df".parse().unwrap();
+    let cut = leitmotif_film::parse_cut_list(
+        &root().join("scores/demo/last_train.edl"),
+        &ParseOptions {
+            strict: false,
+            rate: Some(rate),
+        },
+    )
+    .unwrap();
+    let sp = leitmotif_film::spotting::parse_spotting_at(
+        &root().join("scores/demo/last_train.spotting.ron"),
+        rate,
+        timeline_start(&cut),
+    )
+    .unwrap();
+    let score_path = root().join("scores/noir.score.ron");
+    let score = Score::load(&score_path).unwrap();
+    let film = score_film(&cut, score, &sp, &score_path, &FilmOptions::default(), None).unwrap();
+    let sr = DEFAULT_SAMPLE_RATE;
+    let mix = &film.render.mix;
+    let mut m = ebur128::EbuR128::new(2, sr, ebur128::Mode::LRA | ebur128::Mode::S).unwrap();
+    // Short-term loudness every 100 ms.
+    let mut short = Vec::new();
+    for block in mix.chunks(sr as usize / 10) {
+        let inter: Vec<f32> = block.iter().flat_map(|f| [f[0], f[1]]).collect();
+        m.add_frames_f32(&inter).unwrap();
+        short.push(m.loudness_shortterm().unwrap());
+    }
+    let lra = m.loudness_range().unwrap();
+    let start = |name: &str| {
+        let c = sp.cues.iter().position(|c| c.cue == name).unwrap();
+        rate.frames_to_seconds(sp.cues[c].start)
+    };
+    let mean = |a: f64, b: f64| {
+        let v: Vec<f64> = short[(a * 10.0) as usize..(b * 10.0) as usize].to_vec();
+        v.iter().sum::<f64>() / v.len() as f64
+    };
+    // Each cue from 4 s in (the short-term window filled with it) to its end.
+    let calm = mean(start("calm") + 4.0, start("unease"));
+    let chase = mean(start("chase") + 4.0, start("resolution"));
+    println!("demo: LRA {lra:.1} LU, calm {calm:.1} LUFS, chase {chase:.1} LUFS");
+    assert!(lra >= 6.0, "loudness range {lra:.1} LU");
+    assert!(
+        chase - calm >= 6.0,
+        "chase {chase:.1} vs calm {calm:.1} LUFS"
+    );
+}

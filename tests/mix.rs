@@ -404,3 +404,69 @@ fn meters_report_each_layers_and_each_buses_real_level_and_the_loudness() {
     assert!((ours - theirs).abs() < 0.2, "{ours} vs {theirs}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `dynamics`: the music's level follows a parameter, `range_db` below at its minimum; a cue's
+/// own dynamics replace the score's; stingers are not touched.
+#[test]
+fn dynamics_shape_the_level_along_the_parameter() {
+    let src = r#"(
+    name: "dynamics",
+    tempo: (bpm: 120.0),
+    parameters: [(name: "tension", min: 0.0, max: 2.0, default: 2.0)],
+    dynamics: Some((parameter: "tension", range_db: 12.0)),
+    cues: [
+        (name: "a", bars: 4, layers: [(name: "tone", source: File("music.wav"))]),
+        (name: "b", bars: 4, dynamics: Some((parameter: "tension", range_db: 6.0)),
+         layers: [(name: "tone", source: File("music.wav"))]),
+    ],
+    initial_cue: "a",
+    transitions: [(from: "*", to: "*", sync: Immediate)],
+    stingers: [(name: "hit", sync: Immediate, variations: [(source: File("hit.wav"), load: Memory)])],
+)"#;
+    let at = |s: f64, input: Input| TimedInput {
+        frame: (s * SR as f64) as u64,
+        input,
+    };
+    let r = run(
+        src,
+        "mix-dynamics",
+        &[
+            ("music.wav", sine(LOOP, &[(200.0, 0.2)])),
+            ("hit.wav", sine(SR as usize, &[(3000.0, 0.2)])),
+        ],
+        &[
+            at(1.0, Input::SetParameter(0, 0.0)),
+            at(1.5, Input::Stinger(0)),
+            at(2.0, Input::SetParameter(0, 1.0)),
+            at(3.0, Input::RequestCue(1)),
+            at(3.0, Input::SetParameter(0, 0.0)),
+        ],
+        4 * SR as usize,
+    );
+    let s = SR as usize;
+    let full = db(amp(&r.mix, s / 2, 200.0));
+    let level = |sec: f64| db(amp(&r.mix, (sec * s as f64) as usize, 200.0)) - full;
+    let (low, mid, cue_b) = (level(1.3), level(2.7), level(3.7));
+    println!("dynamics: min {low:.2} dB, middle {mid:.2} dB, cue b at min {cue_b:.2} dB");
+    assert!(
+        (full - db(0.2)).abs() < 0.2,
+        "at the maximum: its own level"
+    );
+    assert!(
+        (low + 12.0).abs() < 0.3,
+        "at the minimum: -12 dB ({low:.2})"
+    );
+    assert!(
+        (mid + 6.0).abs() < 0.3,
+        "half way (tension 1 of 0..2): -6 dB ({mid:.2})"
+    );
+    assert!(
+        (cue_b + 6.0).abs() < 0.3,
+        "cue b's own range: -6 dB ({cue_b:.2})"
+    );
+    let hit = db(amp(&r.mix, (1.75 * s as f64) as usize, 3000.0));
+    assert!(
+        (hit - db(0.2)).abs() < 0.3,
+        "the stinger is not shaped: {hit:.2}"
+    );
+}

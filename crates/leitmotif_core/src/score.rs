@@ -65,6 +65,21 @@ pub struct Score {
     /// Buses, effects and snapshots (see [`Mix`]); empty: everything plays into the master.
     #[serde(default)]
     pub mix: Mix,
+    /// Level that follows a parameter (the music's dynamics): cues may set their own.
+    #[serde(default)]
+    pub dynamics: Option<Dynamics>,
+}
+
+/// The music's level following a parameter (its intensity): at the parameter's maximum the
+/// music plays at its own level, at its minimum `range_db` below, linearly in dB between.
+/// Applies to cue layers, segments and bridges (not stingers), on top of their curves.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Dynamics {
+    /// The parameter (e.g. `"tension"`).
+    pub parameter: String,
+    /// dB between the parameter's minimum and maximum (0..=48).
+    pub range_db: f32,
 }
 
 /// Where a score's style comes from: a model trained by `leitmotif style train`, MIDI files to
@@ -186,6 +201,9 @@ pub struct Cue {
     /// when the cue starts, out when it ends).
     #[serde(default)]
     pub snapshot: Option<String>,
+    /// This cue's dynamics, instead of the score's.
+    #[serde(default)]
+    pub dynamics: Option<Dynamics>,
 }
 
 /// How a cue with alternates picks the body of each pass. Body 0 is every layer's `source`,

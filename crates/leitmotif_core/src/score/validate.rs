@@ -358,6 +358,30 @@ impl Score {
                 "0 to 60 seconds",
             ));
         }
+        let dynamics = std::iter::once(("score".to_string(), self.dynamics.as_ref())).chain(
+            self.cues
+                .iter()
+                .map(|c| (format!("cue \"{}\"", c.name), c.dynamics.as_ref())),
+        );
+        for (item, d) in dynamics {
+            let Some(d) = d else { continue };
+            if self.parameter_index(&d.parameter).is_none() {
+                return Err(unknown(
+                    item,
+                    "parameter",
+                    &d.parameter,
+                    self.parameters.iter().map(|p| p.name.as_str()),
+                ));
+            }
+            if !(0.0..=48.0).contains(&d.range_db) {
+                return Err(range(
+                    item,
+                    "dynamics range_db",
+                    d.range_db as f64,
+                    "0 to 48 dB",
+                ));
+            }
+        }
         self.check_mix()
     }
 

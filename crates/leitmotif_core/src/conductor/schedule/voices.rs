@@ -148,18 +148,39 @@ impl Conductor {
     }
 
     pub(super) fn voice_gain(&self, v: &Voice, frame: i64) -> f32 {
-        let base = match v.owner {
+        let (base, cue) = match v.owner {
             Owner::Music { layer_of } => {
                 let layer = self.layer(layer_of);
                 let curve = layer
                     .gain_curve
                     .as_ref()
                     .map_or(1.0, |c| c.eval(self.param_value(&c.parameter)));
-                db(layer.gain_db) * curve
+                let cue = match layer_of {
+                    LayerOf::Cue(c, _) => Some(c),
+                    LayerOf::Segment(..) => None,
+                };
+                (db(layer.gain_db) * curve, cue)
             }
-            Owner::Bridge => 1.0,
+            Owner::Bridge => (1.0, None),
         };
-        base * v.fade.at(frame) * self.duck
+        base * self.dynamics_gain(cue) * v.fade.at(frame) * self.duck
+    }
+
+    /// The level the dynamics give the music of `cue` (its own, else the score's; segments
+    /// and bridges the score's): `range_db` below at the parameter's minimum, 0 dB at its
+    /// maximum.
+    fn dynamics_gain(&self, cue: Option<usize>) -> f32 {
+        let d = cue
+            .and_then(|c| self.score.cues[c].dynamics.as_ref())
+            .or(self.score.dynamics.as_ref());
+        let Some(d) = d else { return 1.0 };
+        let Some(p) = self.score.parameter_index(&d.parameter) else {
+            return 1.0;
+        };
+        let spec = &self.score.parameters[p];
+        let span = (spec.max - spec.min).max(f32::EPSILON);
+        let x = ((self.params[p].heard - spec.min) / span).clamp(0.0, 1.0);
+        db(d.range_db * (x - 1.0))
     }
 
     pub(super) fn update_gains(&mut self, b0: i64, b1: i64, out: &mut Out<'_>) {
