@@ -222,8 +222,13 @@ fn a_spotted_tempo_change_moves_the_grid_on_its_frame() {
     }
 }
 
-#[test]
-fn the_demo_cut_list_and_spotting_list_parse() {
+/// The demo's cut list and spotting list (29.97 drop-frame), as the README's main job reads
+/// them.
+fn demo() -> (
+    leitmotif_film::CutList,
+    leitmotif_film::spotting::SpottingList,
+    FrameRate,
+) {
     let rate: FrameRate = "29.97df".parse().unwrap();
     let cut = leitmotif_film::parse_cut_list(
         &root().join("scores/demo/last_train.edl"),
@@ -233,16 +238,23 @@ fn the_demo_cut_list_and_spotting_list_parse() {
         },
     )
     .unwrap();
-    assert_eq!((cut.events.len(), cut.markers.len()), (51, 5));
-    assert!(cut.rate.is_drop_frame());
-    let secs = cut.duration_seconds();
-    assert!((120.0..=240.0).contains(&secs), "{secs} s");
     let sp = leitmotif_film::spotting::parse_spotting_at(
         &root().join("scores/demo/last_train.spotting.ron"),
         rate,
         timeline_start(&cut),
     )
     .unwrap();
+    (cut, sp, rate)
+}
+
+#[test]
+fn the_demo_cut_list_and_spotting_list_parse() {
+    let (cut, sp, rate) = demo();
+    assert_eq!((cut.events.len(), cut.markers.len()), (51, 5));
+    assert!(cut.rate.is_drop_frame());
+    let secs = cut.duration_seconds();
+    assert!((120.0..=240.0).contains(&secs), "{secs} s");
+    assert_eq!(rate, cut.rate);
     assert_eq!((sp.cues.len(), sp.hits.len()), (4, 5));
     // The spotting list's hits are the cut list's LOC markers.
     let marker_frames: Vec<i64> = cut
@@ -340,21 +352,7 @@ fn a_cue_chosen_from_a_spotting_note_plays_on_its_frame() {
 /// loudness averaged over each cue, EBU R128 with the ebur128 crate).
 #[test]
 fn the_demo_follows_its_intensity_in_loudness() {
-    let rate: FrameRate = "29.97df".parse().unwrap();
-    let cut = leitmotif_film::parse_cut_list(
-        &root().join("scores/demo/last_train.edl"),
-        &ParseOptions {
-            strict: false,
-            rate: Some(rate),
-        },
-    )
-    .unwrap();
-    let sp = leitmotif_film::spotting::parse_spotting_at(
-        &root().join("scores/demo/last_train.spotting.ron"),
-        rate,
-        timeline_start(&cut),
-    )
-    .unwrap();
+    let (cut, sp, rate) = demo();
     let score_path = root().join("scores/noir.score.ron");
     let score = Score::load(&score_path).unwrap();
     let film = score_film(&cut, score, &sp, &score_path, &FilmOptions::default(), None).unwrap();
