@@ -1,7 +1,8 @@
 //! Demonstrates tuning a score live: a slider per parameter, a button per cue and stinger, a
-//! master level meter (the real output level, peak and RMS in dBFS, and the mixer's overload
-//! counters), a meter per layer (its planned gain), the bar and beat as heard, the pending
-//! transition, and hot reload of the score file.
+//! slider per mix snapshot, the real levels the audio side measures (each layer's and each
+//! bus's peak and RMS in dBFS, a sidechain's gain reduction, the output's peak, RMS and EBU R128
+//! loudness, the mixer's overload counters), the bar and beat as heard, the pending transition,
+//! and hot reload of the score file.
 //!
 //! ```text
 //! cargo run -p leitmotif_examples --example tuning                      # scores/stealth.score.ron
@@ -11,11 +12,19 @@
 //! Edit the score file while it plays: the new version takes over at the next bar (a broken
 //! edit is shown with its `file:line:column` and the old version keeps playing).
 //!
-//! Mouse: drag a slider, click a cue or a stinger. Keys: Up/Down pick a parameter, Left/Right
-//! change it (Shift: finer), 1-9 request a cue, F1-F9 fire a stinger, Esc quits.
+//! Mouse: drag a slider (a parameter, or a snapshot's intensity: blended in 0.2 s), click a cue
+//! or a stinger. Keys: Up/Down pick a parameter, Left/Right change it (Shift: finer), 1-9
+//! request a cue, F1-F9 fire a stinger, a snapshot's initial letter toggles it over its own
+//! blend time (stealth: `P` pause, `U` underwater), Esc quits.
 //!
-//! `LEITMOTIF_SCREENSHOT=shot.png` saves a screenshot 3 s after the music starts and exits;
-//! `LEITMOTIF_DEMO=1` moves the sliders and fires a stinger by itself.
+//! The meters are measured on the audio side (the plugin's `meters: true`) and read once a
+//! frame: a layer meter is its layer name's stem (layers of the same name share one, so a cue's
+//! row is lit only while that cue's voice plays; the small number beside it is the voice's
+//! planned gain), a bus meter is the bus's output after its effects, duck and fader.
+//!
+//! `LEITMOTIF_SCREENSHOT=shot.png` saves a screenshot 3 s after the music starts (another
+//! delay with `LEITMOTIF_SCREENSHOT_AFTER=seconds`) and exits; `LEITMOTIF_DEMO=1` moves the
+//! sliders, blends a snapshot in and out and fires a stinger by itself.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
@@ -45,24 +54,31 @@ const RED: Color = Color::srgb(0.96, 0.4, 0.4);
 const BUTTON: Color = Color::srgb(0.15, 0.17, 0.22);
 const BUTTON_HOVER: Color = Color::srgb(0.2, 0.23, 0.3);
 
-/// Planned-gain meter scale: -36 dB at the left end, +6 dB at the right.
-const METER_FLOOR_DB: f32 = -36.0;
-const METER_CEIL_DB: f32 = 6.0;
-
-/// Master level meter scale: -60 dBFS at the left end, +6 dBFS at the right (so an over
-/// shows past the 0 dBFS tick).
-const MASTER_FLOOR_DB: f32 = -60.0;
-const MASTER_CEIL_DB: f32 = 6.0;
+/// The scale of every level meter: -60 dBFS at the left end, +6 dBFS at the right (so an
+/// over shows past the 0 dBFS tick). Loudness (LUFS) is drawn on the same numbers.
+const FLOOR_DB: f32 = -60.0;
+const CEIL_DB: f32 = 6.0;
 /// The ticks of the master scale, in dBFS.
 const MASTER_TICKS: [f32; 7] = [-48.0, -36.0, -24.0, -18.0, -12.0, -6.0, 0.0];
-/// The captions of the two kinds of meters, so nobody takes a planned gain for a level.
-const LAYERS_NOTE: &str = "planned gain (dB) of each voice, as the conductor set it: not a measured level (see master output)";
-const MASTER_NOTE: &str = "measured: peak and RMS of the last block the audio side rendered (dBFS, before the master volume)";
-/// How fast the shown peak falls back (dB per second) and how long its hold line stays.
+/// The ticks labelled under the master meter.
+const SCALE_LABELS: [f32; 5] = [-48.0, -36.0, -24.0, -12.0, 0.0];
+/// A sidechain's gain reduction bar: 0 dB at the left, this at the right.
+const DUCK_RANGE_DB: f32 = 12.0;
+/// The captions of the meters, so nobody takes a planned gain for a level.
+const LAYERS_NOTE: &str = "measured stem of each layer name (same-named layers share one; lit while this cue's voice plays): bar RMS, light bar peak, tick and number peak hold (dBFS); grey number: planned gain (dB)";
+const MASTER_NOTE: &str =
+    "measured output, before the master volume: peak/RMS (dBFS), EBU R128 loudness (LUFS)";
+const BUSES_NOTE: &str =
+    "measured after effects, duck and fader: peak hold (dBFS), amber: sidechain gain reduction";
+const SNAPSHOTS_NOTE: &str = "bar: intensity asked  |  white line, number: in force";
+/// How fast a shown peak falls back (dB per second) and how long its hold line stays (also
+/// how long the deepest duck is shown).
 const PEAK_FALL_DB_PER_S: f32 = 20.0;
 const PEAK_HOLD_S: f32 = 1.5;
-/// Time constant of the shown RMS (seconds).
+/// Time constant of a shown RMS (seconds).
 const RMS_TAU_S: f32 = 0.3;
+/// Blend time of a snapshot slider's drag (seconds).
+const SLIDER_BLEND_S: f32 = 0.2;
 
 fn main() {
     let file = std::env::args()
@@ -87,13 +103,18 @@ fn main() {
                 ..default()
             }),
     )
-    .add_plugins(LeitmotifPlugin::default())
+    .add_plugins(LeitmotifPlugin {
+        meters: true,
+        ..default()
+    })
     .insert_resource(ClearColor(BACKGROUND))
     .insert_resource(ScoreFile(file))
     .init_resource::<Built>()
     .init_resource::<Selected>()
     .init_resource::<Transport>()
     .init_resource::<EventLog>()
+    .init_resource::<Meters>()
+    .init_resource::<Asked>()
     .add_systems(Startup, setup)
     .add_systems(
         Update,
@@ -103,10 +124,13 @@ fn main() {
         Update,
         (
             rebuild,
+            rebuild_buses,
             read_events,
+            measure,
             show_parameters,
-            show_meters,
-            show_master,
+            show_snapshots,
+            show_levels,
+            show_overloads,
             show_transport,
             show_error,
             show_cue_buttons,
@@ -145,8 +169,8 @@ struct Transport {
     /// The transition under way: from its `TransitionStarted` until its cue starts (after
     /// any bridge).
     moving: Option<(String, String)>,
-    /// When each stinger last sounded (`Time::elapsed_secs`) and its variation: the
-    /// conductor does not track stinger voices, so their meters follow `StingerPlayed`.
+    /// When each stinger last sounded (`Time::elapsed_secs`) and its variation (all of
+    /// them share the `stingers` stem: the one-shots card names the last one).
     stingers: HashMap<String, (f32, u16)>,
 }
 
@@ -193,39 +217,107 @@ struct CueCard(usize);
 #[derive(Component)]
 struct CueBadge(usize);
 
-/// What a meter shows.
+/// A row of a layer card: what its meter shows.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 enum Meter {
+    /// A cue's layer (its layer name's stem, while that cue's voice plays).
     Layer(u16, u16),
-    Stinger(u16),
+    /// A segment (its layers' stems, while it plays).
     Segment(u16),
+    /// The stingers' stem.
+    Stingers,
+    /// The composed bridges' stem.
     Bridges,
 }
 
-#[derive(Component)]
-struct MeterFill(Meter, f32);
-#[derive(Component)]
-struct MeterDb(Meter);
-#[derive(Component)]
-struct MeterName(Meter);
-
-/// The two bars of the master level meter.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Level {
-    Peak,
-    Rms,
+/// Where a level comes from.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+enum Src {
+    /// The output (`MusicSnapshot::peak`/`rms`).
+    Master,
+    /// The output's short-term (3 s) loudness.
+    ShortTerm,
+    /// The output's momentary (400 ms) loudness.
+    Momentary,
+    /// A layer card's row.
+    Row(Meter),
+    /// A bus, by its place in `MusicSnapshot::bus_levels`.
+    Bus(u16),
 }
 
+/// What part of a level a bar or a readout shows.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Show {
+    /// The RMS (or the loudness).
+    Level,
+    /// The falling peak (bars) or the peak hold (readouts).
+    Peak,
+    /// The peak hold line.
+    Hold,
+    /// A sidechain's gain reduction (bar: now; readout: the deepest of the last moments).
+    Duck,
+    /// The planned gain of a row's voices (readout).
+    Gain,
+    /// A row's name: bright while it plays.
+    Name,
+}
+
+/// A bar (or line) of a meter: its width (or position) follows the level.
 #[derive(Component)]
-struct MasterFill(Level);
+struct Bar {
+    src: Src,
+    show: Show,
+    /// The fill's opacity (the peak is drawn faintly behind the RMS).
+    alpha: f32,
+}
+
+/// A meter's number.
 #[derive(Component)]
-struct MasterDb(Level);
-/// The peak hold line of the master meter.
+struct Readout {
+    src: Src,
+    show: Show,
+    unit: &'static str,
+}
+
+/// The node the bus meters are rebuilt under (from the names the audio side reports).
 #[derive(Component)]
-struct MasterHold;
+struct BusRows;
+
+/// A sidechain's key bus, shown beside its gain reduction while it does not duck.
+#[derive(Component)]
+struct DuckKey(String);
+
+/// The text of the one-shots card naming the last stinger.
+#[derive(Component)]
+struct LastStinger;
+
+#[derive(Component)]
+struct SnapSlider(usize);
+#[derive(Component)]
+struct SnapFill(usize);
+#[derive(Component)]
+struct SnapLine(usize);
+#[derive(Component)]
+struct SnapValue(usize);
+
 /// The overload counters (shown while one is non-zero) and the audio thread's failure.
 #[derive(Component)]
 struct OverloadLine;
+
+/// The intensity asked for each snapshot, by name (kept across reloads, as the plugin does).
+#[derive(Resource, Default)]
+struct Asked(HashMap<String, f32>);
+
+/// Asks for a snapshot's intensity (over its own blend time when `seconds` is `None`).
+fn ask(music: &Music, asked: &mut Asked, name: &str, intensity: f32, seconds: Option<f32>) {
+    let intensity = intensity.clamp(0.0, 1.0);
+    music.set_snapshot(name, intensity, seconds);
+    asked.0.insert(name.to_string(), intensity);
+}
+
+fn asked_of(asked: &Asked, name: &str) -> f32 {
+    asked.0.get(name).copied().unwrap_or(0.0)
+}
 
 #[derive(Component)]
 struct BeatDot(u32);
@@ -394,8 +486,8 @@ fn setup(
                 Content,
             ),
             text(
-                "drag a slider or Up/Down + Left/Right (Shift: fine)   |   click a cue or 1-9   |   click a stinger or F1-F9   |   edit the score file to hot reload",
-                13.0,
+                "parameter: drag, Up/Down + Left/Right (Shift: fine)  |  cue: click, 1-9  |  stinger: click, F1-F9  |  snapshot: drag, its first letter  |  edit the score to hot reload",
+                12.0,
                 DIM,
             ),
         ],
@@ -428,14 +520,15 @@ fn rebuild(
             String::new()
         }
     };
+    let snapshot_keys = snapshot_keys(score);
 
     commands.entity(content).with_children(|c| {
-        // Left column: parameters, cues, stingers, event log.
+        // Left column: parameters, cues, stingers, snapshots, event log.
         c.spawn(Node {
             width: Val::Px(420.0),
             flex_shrink: 0.0,
             flex_direction: FlexDirection::Column,
-            row_gap: Val::Px(10.0),
+            row_gap: Val::Px(8.0),
             ..default()
         })
         .with_children(|left| {
@@ -448,7 +541,7 @@ fn rebuild(
                         Node {
                             align_items: AlignItems::Center,
                             column_gap: Val::Px(8.0),
-                            padding: UiRect::axes(Val::Px(6.0), Val::Px(4.0)),
+                            padding: UiRect::axes(Val::Px(6.0), Val::Px(2.0)),
                             border_radius: BorderRadius::all(Val::Px(4.0)),
                             ..default()
                         },
@@ -463,42 +556,7 @@ fn rebuild(
                             children![text(param.name.clone(), 15.0, TEXT)],
                         ));
                         row.spawn((button("-", Val::Px(30.0)), ParamStep(i, -1.0)));
-                        row.spawn((
-                            Button,
-                            RelativeCursorPosition::default(),
-                            Node {
-                                flex_grow: 1.0,
-                                height: Val::Px(18.0),
-                                border_radius: BorderRadius::all(Val::Px(4.0)),
-                                ..default()
-                            },
-                            BackgroundColor(TRACK),
-                            ParamSlider(i),
-                            children![
-                                (
-                                    Node {
-                                        width: Val::Percent(0.0),
-                                        height: Val::Percent(100.0),
-                                        border_radius: BorderRadius::all(Val::Px(4.0)),
-                                        ..default()
-                                    },
-                                    BackgroundColor(ACCENT.with_alpha(0.75)),
-                                    ParamFill(i),
-                                ),
-                                (
-                                    Node {
-                                        position_type: PositionType::Absolute,
-                                        left: Val::Percent(0.0),
-                                        width: Val::Px(3.0),
-                                        top: Val::Px(-3.0),
-                                        bottom: Val::Px(-3.0),
-                                        ..default()
-                                    },
-                                    BackgroundColor(TEXT),
-                                    ParamHeard(i),
-                                ),
-                            ],
-                        ));
+                        row.spawn(slider(ParamSlider(i), ParamFill(i), ParamHeard(i)));
                         row.spawn((button("+", Val::Px(30.0)), ParamStep(i, 1.0)));
                         row.spawn((
                             Node {
@@ -517,71 +575,154 @@ fn rebuild(
                 ));
             });
 
-            left.spawn(panel("Cues", false)).with_children(|p| {
-                p.spawn(Node {
-                    flex_wrap: FlexWrap::Wrap,
-                    column_gap: Val::Px(6.0),
-                    row_gap: Val::Px(6.0),
-                    ..default()
-                })
-                .with_children(|w| {
-                    for (i, cue) in score.cues.iter().enumerate() {
-                        w.spawn((
-                            button(&format!("{}{}", key_hint(i, ""), cue.name), Val::Auto),
-                            CueButton(i),
-                        ));
+            left.spawn(panel("Cues  &  stingers", false))
+                .with_children(|p| {
+                    let wrap = Node {
+                        flex_wrap: FlexWrap::Wrap,
+                        column_gap: Val::Px(6.0),
+                        row_gap: Val::Px(6.0),
+                        ..default()
+                    };
+                    p.spawn(wrap.clone()).with_children(|w| {
+                        for (i, cue) in score.cues.iter().enumerate() {
+                            w.spawn((
+                                button(&format!("{}{}", key_hint(i, ""), cue.name), Val::Auto),
+                                CueButton(i),
+                            ));
+                        }
+                    });
+                    if score.stingers.is_empty() {
+                        p.spawn(text("(this score has no stingers)", 13.0, DIM));
                     }
+                    p.spawn(wrap).with_children(|w| {
+                        for (i, stinger) in score.stingers.iter().enumerate() {
+                            w.spawn((
+                                button(&format!("{}{}", key_hint(i, "F"), stinger.name), Val::Auto),
+                                StingerButton(i),
+                            ));
+                        }
+                    });
                 });
+
+            left.spawn(panel("Snapshots", false)).with_children(|p| {
+                if score.mix.snapshots.is_empty() {
+                    p.spawn(text("(this score has no mix snapshots)", 14.0, DIM));
+                }
+                for (i, snap) in score.mix.snapshots.iter().enumerate() {
+                    let key = snapshot_keys[i].map_or(String::new(), |(_, c)| format!("{c} "));
+                    p.spawn(Node {
+                        align_items: AlignItems::Center,
+                        column_gap: Val::Px(8.0),
+                        padding: UiRect::horizontal(Val::Px(6.0)),
+                        ..default()
+                    })
+                    .with_children(|row| {
+                        row.spawn((
+                            Node {
+                                width: Val::Px(118.0),
+                                overflow: Overflow::clip(),
+                                ..default()
+                            },
+                            children![text(format!("{key}{}", snap.name), 15.0, TEXT)],
+                        ));
+                        row.spawn(slider(SnapSlider(i), SnapFill(i), SnapLine(i)));
+                        row.spawn((
+                            Node {
+                                width: Val::Px(44.0),
+                                justify_content: JustifyContent::End,
+                                ..default()
+                            },
+                            children![(text("", 15.0, TEXT), SnapValue(i))],
+                        ));
+                    });
+                }
+                if !score.mix.snapshots.is_empty() {
+                    p.spawn(text(SNAPSHOTS_NOTE, 12.0, DIM));
+                }
             });
 
-            left.spawn(panel("Stingers", false)).with_children(|p| {
-                if score.stingers.is_empty() {
-                    p.spawn(text("(this score has no stingers)", 14.0, DIM));
-                }
-                p.spawn(Node {
-                    flex_wrap: FlexWrap::Wrap,
-                    column_gap: Val::Px(6.0),
-                    row_gap: Val::Px(6.0),
+            // The log takes the height left, and is cut rather than pushing the column out.
+            left.spawn(panel("Events", true))
+                .insert(Node {
+                    flex_direction: FlexDirection::Column,
+                    flex_grow: 1.0,
+                    flex_basis: Val::Px(0.0),
+                    min_height: Val::Px(0.0),
+                    padding: UiRect::all(Val::Px(12.0)),
+                    row_gap: Val::Px(4.0),
+                    border: UiRect::all(Val::Px(1.0)),
+                    border_radius: BorderRadius::all(Val::Px(6.0)),
+                    overflow: Overflow::clip(),
                     ..default()
                 })
-                .with_children(|w| {
-                    for (i, stinger) in score.stingers.iter().enumerate() {
-                        w.spawn((
-                            button(&format!("{}{}", key_hint(i, "F"), stinger.name), Val::Auto),
-                            StingerButton(i),
-                        ));
+                .with_children(|p| {
+                    for i in 0..8 {
+                        p.spawn((text("", 13.0, DIM), LogLine(i)));
                     }
                 });
-            });
-
-            left.spawn(panel("Events", true)).with_children(|p| {
-                for i in 0..8 {
-                    p.spawn((text("", 13.0, DIM), LogLine(i)));
-                }
-            });
         });
 
-        // Right: the measured master level, then a card of planned-gain meters per cue, and
-        // one for stingers, segments and bridges.
+        // Right: the measured output and buses side by side, then a card of layer meters per
+        // cue, and one for stingers, segments and bridges.
         c.spawn(Node {
             flex_grow: 1.0,
             flex_direction: FlexDirection::Column,
-            row_gap: Val::Px(10.0),
+            row_gap: Val::Px(8.0),
             min_width: Val::Px(0.0),
             ..default()
         })
         .with_children(|right| {
             right
-                .spawn(panel("Master output", false))
-                .with_children(master_meter);
+                .spawn(Node {
+                    column_gap: Val::Px(8.0),
+                    flex_shrink: 0.0,
+                    ..default()
+                })
+                .with_children(|top| {
+                    top.spawn(panel("Master output", false))
+                        .insert(Node {
+                            width: Val::Percent(52.0),
+                            flex_direction: FlexDirection::Column,
+                            padding: UiRect::all(Val::Px(10.0)),
+                            row_gap: Val::Px(5.0),
+                            border: UiRect::all(Val::Px(1.0)),
+                            border_radius: BorderRadius::all(Val::Px(6.0)),
+                            overflow: Overflow::clip(),
+                            ..default()
+                        })
+                        .with_children(master_meter);
+                    top.spawn(panel("Buses", true))
+                        .insert(Node {
+                            flex_grow: 1.0,
+                            flex_direction: FlexDirection::Column,
+                            padding: UiRect::all(Val::Px(10.0)),
+                            row_gap: Val::Px(5.0),
+                            border: UiRect::all(Val::Px(1.0)),
+                            border_radius: BorderRadius::all(Val::Px(6.0)),
+                            overflow: Overflow::clip(),
+                            min_width: Val::Px(0.0),
+                            ..default()
+                        })
+                        .with_children(|p| {
+                            p.spawn((
+                                Node {
+                                    flex_direction: FlexDirection::Column,
+                                    row_gap: Val::Px(5.0),
+                                    ..default()
+                                },
+                                BusRows,
+                            ));
+                            p.spawn(text(BUSES_NOTE, 11.0, DIM));
+                        });
+                });
             right
-                .spawn(panel("Layers  -  planned gain", true))
+                .spawn(panel("Layers  -  measured", true))
                 .with_children(|p| {
-                    p.spawn(text(LAYERS_NOTE, 12.0, DIM));
+                    p.spawn(text(LAYERS_NOTE, 11.0, DIM));
                     p.spawn(Node {
                         flex_wrap: FlexWrap::Wrap,
-                        column_gap: Val::Px(10.0),
-                        row_gap: Val::Px(10.0),
+                        column_gap: Val::Px(8.0),
+                        row_gap: Val::Px(8.0),
                         align_items: AlignItems::Start,
                         ..default()
                     })
@@ -626,12 +767,10 @@ fn rebuild(
                                 .collect();
                             card(grid, &cue.name, &info, rows, Some(ci));
                         }
-                        let mut rows: Vec<(String, Meter)> = score
-                            .stingers
-                            .iter()
-                            .enumerate()
-                            .map(|(i, s)| (s.name.clone(), Meter::Stinger(i as u16)))
-                            .collect();
+                        let mut rows: Vec<(String, Meter)> = Vec::new();
+                        if !score.stingers.is_empty() {
+                            rows.push(("stingers".into(), Meter::Stingers));
+                        }
                         rows.extend(
                             score
                                 .segments
@@ -640,60 +779,249 @@ fn rebuild(
                                 .map(|(i, s)| (s.name.clone(), Meter::Segment(i as u16))),
                         );
                         rows.push(("bridges".into(), Meter::Bridges));
-                        card(grid, "one-shots", "stingers  segments  bridges", rows, None);
+                        card(grid, "one-shots", "", rows, None);
                     });
                 });
         });
     });
 }
 
-/// Where `db` sits on the master scale, 0..1.
-fn master_x(db: f32) -> f32 {
-    ((db - MASTER_FLOOR_DB) / (MASTER_CEIL_DB - MASTER_FLOOR_DB)).clamp(0.0, 1.0)
+/// A slider: a track to click or drag (`marker` names it), a fill (the value set) and a line
+/// (the value in force).
+fn slider(marker: impl Bundle, fill: impl Bundle, line: impl Bundle) -> impl Bundle {
+    (
+        Button,
+        RelativeCursorPosition::default(),
+        Node {
+            flex_grow: 1.0,
+            height: Val::Px(18.0),
+            border_radius: BorderRadius::all(Val::Px(4.0)),
+            ..default()
+        },
+        BackgroundColor(TRACK),
+        marker,
+        children![
+            (
+                Node {
+                    width: Val::Percent(0.0),
+                    height: Val::Percent(100.0),
+                    border_radius: BorderRadius::all(Val::Px(4.0)),
+                    ..default()
+                },
+                BackgroundColor(ACCENT.with_alpha(0.75)),
+                fill,
+            ),
+            (
+                Node {
+                    position_type: PositionType::Absolute,
+                    left: Val::Percent(0.0),
+                    width: Val::Px(3.0),
+                    top: Val::Px(-3.0),
+                    bottom: Val::Px(-3.0),
+                    ..default()
+                },
+                BackgroundColor(TEXT),
+                line,
+            ),
+        ],
+    )
 }
 
-/// The master level meter: peak and RMS bars in dBFS with a scale, and the overload line.
+/// The key of each snapshot of `score` (its initial letter, when no earlier snapshot took it).
+fn snapshot_keys(score: &Score) -> Vec<Option<(KeyCode, char)>> {
+    const LETTERS: [KeyCode; 26] = [
+        KeyCode::KeyA,
+        KeyCode::KeyB,
+        KeyCode::KeyC,
+        KeyCode::KeyD,
+        KeyCode::KeyE,
+        KeyCode::KeyF,
+        KeyCode::KeyG,
+        KeyCode::KeyH,
+        KeyCode::KeyI,
+        KeyCode::KeyJ,
+        KeyCode::KeyK,
+        KeyCode::KeyL,
+        KeyCode::KeyM,
+        KeyCode::KeyN,
+        KeyCode::KeyO,
+        KeyCode::KeyP,
+        KeyCode::KeyQ,
+        KeyCode::KeyR,
+        KeyCode::KeyS,
+        KeyCode::KeyT,
+        KeyCode::KeyU,
+        KeyCode::KeyV,
+        KeyCode::KeyW,
+        KeyCode::KeyX,
+        KeyCode::KeyY,
+        KeyCode::KeyZ,
+    ];
+    let mut taken = Vec::new();
+    score
+        .mix
+        .snapshots
+        .iter()
+        .map(|s| {
+            let c = s.name.chars().next()?.to_ascii_uppercase();
+            if !c.is_ascii_uppercase() || taken.contains(&c) {
+                return None;
+            }
+            taken.push(c);
+            Some((LETTERS[(c as u8 - b'A') as usize], c))
+        })
+        .collect()
+}
+
+/// Where `db` sits on the meter scale, 0..1.
+fn meter_x(db: f32) -> f32 {
+    ((db - FLOOR_DB) / (CEIL_DB - FLOOR_DB)).clamp(0.0, 1.0)
+}
+
+/// A meter's track: the falling peak drawn faintly (when `peak`), the level (RMS or loudness)
+/// over it, the `ticks`, and the peak hold line (when `peak`).
+fn track(p: &mut ChildSpawnerCommands, src: Src, height: f32, peak: bool, ticks: &[f32]) {
+    let fill = |show: Show, alpha: f32| {
+        (
+            Node {
+                position_type: PositionType::Absolute,
+                left: Val::Px(0.0),
+                width: Val::Percent(0.0),
+                height: Val::Percent(100.0),
+                border_radius: BorderRadius::all(Val::Px(2.0)),
+                ..default()
+            },
+            BackgroundColor(ACCENT.with_alpha(alpha)),
+            Bar { src, show, alpha },
+        )
+    };
+    p.spawn((
+        Node {
+            flex_grow: 1.0,
+            height: Val::Px(height),
+            border_radius: BorderRadius::all(Val::Px(2.0)),
+            ..default()
+        },
+        BackgroundColor(TRACK),
+    ))
+    .with_children(|t| {
+        if peak {
+            t.spawn(fill(Show::Peak, 0.3));
+        }
+        t.spawn(fill(Show::Level, 1.0));
+        for &db in ticks {
+            t.spawn((
+                Node {
+                    position_type: PositionType::Absolute,
+                    left: Val::Percent(meter_x(db) * 100.0),
+                    width: Val::Px(1.0),
+                    height: Val::Percent(100.0),
+                    ..default()
+                },
+                BackgroundColor(if db == 0.0 {
+                    RED.with_alpha(0.7)
+                } else {
+                    BACKGROUND.with_alpha(0.6)
+                }),
+            ));
+        }
+        if peak {
+            t.spawn((
+                Node {
+                    position_type: PositionType::Absolute,
+                    left: Val::Percent(0.0),
+                    width: Val::Px(2.0),
+                    top: Val::Px(-2.0),
+                    bottom: Val::Px(-2.0),
+                    display: Display::None,
+                    ..default()
+                },
+                BackgroundColor(TEXT),
+                Bar {
+                    src,
+                    show: Show::Hold,
+                    alpha: 1.0,
+                },
+            ));
+        }
+    });
+}
+
+/// A fixed-width box holding a right-aligned readout.
+fn readout(p: &mut ChildSpawnerCommands, width: f32, size: f32, color: Color, readout: Readout) {
+    p.spawn((
+        Node {
+            width: Val::Px(width),
+            flex_shrink: 0.0,
+            justify_content: JustifyContent::End,
+            ..default()
+        },
+        children![(text("", size, color), readout)],
+    ));
+}
+
+/// A fixed-width label.
+fn label(p: &mut ChildSpawnerCommands, width: f32, name: impl Into<String>, size: f32) {
+    p.spawn((
+        Node {
+            width: Val::Px(width),
+            flex_shrink: 0.0,
+            overflow: Overflow::clip(),
+            ..default()
+        },
+        children![text(name, size, TEXT)],
+    ));
+}
+
+/// The master meter: peak (with its hold) and RMS of the output in dBFS, its short-term and
+/// momentary loudness in LUFS, a scale, and the overload line.
 fn master_meter(p: &mut ChildSpawnerCommands) {
-    for (name, level) in [("peak", Level::Peak), ("rms", Level::Rms)] {
+    let rows = [
+        ("peak", Src::Master, Show::Peak, " dBFS"),
+        ("rms", Src::Master, Show::Level, " dBFS"),
+        ("LUFS S", Src::ShortTerm, Show::Level, " LUFS"),
+        ("LUFS M", Src::Momentary, Show::Level, " LUFS"),
+    ];
+    for (name, src, show, unit) in rows {
         p.spawn(Node {
             align_items: AlignItems::Center,
             column_gap: Val::Px(8.0),
             ..default()
         })
         .with_children(|row| {
-            row.spawn((
-                Node {
-                    width: Val::Px(40.0),
-                    ..default()
-                },
-                children![text(name, 13.0, TEXT)],
-            ));
+            label(row, 50.0, name, 13.0);
+            // The peak row draws the falling peak solid, with its hold line.
             row.spawn((
                 Node {
                     flex_grow: 1.0,
-                    height: Val::Px(12.0),
+                    height: Val::Px(11.0),
                     border_radius: BorderRadius::all(Val::Px(2.0)),
                     ..default()
                 },
                 BackgroundColor(TRACK),
             ))
-            .with_children(|track| {
-                track.spawn((
+            .with_children(|t| {
+                t.spawn((
                     Node {
+                        position_type: PositionType::Absolute,
+                        left: Val::Px(0.0),
                         width: Val::Percent(0.0),
                         height: Val::Percent(100.0),
                         border_radius: BorderRadius::all(Val::Px(2.0)),
                         ..default()
                     },
                     BackgroundColor(ACCENT),
-                    MasterFill(level),
+                    Bar {
+                        src,
+                        show,
+                        alpha: 1.0,
+                    },
                 ));
-                // Tick lines over the bar.
                 for db in MASTER_TICKS {
-                    track.spawn((
+                    t.spawn((
                         Node {
                             position_type: PositionType::Absolute,
-                            left: Val::Percent(master_x(db) * 100.0),
+                            left: Val::Percent(meter_x(db) * 100.0),
                             width: Val::Px(1.0),
                             height: Val::Percent(100.0),
                             ..default()
@@ -705,8 +1033,8 @@ fn master_meter(p: &mut ChildSpawnerCommands) {
                         }),
                     ));
                 }
-                if level == Level::Peak {
-                    track.spawn((
+                if show == Show::Peak {
+                    t.spawn((
                         Node {
                             position_type: PositionType::Absolute,
                             left: Val::Percent(0.0),
@@ -717,18 +1045,15 @@ fn master_meter(p: &mut ChildSpawnerCommands) {
                             ..default()
                         },
                         BackgroundColor(TEXT),
-                        MasterHold,
+                        Bar {
+                            src,
+                            show: Show::Hold,
+                            alpha: 1.0,
+                        },
                     ));
                 }
             });
-            row.spawn((
-                Node {
-                    width: Val::Px(96.0),
-                    justify_content: JustifyContent::End,
-                    ..default()
-                },
-                children![(text("-inf dBFS", 13.0, TEXT), MasterDb(level))],
-            ));
+            readout(row, 86.0, 13.0, TEXT, Readout { src, show, unit });
         });
     }
     // The scale, under the bars.
@@ -738,29 +1063,31 @@ fn master_meter(p: &mut ChildSpawnerCommands) {
     })
     .with_children(|row| {
         row.spawn(Node {
-            width: Val::Px(40.0),
+            width: Val::Px(50.0),
+            flex_shrink: 0.0,
             ..default()
         });
         row.spawn(Node {
             flex_grow: 1.0,
-            height: Val::Px(14.0),
+            height: Val::Px(13.0),
             ..default()
         })
         .with_children(|scale| {
-            for db in MASTER_TICKS {
+            for db in SCALE_LABELS {
                 scale.spawn((
                     Node {
                         position_type: PositionType::Absolute,
-                        left: Val::Percent(master_x(db) * 100.0),
+                        left: Val::Percent(meter_x(db) * 100.0),
                         margin: UiRect::left(Val::Px(-8.0)),
                         ..default()
                     },
-                    children![text(format!("{db:.0}"), 11.0, DIM)],
+                    children![text(format!("{db:.0}"), 10.0, DIM)],
                 ));
             }
         });
         row.spawn(Node {
-            width: Val::Px(96.0),
+            width: Val::Px(86.0),
+            flex_shrink: 0.0,
             ..default()
         });
     });
@@ -769,13 +1096,119 @@ fn master_meter(p: &mut ChildSpawnerCommands) {
             display: Display::None,
             ..default()
         },
-        text("", 13.0, AMBER),
+        text("", 12.0, AMBER),
         OverloadLine,
     ));
-    p.spawn(text(MASTER_NOTE, 12.0, DIM));
+    p.spawn(text(MASTER_NOTE, 11.0, DIM));
 }
 
-/// A card of meters.
+/// Builds the bus meters when the audio side reports other bus names (a new score, or a new
+/// version of it, has taken over).
+fn rebuild_buses(
+    mut commands: Commands,
+    meters: Res<Meters>,
+    built: Res<Built>,
+    rows: Query<Entity, With<BusRows>>,
+    mut shown: Local<Option<(Entity, Vec<String>)>>,
+) {
+    let Ok(parent) = rows.single() else {
+        return;
+    };
+    let names: Vec<String> = meters.buses.iter().map(|b| b.name.clone()).collect();
+    if shown
+        .as_ref()
+        .is_some_and(|(e, n)| *e == parent && *n == names)
+    {
+        return;
+    }
+    *shown = Some((parent, names.clone()));
+    commands.entity(parent).despawn_children();
+    let mix = built.0.as_ref().map(|s| &s.mix);
+    commands.entity(parent).with_children(|p| {
+        if names.is_empty() {
+            p.spawn(text("(no output yet)", 13.0, DIM));
+        }
+        for (i, name) in names.iter().enumerate() {
+            let src = Src::Bus(i as u16);
+            let key = mix
+                .and_then(|m| m.buses.iter().find(|b| b.name == *name))
+                .and_then(|b| b.sidechain.as_ref())
+                .map(|s| s.key.clone());
+            p.spawn(Node {
+                align_items: AlignItems::Center,
+                column_gap: Val::Px(6.0),
+                ..default()
+            })
+            .with_children(|row| {
+                label(row, 62.0, name.clone(), 13.0);
+                track(row, src, 11.0, true, &[0.0]);
+                readout(
+                    row,
+                    40.0,
+                    12.0,
+                    TEXT,
+                    Readout {
+                        src,
+                        show: Show::Peak,
+                        unit: "",
+                    },
+                );
+                // The sidechain's gain reduction: amber from the left, 0 to -12 dB.
+                let Some(key) = key else {
+                    row.spawn(Node {
+                        width: Val::Px(114.0),
+                        flex_shrink: 0.0,
+                        ..default()
+                    });
+                    return;
+                };
+                row.spawn((
+                    Node {
+                        width: Val::Px(34.0),
+                        flex_shrink: 0.0,
+                        height: Val::Px(7.0),
+                        border_radius: BorderRadius::all(Val::Px(2.0)),
+                        ..default()
+                    },
+                    BackgroundColor(TRACK),
+                    children![(
+                        Node {
+                            width: Val::Percent(0.0),
+                            height: Val::Percent(100.0),
+                            border_radius: BorderRadius::all(Val::Px(2.0)),
+                            ..default()
+                        },
+                        BackgroundColor(AMBER),
+                        Bar {
+                            src,
+                            show: Show::Duck,
+                            alpha: 1.0,
+                        },
+                    )],
+                ));
+                row.spawn((
+                    Node {
+                        width: Val::Px(74.0),
+                        flex_shrink: 0.0,
+                        overflow: Overflow::clip(),
+                        ..default()
+                    },
+                    children![(
+                        text(format!("by {key}"), 11.0, DIM),
+                        Readout {
+                            src,
+                            show: Show::Duck,
+                            unit: " dB",
+                        },
+                        DuckKey(key),
+                    )],
+                ));
+            });
+        }
+    });
+}
+
+/// A card of layer meters.
 fn card(
     grid: &mut ChildSpawnerCommands,
     title: &str,
@@ -785,10 +1218,10 @@ fn card(
 ) {
     let mut card = grid.spawn((
         Node {
-            width: Val::Px(254.0),
+            width: Val::Px(258.0),
             flex_direction: FlexDirection::Column,
-            padding: UiRect::all(Val::Px(10.0)),
-            row_gap: Val::Px(5.0),
+            padding: UiRect::axes(Val::Px(8.0), Val::Px(6.0)),
+            row_gap: Val::Px(3.0),
             border: UiRect::all(Val::Px(1.0)),
             border_radius: BorderRadius::all(Val::Px(5.0)),
             ..default()
@@ -806,54 +1239,63 @@ fn card(
             ..default()
         });
         header.with_children(|h| {
-            h.spawn(text(title, 16.0, TEXT));
+            h.spawn(text(title, 15.0, TEXT));
             if let Some(ci) = cue {
-                h.spawn((text("", 12.0, ACCENT), CueBadge(ci)));
+                h.spawn((text("", 11.0, ACCENT), CueBadge(ci)));
+            } else {
+                h.spawn((text("", 11.0, RED), LastStinger));
             }
         });
-        c.spawn(text(info, 12.0, DIM));
+        if !info.is_empty() {
+            c.spawn(text(info, 11.0, DIM));
+        }
         for (name, meter) in rows {
+            let src = Src::Row(meter);
             c.spawn(Node {
                 align_items: AlignItems::Center,
-                column_gap: Val::Px(6.0),
+                column_gap: Val::Px(5.0),
                 ..default()
             })
             .with_children(|row| {
                 row.spawn((
                     Node {
-                        width: Val::Px(72.0),
+                        width: Val::Px(60.0),
+                        flex_shrink: 0.0,
                         overflow: Overflow::clip(),
                         ..default()
                     },
-                    children![(text(name, 13.0, DIM), MeterName(meter))],
-                ));
-                row.spawn((
-                    Node {
-                        flex_grow: 1.0,
-                        height: Val::Px(9.0),
-                        border_radius: BorderRadius::all(Val::Px(2.0)),
-                        ..default()
-                    },
-                    BackgroundColor(TRACK),
                     children![(
-                        Node {
-                            width: Val::Percent(0.0),
-                            height: Val::Percent(100.0),
-                            border_radius: BorderRadius::all(Val::Px(2.0)),
-                            ..default()
-                        },
-                        BackgroundColor(ACCENT),
-                        MeterFill(meter, 0.0),
+                        text(name, 12.0, DIM),
+                        Readout {
+                            src,
+                            show: Show::Name,
+                            unit: "",
+                        }
                     )],
                 ));
-                row.spawn((
-                    Node {
-                        width: Val::Px(48.0),
-                        justify_content: JustifyContent::End,
-                        ..default()
+                track(row, src, 9.0, true, &[0.0]);
+                readout(
+                    row,
+                    38.0,
+                    12.0,
+                    TEXT,
+                    Readout {
+                        src,
+                        show: Show::Peak,
+                        unit: "",
                     },
-                    children![(text("", 12.0, DIM), MeterDb(meter))],
-                ));
+                );
+                readout(
+                    row,
+                    32.0,
+                    10.0,
+                    DIM,
+                    Readout {
+                        src,
+                        show: Show::Gain,
+                        unit: "",
+                    },
+                );
             });
         }
     });
@@ -876,6 +1318,7 @@ fn keyboard(
     keys: Res<ButtonInput<KeyCode>>,
     music: Res<Music>,
     mut selected: ResMut<Selected>,
+    mut asked: ResMut<Asked>,
     mut exit: MessageWriter<AppExit>,
 ) {
     if keys.just_pressed(KeyCode::Escape) {
@@ -939,6 +1382,19 @@ fn keyboard(
             music.stinger(&stinger.name);
         }
     }
+    // A snapshot's letter toggles it, over the snapshot's own blend time.
+    for (snap, key) in score.mix.snapshots.iter().zip(snapshot_keys(&score)) {
+        if let Some((key, _)) = key
+            && keys.just_pressed(key)
+        {
+            let to = if asked_of(&asked, &snap.name) >= 0.5 {
+                0.0
+            } else {
+                1.0
+            };
+            ask(&music, &mut asked, &snap.name, to, None);
+        }
+    }
 }
 
 /// Cue, stinger and +/- buttons.
@@ -972,35 +1428,61 @@ fn buttons(
     }
 }
 
-/// Click or drag a slider to set its parameter.
+/// Where a pressed slider is held, 0..1 (`None` while it is not pressed).
+fn dragged(interaction: &Interaction, cursor: &RelativeCursorPosition) -> Option<f32> {
+    if *interaction != Interaction::Pressed {
+        return None;
+    }
+    cursor.normalized.map(|at| (at.x + 0.5).clamp(0.0, 1.0))
+}
+
+/// Click or drag a slider to set its parameter, or a snapshot's intensity.
 fn sliders(
     music: Res<Music>,
     mut selected: ResMut<Selected>,
-    sliders: Query<(&Interaction, &RelativeCursorPosition, &ParamSlider)>,
+    mut asked: ResMut<Asked>,
+    params: Query<(&Interaction, &RelativeCursorPosition, &ParamSlider)>,
+    snapshots: Query<(&Interaction, &RelativeCursorPosition, &SnapSlider)>,
 ) {
     let Some(score) = music.score().cloned() else {
         return;
     };
-    for (interaction, cursor, slider) in &sliders {
-        if *interaction != Interaction::Pressed {
-            continue;
-        }
-        let Some(at) = cursor.normalized else {
+    for (interaction, cursor, slider) in &params {
+        let Some(x) = dragged(interaction, cursor) else {
             continue;
         };
         let p = &score.parameters[slider.0];
-        let x = (at.x + 0.5).clamp(0.0, 1.0);
         let v = p.min + x * (p.max - p.min);
         if music.parameter(&p.name) != Some(v) {
             set(&music, &score, slider.0, v);
         }
         selected.0 = slider.0;
     }
+    for (interaction, cursor, slider) in &snapshots {
+        let Some(x) = dragged(interaction, cursor) else {
+            continue;
+        };
+        let Some(snap) = score.mix.snapshots.get(slider.0) else {
+            continue;
+        };
+        let v = (x * 100.0).round() / 100.0;
+        if asked.0.get(&snap.name) != Some(&v) {
+            ask(&music, &mut asked, &snap.name, v, Some(SLIDER_BLEND_S));
+        }
+    }
 }
 
-/// `LEITMOTIF_DEMO=1`: turns the first parameter up, the second halfway, and fires the first
-/// stinger, so a screenshot shows the music moving.
-fn demo(music: Res<Music>, time: Res<Time>, mut started: Local<Option<f32>>, mut done: Local<u8>) {
+/// `LEITMOTIF_DEMO=1`: turns the first parameter up and the second halfway, blends a snapshot
+/// ("underwater" when there is one) in part-way, fires the first stinger (so the sidechain
+/// ducks the music), then blends the snapshot out and fires the stinger again, so a screenshot
+/// shows the music moving.
+fn demo(
+    music: Res<Music>,
+    time: Res<Time>,
+    mut asked: ResMut<Asked>,
+    mut started: Local<Option<f32>>,
+    mut done: Local<usize>,
+) {
     if std::env::var_os("LEITMOTIF_DEMO").is_none() {
         return;
     }
@@ -1009,20 +1491,37 @@ fn demo(music: Res<Music>, time: Res<Time>, mut started: Local<Option<f32>>, mut
     };
     let t0 = *started.get_or_insert(time.elapsed_secs());
     let t = time.elapsed_secs() - t0;
-    if *done == 0 && t > 0.3 {
-        *done = 1;
-        if !score.parameters.is_empty() {
-            set(&music, &score, 0, 0.7);
+    let snapshot = score
+        .mix
+        .snapshots
+        .iter()
+        .find(|s| s.name == "underwater")
+        .or(score.mix.snapshots.first())
+        .map(|s| s.name.clone());
+    const STEPS: [f32; 5] = [0.3, 0.5, 1.6, 6.0, 8.0];
+    while STEPS.get(*done).is_some_and(|at| t > *at) {
+        match *done {
+            0 => {
+                if !score.parameters.is_empty() {
+                    set(&music, &score, 0, 0.7);
+                }
+                if score.parameters.len() > 1 {
+                    set(&music, &score, 1, 0.45);
+                }
+            }
+            1 | 3 => {
+                if let Some(name) = &snapshot {
+                    let (to, secs) = if *done == 1 { (0.7, 1.2) } else { (0.0, 2.0) };
+                    ask(&music, &mut asked, name, to, Some(secs));
+                }
+            }
+            _ => {
+                if let Some(s) = score.stingers.first() {
+                    music.stinger(&s.name);
+                }
+            }
         }
-        if score.parameters.len() > 1 {
-            set(&music, &score, 1, 0.45);
-        }
-    }
-    if *done == 1 && t > 2.6 {
-        *done = 2;
-        if let Some(s) = score.stingers.first() {
-            music.stinger(&s.name);
-        }
+        *done += 1;
     }
 }
 
@@ -1163,7 +1662,7 @@ fn show_parameters(
 }
 
 /// Planned gains of the live voices (what the conductor asked the mixer for, not a measured
-/// level), the loudest per meter.
+/// level), the loudest per row.
 fn gains(snapshot: &MusicSnapshot) -> HashMap<Meter, f32> {
     let mut out = HashMap::new();
     for &(source, gain) in &snapshot.voice_gains {
@@ -1171,7 +1670,7 @@ fn gains(snapshot: &MusicSnapshot) -> HashMap<Meter, f32> {
             SourceRef::Layer { cue, layer }
             | SourceRef::Note { cue, layer }
             | SourceRef::Alternate { cue, layer, .. } => Meter::Layer(cue, layer),
-            SourceRef::Stinger { stinger, .. } => Meter::Stinger(stinger),
+            SourceRef::Stinger { .. } => Meter::Stingers,
             SourceRef::SegmentLayer { segment, .. } => Meter::Segment(segment),
             SourceRef::Bridge(_) => Meter::Bridges,
         };
@@ -1179,71 +1678,6 @@ fn gains(snapshot: &MusicSnapshot) -> HashMap<Meter, f32> {
         *g = g.max(gain);
     }
     out
-}
-
-fn show_meters(
-    music: Res<Music>,
-    time: Res<Time>,
-    transport: Res<Transport>,
-    mut fills: Query<(&mut MeterFill, &mut Node, &mut BackgroundColor)>,
-    mut dbs: Query<(&MeterDb, &mut Text)>,
-    mut names: Query<(&MeterName, &mut TextColor)>,
-) {
-    let gains = gains(music.snapshot());
-    let now = time.elapsed_secs();
-    // Level 0..1 and its label, or `None` when silent.
-    let level = |m: &Meter| -> Option<(f32, String)> {
-        if let Meter::Stinger(i) = m {
-            let name = &music.score()?.stingers.get(*i as usize)?.name;
-            let (at, variation) = transport.stingers.get(name)?;
-            let decay = (-(now - at) * 1.5).exp();
-            return (decay > 0.03).then(|| (decay, format!("#{variation}")));
-        }
-        let g = *gains.get(m).filter(|g| **g > 1e-4)?;
-        let db = 20.0 * g.log10();
-        let x = ((db - METER_FLOOR_DB) / (METER_CEIL_DB - METER_FLOOR_DB)).clamp(0.0, 1.0);
-        Some((x, format!("{db:+.1}")))
-    };
-    let k = 1.0 - (-time.delta_secs() * 14.0).exp();
-    for (mut fill, mut node, mut bg) in &mut fills {
-        let target = level(&fill.0).map_or(0.0, |(x, _)| x);
-        fill.1 += (target - fill.1) * k;
-        node.width = Val::Percent(fill.1 * 100.0);
-        let hot = gains.get(&fill.0).is_some_and(|g| *g > 1.0);
-        bg.0 = match fill.0 {
-            Meter::Stinger(_) => RED,
-            _ if hot => AMBER,
-            _ => ACCENT,
-        };
-    }
-    for (meter, mut text) in &mut dbs {
-        text.0 = level(&meter.0).map_or_else(|| "off".into(), |(_, label)| label);
-    }
-    for (meter, mut color) in &mut names {
-        color.0 = if level(&meter.0).is_some() { TEXT } else { DIM };
-    }
-}
-
-/// The master meter's ballistics: what the bars show between two blocks of the audio side.
-struct MasterState {
-    /// Shown peak (dBFS): jumps up, falls at [`PEAK_FALL_DB_PER_S`].
-    peak_db: f32,
-    /// Peak hold (dBFS) and the seconds it has been held.
-    hold_db: f32,
-    held: f32,
-    /// Smoothed mean square (linear).
-    mean_square: f32,
-}
-
-impl Default for MasterState {
-    fn default() -> Self {
-        MasterState {
-            peak_db: f32::NEG_INFINITY,
-            hold_db: f32::NEG_INFINITY,
-            held: 0.0,
-            mean_square: 0.0,
-        }
-    }
 }
 
 /// Linear amplitude to dBFS (`-inf` for silence).
@@ -1255,98 +1689,318 @@ fn dbfs(amplitude: f32) -> f32 {
     }
 }
 
-fn dbfs_label(db: f32) -> String {
-    if db > MASTER_FLOOR_DB - 20.0 {
-        format!("{db:+.1} dBFS")
-    } else {
-        "-inf dBFS".into()
+/// A meter's ballistics: what it shows between two reads of the audio side.
+#[derive(Clone, Copy)]
+struct Ballistics {
+    /// Shown peak (dBFS): jumps up, falls at [`PEAK_FALL_DB_PER_S`].
+    peak_db: f32,
+    /// Peak hold (dBFS) and the seconds it has been held.
+    hold_db: f32,
+    held: f32,
+    /// Smoothed mean square (linear).
+    mean_square: f32,
+}
+
+impl Default for Ballistics {
+    fn default() -> Self {
+        Ballistics {
+            peak_db: f32::NEG_INFINITY,
+            hold_db: f32::NEG_INFINITY,
+            held: 0.0,
+            mean_square: 0.0,
+        }
     }
 }
 
-/// Type of the master meter's bar query.
-type MasterFills<'w, 's> = Query<
-    'w,
-    's,
-    (
-        &'static MasterFill,
-        &'static mut Node,
-        &'static mut BackgroundColor,
-    ),
-    Without<MasterHold>,
->;
-/// Type of the overload line's query.
-type OverloadText<'w, 's> = Query<
-    'w,
-    's,
-    (&'static mut Text, &'static mut TextColor, &'static mut Node),
-    (
-        With<OverloadLine>,
-        Without<MasterFill>,
-        Without<MasterHold>,
-        Without<MasterDb>,
-    ),
->;
+impl Ballistics {
+    /// Takes a read: the peak since the last one and the RMS of the last block (linear).
+    fn update(&mut self, peak: f32, rms: f32, dt: f32) {
+        let peak = dbfs(peak);
+        self.peak_db = peak.max(self.peak_db - PEAK_FALL_DB_PER_S * dt);
+        self.held += dt;
+        if peak >= self.hold_db || self.held > PEAK_HOLD_S {
+            self.hold_db = peak.max(self.peak_db);
+            self.held = 0.0;
+        }
+        let k = 1.0 - (-dt / RMS_TAU_S).exp();
+        self.mean_square += (rms * rms - self.mean_square) * k;
+    }
 
-/// The real output level (peak and RMS of the last block the audio side rendered, read from
-/// its atomics), and what the mixer could not do.
-fn show_master(
-    music: Res<Music>,
-    time: Res<Time>,
-    mut state: Local<MasterState>,
-    mut fills: MasterFills,
-    mut hold: Query<&mut Node, (With<MasterHold>, Without<MasterFill>)>,
-    mut dbs: Query<(&MasterDb, &mut Text), Without<OverloadLine>>,
-    mut overload: OverloadText,
-) {
+    fn rms_db(&self) -> f32 {
+        if self.mean_square > 1e-12 {
+            10.0 * self.mean_square.log10()
+        } else {
+            f32::NEG_INFINITY
+        }
+    }
+}
+
+/// A bus's meter: its level and its sidechain's gain reduction (now, and the deepest of the
+/// last [`PEAK_HOLD_S`]).
+struct BusMeter {
+    name: String,
+    level: Ballistics,
+    duck_db: f32,
+    duck_hold_db: f32,
+    duck_held: f32,
+}
+
+impl BusMeter {
+    fn new(name: String) -> BusMeter {
+        BusMeter {
+            name,
+            level: Ballistics::default(),
+            duck_db: 0.0,
+            duck_hold_db: 0.0,
+            duck_held: 0.0,
+        }
+    }
+}
+
+/// What the audio side measured, read once a frame by [`measure`] (reading resets the peaks,
+/// so nothing else reads them).
+#[derive(Resource, Default)]
+struct Meters {
+    master: Ballistics,
+    /// By layer name (the stems the audio side measures, `stingers` and `bridges` included).
+    layers: HashMap<String, Ballistics>,
+    /// In the audio side's order (the master first).
+    buses: Vec<BusMeter>,
+    short_term: f32,
+    momentary: f32,
+    /// The planned gain of each row's loudest voice, for the rows that play.
+    gains: HashMap<Meter, f32>,
+}
+
+/// One meter's values as shown (dBFS; loudness in LUFS as `level`).
+#[derive(Clone, Copy)]
+struct Reading {
+    peak: f32,
+    hold: f32,
+    level: f32,
+    duck: f32,
+    duck_hold: f32,
+    /// The planned gain (linear) of a row's voices.
+    gain: Option<f32>,
+}
+
+impl Reading {
+    fn of(b: &Ballistics) -> Reading {
+        Reading {
+            peak: b.peak_db,
+            hold: b.hold_db,
+            level: b.rms_db(),
+            duck: 0.0,
+            duck_hold: 0.0,
+            gain: None,
+        }
+    }
+
+    fn loudness(lufs: f32) -> Reading {
+        Reading {
+            level: lufs,
+            ..Reading::of(&Ballistics::default())
+        }
+    }
+}
+
+impl Meters {
+    /// What `src` shows, `None` for a row that does not play.
+    fn reading(&self, src: Src, score: Option<&Score>) -> Option<Reading> {
+        match src {
+            Src::Master => Some(Reading::of(&self.master)),
+            Src::ShortTerm => Some(Reading::loudness(self.short_term)),
+            Src::Momentary => Some(Reading::loudness(self.momentary)),
+            Src::Bus(i) => self.buses.get(i as usize).map(|b| Reading {
+                duck: b.duck_db,
+                duck_hold: b.duck_hold_db,
+                ..Reading::of(&b.level)
+            }),
+            Src::Row(meter) => {
+                let score = score?;
+                let gain = self.gains.get(&meter).copied();
+                // A layer or segment row is lit only while its own voices play: its stem is
+                // shared with the layers of the same name in other cues.
+                let names: Vec<&str> = match meter {
+                    Meter::Layer(c, l) => {
+                        gain?;
+                        vec![
+                            score
+                                .cues
+                                .get(c as usize)?
+                                .layers
+                                .get(l as usize)?
+                                .name
+                                .as_str(),
+                        ]
+                    }
+                    Meter::Segment(i) => {
+                        gain?;
+                        let segment = score.segments.get(i as usize)?;
+                        segment.layers.iter().map(|l| l.name.as_str()).collect()
+                    }
+                    Meter::Stingers => vec!["stingers"],
+                    Meter::Bridges => vec!["bridges"],
+                };
+                let mut r = Reading {
+                    gain,
+                    ..Reading::of(&Ballistics::default())
+                };
+                for b in names.into_iter().filter_map(|n| self.layers.get(n)) {
+                    r.peak = r.peak.max(b.peak_db);
+                    r.hold = r.hold.max(b.hold_db);
+                    r.level = r.level.max(b.rms_db());
+                }
+                (gain.is_some() || r.hold > FLOOR_DB).then_some(r)
+            }
+        }
+    }
+}
+
+/// Reads the audio side's meters (atomics) once a frame and runs their ballistics.
+fn measure(music: Res<Music>, time: Res<Time>, mut meters: ResMut<Meters>) {
     let snapshot = music.snapshot();
     let dt = time.delta_secs();
-    let peak = dbfs(snapshot.peak());
-    let rms = snapshot.rms();
-
-    state.peak_db = peak.max(state.peak_db - PEAK_FALL_DB_PER_S * dt);
-    state.held += dt;
-    if peak >= state.hold_db || state.held > PEAK_HOLD_S {
-        state.hold_db = peak.max(state.peak_db);
-        state.held = 0.0;
+    let m = &mut *meters;
+    m.master.update(snapshot.peak(), snapshot.rms(), dt);
+    let layers = snapshot.layer_levels();
+    m.layers
+        .retain(|name, _| layers.iter().any(|(n, _)| n == name));
+    for (name, level) in layers {
+        m.layers
+            .entry(name)
+            .or_default()
+            .update(level.peak, level.rms, dt);
     }
-    let k = 1.0 - (-dt / RMS_TAU_S).exp();
-    state.mean_square += (rms * rms - state.mean_square) * k;
-    let rms_db = 10.0 * state.mean_square.max(1e-12).log10();
-
-    let shown = |level: Level| match level {
-        Level::Peak => state.peak_db,
-        Level::Rms => rms_db,
-    };
-    for (fill, mut node, mut bg) in &mut fills {
-        let db = shown(fill.0);
-        node.width = Val::Percent(master_x(db) * 100.0);
-        bg.0 = if db >= 0.0 {
-            RED
-        } else if db >= -6.0 {
-            AMBER
-        } else {
-            ACCENT
-        };
+    let buses = snapshot.bus_levels();
+    if buses.len() != m.buses.len() || buses.iter().zip(&m.buses).any(|((n, _), b)| *n != b.name) {
+        m.buses = buses
+            .iter()
+            .map(|(n, _)| BusMeter::new(n.clone()))
+            .collect();
     }
-    for mut node in &mut hold {
-        if state.hold_db > MASTER_FLOOR_DB {
-            node.display = Display::Flex;
-            node.left = Val::Percent(master_x(state.hold_db) * 100.0);
-        } else {
-            node.display = Display::None;
+    for ((_, level), bus) in buses.iter().zip(&mut m.buses) {
+        bus.level.update(level.peak, level.rms, dt);
+        bus.duck_db = level.duck_db;
+        bus.duck_held += dt;
+        if level.duck_db <= bus.duck_hold_db || bus.duck_held > PEAK_HOLD_S {
+            bus.duck_hold_db = level.duck_db;
+            bus.duck_held = 0.0;
         }
     }
-    for (db, mut text) in &mut dbs {
-        let label = match db.0 {
-            // The peak readout shows the hold, the loudest of the last moments.
-            Level::Peak => dbfs_label(state.hold_db),
-            Level::Rms => dbfs_label(rms_db),
-        };
-        if text.0 != label {
-            text.0 = label;
+    m.short_term = snapshot.short_term_lufs();
+    m.momentary = snapshot.momentary_lufs();
+    m.gains = gains(snapshot);
+}
+
+/// A level's colour: amber from -6 dBFS, red from 0 (loudness: always the accent).
+fn level_color(src: Src, db: f32) -> Color {
+    if matches!(src, Src::ShortTerm | Src::Momentary) {
+        ACCENT
+    } else if db >= 0.0 {
+        RED
+    } else if db >= -6.0 {
+        AMBER
+    } else {
+        ACCENT
+    }
+}
+
+/// Every meter's bars and numbers, from [`Meters`].
+fn show_levels(
+    meters: Res<Meters>,
+    built: Res<Built>,
+    transport: Res<Transport>,
+    time: Res<Time>,
+    mut bars: Query<(&Bar, &mut Node, &mut BackgroundColor)>,
+    mut readouts: Query<(&Readout, Option<&DuckKey>, &mut Text, &mut TextColor)>,
+    mut last: Query<&mut Text, (With<LastStinger>, Without<Readout>)>,
+) {
+    let score = built.0.as_deref();
+    for (bar, mut node, mut bg) in &mut bars {
+        let r = meters.reading(bar.src, score);
+        match bar.show {
+            Show::Hold => match r.filter(|r| r.hold > FLOOR_DB) {
+                Some(r) => {
+                    node.display = Display::Flex;
+                    node.left = Val::Percent(meter_x(r.hold) * 100.0);
+                }
+                None => node.display = Display::None,
+            },
+            Show::Duck => {
+                let duck = r.map_or(0.0, |r| r.duck);
+                node.width = Val::Percent((-duck / DUCK_RANGE_DB).clamp(0.0, 1.0) * 100.0);
+            }
+            show => {
+                let db = r.map_or(f32::NEG_INFINITY, |r| {
+                    if show == Show::Peak { r.peak } else { r.level }
+                });
+                node.width = Val::Percent(meter_x(db) * 100.0);
+                bg.0 = level_color(bar.src, db).with_alpha(bar.alpha);
+            }
         }
     }
+    for (readout, key, mut text, mut color) in &mut readouts {
+        let r = meters.reading(readout.src, score);
+        let (shown, c) = match readout.show {
+            Show::Name => {
+                color.0 = if r.is_some() { TEXT } else { DIM };
+                continue;
+            }
+            Show::Gain => (
+                match r.and_then(|r| r.gain) {
+                    None => String::new(),
+                    Some(g) if g <= 1e-4 => "mute".into(),
+                    Some(g) => format!("{:+.1}", dbfs(g)),
+                },
+                DIM,
+            ),
+            Show::Duck => match r.filter(|r| r.duck_hold < -0.05) {
+                Some(r) => (format!("{:+.1}{}", r.duck_hold, readout.unit), AMBER),
+                None => (key.map_or(String::new(), |k| format!("by {}", k.0)), DIM),
+            },
+            show => match r {
+                None => ("off".into(), DIM),
+                Some(r) => {
+                    // The peak readout shows the hold, the loudest of the last moments.
+                    let v = if show == Show::Level { r.level } else { r.hold };
+                    let s = if v.is_finite() && v > FLOOR_DB - 20.0 {
+                        format!("{v:+.1}{}", readout.unit)
+                    } else if matches!(readout.src, Src::ShortTerm | Src::Momentary) {
+                        format!("\u{2014}{}", readout.unit)
+                    } else {
+                        format!("-inf{}", readout.unit)
+                    };
+                    (s, TEXT)
+                }
+            },
+        };
+        if text.0 != shown {
+            text.0 = shown;
+        }
+        color.0 = c;
+    }
+    // The last stinger, while it may still sound.
+    let now = time.elapsed_secs();
+    let shown = transport
+        .stingers
+        .iter()
+        .max_by(|a, b| a.1.0.total_cmp(&b.1.0))
+        .filter(|(_, (at, _))| now - at < 3.0)
+        .map_or(String::new(), |(name, (_, v))| format!("{name} #{v}"));
+    for mut text in &mut last {
+        if text.0 != shown {
+            text.0.clone_from(&shown);
+        }
+    }
+}
 
+/// What the mixer could not do, and the audio thread's failure.
+fn show_overloads(
+    music: Res<Music>,
+    mut overload: Query<(&mut Text, &mut TextColor, &mut Node), With<OverloadLine>>,
+) {
+    let snapshot = music.snapshot();
     let o = snapshot.overloads();
     let mut lines = Vec::new();
     if snapshot.failed() {
@@ -1379,6 +2033,50 @@ fn show_master(
                 text.0 = shown;
             }
             color.0 = if snapshot.failed() { RED } else { AMBER };
+        }
+    }
+}
+
+/// Each snapshot's slider: the intensity asked (bar) and in force (line and number; more than
+/// asked while the playing cue carries it).
+fn show_snapshots(
+    music: Res<Music>,
+    built: Res<Built>,
+    asked: Res<Asked>,
+    mut fills: Query<(&SnapFill, &mut Node), Without<SnapLine>>,
+    mut lines: Query<(&SnapLine, &mut Node), Without<SnapFill>>,
+    mut values: Query<(&SnapValue, &mut Text, &mut TextColor)>,
+) {
+    let Some(score) = built.0.as_ref() else {
+        return;
+    };
+    let in_force = |i: usize| -> Option<(f32, f32)> {
+        let name = &score.mix.snapshots.get(i)?.name;
+        let now = music
+            .snapshot()
+            .snapshots
+            .iter()
+            .find(|(n, _)| n == name)
+            .map_or(0.0, |(_, v)| *v);
+        Some((asked_of(&asked, name), now))
+    };
+    for (fill, mut node) in &mut fills {
+        if let Some((a, _)) = in_force(fill.0) {
+            node.width = Val::Percent(a * 100.0);
+        }
+    }
+    for (line, mut node) in &mut lines {
+        if let Some((_, v)) = in_force(line.0) {
+            node.left = Val::Percent(v * 100.0);
+        }
+    }
+    for (value, mut text, mut color) in &mut values {
+        if let Some((a, v)) = in_force(value.0) {
+            let shown = format!("{v:.2}");
+            if text.0 != shown {
+                text.0 = shown;
+            }
+            color.0 = if (a - v).abs() > 0.005 { AMBER } else { TEXT };
         }
     }
 }
@@ -1551,7 +2249,7 @@ fn show_log(log: Res<EventLog>, mut lines: Query<(&LogLine, &mut Text, &mut Text
 }
 
 /// Buttons other than the sliders.
-type PlainButton = (With<Button>, Without<ParamSlider>);
+type PlainButton = (With<Button>, Without<ParamSlider>, Without<SnapSlider>);
 
 fn hover(mut buttons: Query<(&Interaction, &mut BackgroundColor), PlainButton>) {
     for (interaction, mut bg) in &mut buttons {

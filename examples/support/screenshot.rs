@@ -1,4 +1,5 @@
-//! `LEITMOTIF_SCREENSHOT=path.png`: a screenshot 3 s after the music starts, then exit.
+//! `LEITMOTIF_SCREENSHOT=path.png`: a screenshot 3 s after the music starts (or
+//! `LEITMOTIF_SCREENSHOT_AFTER` seconds), then exit.
 //! Shared by the examples (`#[path = "support/screenshot.rs"] mod screenshot;`).
 
 use std::path::PathBuf;
@@ -12,6 +13,8 @@ use bevy_leitmotif::prelude::*;
 #[derive(Resource)]
 struct Job {
     path: PathBuf,
+    /// Seconds of music before the screenshot.
+    after: f32,
     waited: f32,
     playing: f32,
     taken: bool,
@@ -22,8 +25,14 @@ pub fn add(app: &mut App) {
     let Some(path) = std::env::var_os("LEITMOTIF_SCREENSHOT") else {
         return;
     };
+    let after = std::env::var("LEITMOTIF_SCREENSHOT_AFTER")
+        .ok()
+        .and_then(|s| s.parse::<f32>().ok())
+        .filter(|s| s.is_finite() && *s >= 0.0)
+        .unwrap_or(3.0);
     app.insert_resource(Job {
         path: path.into(),
+        after,
         waited: 0.0,
         playing: 0.0,
         taken: false,
@@ -50,8 +59,8 @@ fn take(
     if music.is_playing() {
         job.playing += time.delta_secs();
     }
-    // 3 s of music, or 60 s if the score never loads.
-    if job.playing >= 3.0 || job.waited >= 60.0 {
+    // 3 s (or `after`) of music, or 60 s more if the score never loads.
+    if job.playing >= job.after || job.waited >= job.after + 60.0 {
         job.taken = true;
         let saved = job.saved.clone();
         commands

@@ -68,6 +68,7 @@ pub use events::{
 };
 pub use leitmotif_control as control;
 pub use leitmotif_core::score::Sync as SyncPoint;
+pub use leitmotif_engine::meter::Level;
 pub use live::LiveControl;
 pub use snapshot::{MusicSnapshot, Pending};
 pub use spatial::{MusicListener, TensionParameter, TensionSource, falloff};

@@ -57,7 +57,8 @@ impl MusicSnapshot {
     }
 
     /// Each layer's measured level (peak since the last read, RMS of the last block), by
-    /// layer name, while the plugin's `meters` is on (zeros otherwise).
+    /// layer name, while the plugin's `meters` is on (zeros otherwise). Reading resets the
+    /// peaks: read once per frame in one system (a meter), and share what it read.
     pub fn layer_levels(&self) -> Vec<(String, Level)> {
         self.shared.as_ref().map_or_else(Vec::new, |s| {
             s.layer_levels()
@@ -68,7 +69,8 @@ impl MusicSnapshot {
     }
 
     /// Each bus's measured level (the master first; with no `mix`, the master is the
-    /// output), with its sidechain's attenuation.
+    /// output), with its sidechain's attenuation at the end of the last block. Reading resets
+    /// the peaks, as for [`layer_levels`](Self::layer_levels).
     pub fn bus_levels(&self) -> Vec<(String, Level)> {
         self.shared.as_ref().map_or_else(Vec::new, |s| {
             s.bus_levels()
