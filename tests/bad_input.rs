@@ -177,12 +177,13 @@ fn t(s: &str) -> Vec<u8> {
     s.as_bytes().to_vec()
 }
 
-/// `cues` on one cut-list file.
+/// `cues --strict` on one cut-list file: source-side problems are refused too (by default they are warnings,
+/// see `crates/leitmotif_film/tests/quirks.rs`), so every located message is checked.
 fn cues_case(name: &'static str, file: &str, bytes: Vec<u8>, fps: &str, expect: &[&str]) -> Case {
     let args = if fps.is_empty() {
-        format!("cues {file}")
+        format!("cues {file} --strict")
     } else {
-        format!("cues {file} --fps {fps}")
+        format!("cues {file} --fps {fps} --strict")
     };
     case(name, vec![(file, bytes)], &args, expect)
 }
