@@ -324,6 +324,7 @@ fn a_cue_chosen_from_a_spotting_note_plays_on_its_frame() {
         spotting: &sp,
         film: &film,
         cut_list_name: "test.edl",
+        loudness: None,
     }
     .write(&dir)
     .unwrap();
@@ -384,4 +385,78 @@ fn the_demo_follows_its_intensity_in_loudness() {
         chase - calm >= 6.0,
         "chase {chase:.1} vs calm {calm:.1} LUFS"
     );
+}
+
+/// `--loudness`: the written mix reaches the delivery loudness within ±0.5 LU under the
+/// true-peak ceiling (measured on the file with the ebur128 crate), and stays on its frames.
+#[test]
+fn the_demo_normalised_to_a_delivery_loudness() {
+    let (cut, sp, _) = demo();
+    let score_path = root().join("scores/noir.score.ron");
+    for (target, ceiling) in [(-23.0, -1.0), (-16.0, -1.0)] {
+        let dir = std::env::temp_dir().join(format!(
+            "leitmotif-film-loudness-{}-{}",
+            -target as i32,
+            std::process::id()
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        let opts = FilmOptions {
+            loudness: Some(leitmotif_scoring::loudness::LoudnessTarget {
+                lufs: target,
+                true_peak_db: ceiling,
+            }),
+            ..FilmOptions::default()
+        };
+        let summary = leitmotif_scoring::render_to_dir(
+            &cut,
+            Score::load(&score_path).unwrap(),
+            &sp,
+            &score_path,
+            &opts,
+            &leitmotif_scoring::WriteOptions {
+                out_dir: dir.clone(),
+                cut_list_name: "last_train.edl".into(),
+            },
+            &mut |_| {},
+        )
+        .unwrap();
+        let mut reader = hound::WavReader::open(dir.join("mix.wav")).unwrap();
+        let spec = reader.spec();
+        let sr = spec.sample_rate;
+        let scale = (1u32 << (spec.bits_per_sample - 1)) as f32;
+        let samples: Vec<f32> = reader
+            .samples::<i32>()
+            .map(|x| x.unwrap() as f32 / scale)
+            .collect();
+        let frames: Vec<[f32; 2]> = samples.chunks(2).map(|c| [c[0], c[1]]).collect();
+        assert_eq!(
+            frames.len() as u64,
+            summary.frames,
+            "every frame written, none shifted"
+        );
+        let mut m =
+            ebur128::EbuR128::new(2, sr, ebur128::Mode::I | ebur128::Mode::TRUE_PEAK).unwrap();
+        let inter: Vec<f32> = frames.iter().flat_map(|f| [f[0], f[1]]).collect();
+        m.add_frames_f32(&inter).unwrap();
+        let i = m.loudness_global().unwrap();
+        let tp = 20.0 * m.true_peak(0).unwrap().max(m.true_peak(1).unwrap()).log10();
+        let l = summary.loudness.unwrap();
+        println!(
+            "loudness {target}: file {i:.2} LUFS, {tp:.2} dBTP (report {:.2} / {:.2}, gain {:+.2} dB)",
+            l.integrated_lufs, l.true_peak_db, l.gain_db
+        );
+        assert!(
+            (i - target).abs() <= 0.5,
+            "{i:.2} LUFS for a target of {target}"
+        );
+        assert!(
+            tp <= ceiling,
+            "true peak {tp:.2} dBTP over the {ceiling} ceiling"
+        );
+        assert!(
+            (l.integrated_lufs - i).abs() < 0.1,
+            "the report says what the file is"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

@@ -52,6 +52,23 @@ pub struct RenderArgs {
     /// Seconds of music after the last picture frame (ring-out, faded).
     #[arg(long, default_value_t = 3.0)]
     pub tail: f64,
+    /// Normalise the mix to this integrated loudness in LUFS (EBU R128: -23, ATSC A/85: -24,
+    /// …), under the `--true-peak` ceiling; the stems get the same gain.
+    #[arg(long, allow_negative_numbers = true, value_parser = loudness_value)]
+    pub loudness: Option<f64>,
+    /// True-peak ceiling in dBTP for `--loudness`.
+    #[arg(long, allow_negative_numbers = true, default_value_t = -1.0, requires = "loudness")]
+    pub true_peak: f64,
+}
+
+fn loudness_value(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if (-70.0..=0.0).contains(&v) => Ok(v),
+        Ok(v) => Err(format!("{v} LUFS is outside -70..=0 (e.g. --loudness -23)")),
+        Err(_) => Err(format!(
+            "{s:?} is not a loudness in LUFS (e.g. --loudness -23)"
+        )),
+    }
 }
 
 /// `leitmotif render`.
@@ -95,6 +112,12 @@ pub fn render(a: RenderArgs) -> Result<()> {
         seed: a.seed,
         tail_seconds: a.tail,
         allow_outside_stems: true,
+        loudness: a
+            .loudness
+            .map(|lufs| leitmotif_scoring::loudness::LoudnessTarget {
+                lufs,
+                true_peak_db: a.true_peak,
+            }),
     };
     let write = WriteOptions {
         out_dir: a.out.clone(),
@@ -122,6 +145,19 @@ pub fn render(a: RenderArgs) -> Result<()> {
     }
     for w in &summary.load_warnings {
         eprintln!("warning: {}: {w}", a.score.display());
+    }
+    if let Some(l) = &summary.loudness {
+        writeln!(
+            Out::new(),
+            "loudness: {:.1} LUFS integrated (target {:.1}; rendered {:.1}, gain {:+.1} dB), true peak {:.1} dBTP (ceiling {:.1}), range {:.1} LU",
+            l.integrated_lufs,
+            l.target.lufs,
+            l.measured_lufs,
+            l.gain_db,
+            l.true_peak_db,
+            l.target.true_peak_db,
+            l.range_lu
+        )?;
     }
     let secs_audio = summary.seconds();
     let took = started.elapsed().as_secs_f64();

@@ -24,6 +24,8 @@ pub struct Deliverables<'a> {
     pub film: &'a FilmRender,
     /// How `report.json` names the cut list (e.g. its path as the user gave it).
     pub cut_list_name: &'a str,
+    /// What delivery normalisation did (`None`: the mix as rendered).
+    pub loudness: Option<crate::loudness::LoudnessReport>,
 }
 
 /// How a render went, for a one-line summary.
@@ -41,6 +43,8 @@ pub struct Summary {
     pub sample_rate: u32,
     /// What loading the score's sources warned about (also in `report.json`).
     pub load_warnings: Vec<String>,
+    /// What delivery normalisation did (also in `report.json`).
+    pub loudness: Option<crate::loudness::LoudnessReport>,
 }
 
 impl Summary {
@@ -143,6 +147,15 @@ impl Deliverables<'_> {
             "cues": film.placed.iter().map(|p| json!({"cue": p.cue, "title": p.title, "note": p.note, "in": tc(p.start), "out": tc(p.end), "start_frame": p.start, "start_sample": sample_of(rate, p.start, sr), "bpm": p.bpm})).collect::<Vec<_>>(),
             "load_warnings": film.load_warnings,
             "cut_list_warnings": self.cut.warnings,
+            "loudness": self.loudness.map(|l| json!({
+                "target_lufs": l.target.lufs,
+                "true_peak_ceiling_dbtp": l.target.true_peak_db,
+                "measured_lufs": l.measured_lufs,
+                "gain_db": l.gain_db,
+                "integrated_lufs": l.integrated_lufs,
+                "true_peak_dbtp": l.true_peak_db,
+                "loudness_range_lu": l.range_lu,
+            })),
             "cues_from_notes": film.cues_from_notes.iter().map(|c| json!({"line": c.line, "note": c.note, "valence": c.mood.0, "arousal": c.mood.1, "cue": c.cue})).collect::<Vec<_>>(),
             "cue_starts": starts,
             "transitions": transitions,
@@ -204,6 +217,7 @@ impl Deliverables<'_> {
             frames: film.frames,
             sample_rate: sr,
             load_warnings: film.load_warnings.clone(),
+            loudness: self.loudness,
         })
     }
 }

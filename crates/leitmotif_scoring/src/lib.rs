@@ -17,6 +17,7 @@
 mod deliver;
 mod error;
 mod inputs;
+pub mod loudness;
 mod output;
 mod place;
 mod render;
@@ -46,6 +47,9 @@ pub struct FilmOptions {
     /// Accept stem paths outside the score's folder (absolute or with `..`). Off by default,
     /// for scores from elsewhere; a command line run on the user's own files turns it on.
     pub allow_outside_stems: bool,
+    /// Normalise the written mix to a delivery loudness under a true-peak ceiling (see
+    /// [`loudness`]); `None` writes it as rendered.
+    pub loudness: Option<loudness::LoudnessTarget>,
 }
 
 impl Default for FilmOptions {
@@ -55,6 +59,7 @@ impl Default for FilmOptions {
             seed: 1,
             tail_seconds: 3.0,
             allow_outside_stems: false,
+            loudness: None,
         }
     }
 }

@@ -80,10 +80,45 @@ pub fn render_to_dir(
         originator: "Leitmotif".into(),
         time_reference: sample_of(cut.rate, timeline_start(cut), sr).max(0) as u64,
     };
+    // A delivery loudness: a first render measures the mix (the render is deterministic, so
+    // the second one, written with the gain, is the same music).
+    let mut norm = match opts.loudness {
+        Some(target) => {
+            let mut meter = crate::loudness::Meter::new(sr);
+            let mut sink = |_: u64, m: &[[f32; 2]], _: &[Vec<[f32; 2]>]| meter.add(m);
+            score_film(
+                cut,
+                score.clone(),
+                spotting,
+                score_path,
+                opts,
+                Some(&mut sink),
+            )?;
+            let measured = meter.integrated();
+            Some((
+                crate::loudness::Normaliser::new(target, measured, sr),
+                measured,
+                target,
+            ))
+        }
+        None => None,
+    };
     let mut writers: Option<Writers> = None;
     let mut io_error: Option<ScoringError> = None;
     let film = {
+        let (mut mix_buf, mut stem_bufs) = (Vec::new(), Vec::<Vec<[f32; 2]>>::new());
         let mut sink = |_: u64, m: &[[f32; 2]], s: &[Vec<[f32; 2]>]| {
+            let (m, s) = match norm.as_mut() {
+                Some((n, ..)) => {
+                    n.process(m, &mut mix_buf);
+                    stem_bufs.resize_with(s.len(), Vec::new);
+                    for (b, x) in stem_bufs.iter_mut().zip(s) {
+                        n.gain_only(x, b);
+                    }
+                    (&mix_buf[..], &stem_bufs[..])
+                }
+                None => (m, s),
+            };
             if io_error.is_none()
                 && let Err(e) = stream(&tmp, &bext, sr, &mut writers, m, s)
             {
@@ -92,6 +127,24 @@ pub fn render_to_dir(
         };
         score_film(cut, score, spotting, score_path, opts, Some(&mut sink))
     };
+    // The limiter's look-ahead: its last frames.
+    if let (Some((n, ..)), Some(w), None) = (norm.as_mut(), writers.as_mut(), &io_error) {
+        let mut rest = Vec::new();
+        n.flush(&mut rest);
+        if let Err(e) = w.mix.write(&rest) {
+            io_error = Some(ScoringError::io(tmp.join("mix.wav"))(e));
+        }
+    }
+    let loudness = norm
+        .as_ref()
+        .map(|(n, measured, target)| crate::loudness::LoudnessReport {
+            target: *target,
+            measured_lufs: *measured,
+            gain_db: n.gain_db(),
+            integrated_lufs: n.after.integrated(),
+            true_peak_db: n.after.true_peak_db(),
+            range_lu: n.after.range(),
+        });
     let cleanup = || {
         let _ = std::fs::remove_dir_all(&tmp);
         if !out_existed {
@@ -116,6 +169,7 @@ pub fn render_to_dir(
         spotting,
         film: &film,
         cut_list_name: &out.cut_list_name,
+        loudness,
     };
     let result = deliverables.write(&tmp).and_then(|summary| {
         // Replace earlier outputs only now that every new one is complete.
