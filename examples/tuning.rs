@@ -909,42 +909,47 @@ fn track(p: &mut ChildSpawnerCommands, src: Src, height: f32, peak: bool, ticks:
             t.spawn(fill(Show::Peak, 0.3));
         }
         t.spawn(fill(Show::Level, 1.0));
-        for &db in ticks {
-            t.spawn((
-                Node {
-                    position_type: PositionType::Absolute,
-                    left: Val::Percent(meter_x(db) * 100.0),
-                    width: Val::Px(1.0),
-                    height: Val::Percent(100.0),
-                    ..default()
-                },
-                BackgroundColor(if db == 0.0 {
-                    RED.with_alpha(0.7)
-                } else {
-                    BACKGROUND.with_alpha(0.6)
-                }),
-            ));
-        }
-        if peak {
-            t.spawn((
-                Node {
-                    position_type: PositionType::Absolute,
-                    left: Val::Percent(0.0),
-                    width: Val::Px(2.0),
-                    top: Val::Px(-2.0),
-                    bottom: Val::Px(-2.0),
-                    display: Display::None,
-                    ..default()
-                },
-                BackgroundColor(TEXT),
-                Bar {
-                    src,
-                    show: Show::Hold,
-                    alpha: 1.0,
-                },
-            ));
-        }
+        ticks_and_hold(t, src, ticks, peak);
     });
+}
+
+/// A meter track's scale ticks (0 dB in red) and, when `hold`, its peak hold line.
+fn ticks_and_hold(t: &mut ChildSpawnerCommands, src: Src, ticks: &[f32], hold: bool) {
+    for &db in ticks {
+        t.spawn((
+            Node {
+                position_type: PositionType::Absolute,
+                left: Val::Percent(meter_x(db) * 100.0),
+                width: Val::Px(1.0),
+                height: Val::Percent(100.0),
+                ..default()
+            },
+            BackgroundColor(if db == 0.0 {
+                RED.with_alpha(0.7)
+            } else {
+                BACKGROUND.with_alpha(0.6)
+            }),
+        ));
+    }
+    if hold {
+        t.spawn((
+            Node {
+                position_type: PositionType::Absolute,
+                left: Val::Percent(0.0),
+                width: Val::Px(2.0),
+                top: Val::Px(-2.0),
+                bottom: Val::Px(-2.0),
+                display: Display::None,
+                ..default()
+            },
+            BackgroundColor(TEXT),
+            Bar {
+                src,
+                show: Show::Hold,
+                alpha: 1.0,
+            },
+        ));
+    }
 }
 
 /// A fixed-width box holding a right-aligned readout.
@@ -1017,41 +1022,7 @@ fn master_meter(p: &mut ChildSpawnerCommands) {
                         alpha: 1.0,
                     },
                 ));
-                for db in MASTER_TICKS {
-                    t.spawn((
-                        Node {
-                            position_type: PositionType::Absolute,
-                            left: Val::Percent(meter_x(db) * 100.0),
-                            width: Val::Px(1.0),
-                            height: Val::Percent(100.0),
-                            ..default()
-                        },
-                        BackgroundColor(if db == 0.0 {
-                            RED.with_alpha(0.7)
-                        } else {
-                            BACKGROUND.with_alpha(0.6)
-                        }),
-                    ));
-                }
-                if show == Show::Peak {
-                    t.spawn((
-                        Node {
-                            position_type: PositionType::Absolute,
-                            left: Val::Percent(0.0),
-                            width: Val::Px(2.0),
-                            top: Val::Px(-2.0),
-                            bottom: Val::Px(-2.0),
-                            display: Display::None,
-                            ..default()
-                        },
-                        BackgroundColor(TEXT),
-                        Bar {
-                            src,
-                            show: Show::Hold,
-                            alpha: 1.0,
-                        },
-                    ));
-                }
+                ticks_and_hold(t, src, &MASTER_TICKS, show == Show::Peak);
             });
             readout(row, 86.0, 13.0, TEXT, Readout { src, show, unit });
         });
