@@ -80,3 +80,32 @@ pub fn tempo_cue(
         },
     }
 }
+
+/// Writes `stems` (48 kHz float WAVs) beside a score `src`, loads both and renders `frames`
+/// frames offline with seed 1 and `inputs`; the folder is removed afterwards.
+pub fn render_stems(
+    src: &str,
+    name: &str,
+    stems: &[(&str, Vec<[f32; 2]>)],
+    inputs: &[leitmotif_core::conductor::TimedInput],
+    frames: usize,
+) -> leitmotif_engine::OfflineRender {
+    let sr = 48_000;
+    let dir = temp_dir(name);
+    for (file, s) in stems {
+        write_stem(&dir, file, s, sr);
+    }
+    let (score, bank) = load(src, &dir, sr);
+    let r = leitmotif_engine::render(
+        score,
+        bank,
+        inputs,
+        &leitmotif_engine::RenderOptions {
+            frames: frames as u64,
+            seed: 1,
+            ..Default::default()
+        },
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    r
+}

@@ -11,7 +11,6 @@ mod common;
 use common::*;
 use leitmotif_core::Score;
 use leitmotif_core::conductor::{EventKind, Input, TimedInput};
-use leitmotif_engine::{OfflineRender, RenderOptions, render};
 
 const SR: u32 = 48_000;
 const WIN: usize = 480;
@@ -42,32 +41,6 @@ fn amp(mix: &[[f32; 2]], at: usize, hz: f64) -> f64 {
 
 fn db(x: f64) -> f64 {
     20.0 * x.max(1e-12).log10()
-}
-
-fn run(
-    src: &str,
-    name: &str,
-    stems: &[(&str, Vec<[f32; 2]>)],
-    inputs: &[TimedInput],
-    frames: usize,
-) -> OfflineRender {
-    let dir = temp_dir(name);
-    for (file, s) in stems {
-        write_stem(&dir, file, s, SR);
-    }
-    let (score, bank) = load(src, &dir, SR);
-    let r = render(
-        score,
-        bank,
-        inputs,
-        &RenderOptions {
-            frames: frames as u64,
-            seed: 1,
-            ..Default::default()
-        },
-    );
-    let _ = std::fs::remove_dir_all(&dir);
-    r
 }
 
 /// A 4-bar loop at 120 BPM (8 s) of `music.wav` on bus "music", plus a stinger of
@@ -101,7 +74,7 @@ fn sidechain_ducks_the_music_to_its_depth_in_its_attack_time_and_releases() {
     let music = sine(LOOP, &[(200.0, 0.25)]);
     let hit = sine(SR as usize, &[(3000.0, 0.25)]);
     let at = 2 * SR as u64;
-    let r = run(
+    let r = render_stems(
         &score(mix, ""),
         "mix-sidechain",
         &[("music.wav", music), ("hit.wav", hit)],
@@ -186,7 +159,7 @@ fn a_snapshot_blends_in_and_out_over_its_time() {
             },
         },
     ];
-    let r = run(
+    let r = render_stems(
         &score(mix, ""),
         "mix-snapshot",
         &[("music.wav", music), ("hit.wav", hit)],
@@ -234,7 +207,7 @@ fn a_cue_carries_its_snapshot_while_it_plays() {
     );
     let music = sine(LOOP, &[(200.0, 0.2)]);
     let hit = sine(SR as usize, &[(3000.0, 0.25)]);
-    let r = run(
+    let r = render_stems(
         &src,
         "mix-cue-snapshot",
         &[("music.wav", music), ("hit.wav", hit)],
@@ -267,7 +240,7 @@ fn a_send_to_a_reverb_return_rings_after_the_dry_sound_stops() {
     music.resize(LOOP, [0.0; 2]);
     let hit = sine(SR as usize, &[(3000.0, 0.25)]);
     let tail = |mix: &str, name: &str| {
-        let r = run(
+        let r = render_stems(
             &score(mix, ""),
             name,
             &[("music.wav", music.clone()), ("hit.wav", hit.clone())],
@@ -427,7 +400,7 @@ fn dynamics_shape_the_level_along_the_parameter() {
         frame: (s * SR as f64) as u64,
         input,
     };
-    let r = run(
+    let r = render_stems(
         src,
         "mix-dynamics",
         &[

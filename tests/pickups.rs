@@ -13,7 +13,7 @@ mod common;
 
 use common::*;
 use leitmotif_core::conductor::{ActionKind, EventKind, Input, TimedInput};
-use leitmotif_engine::{OfflineRender, RenderOptions, render};
+use leitmotif_engine::OfflineRender;
 
 const SR: u32 = 48_000;
 /// One beat at 120 BPM.
@@ -46,30 +46,6 @@ fn at(h: &[(usize, f32)], frame: usize) -> Option<f32> {
         .map(|c| (c.1 * 1e4).round() / 1e4)
 }
 
-fn run(
-    src: &str,
-    name: &str,
-    stems: &[(&str, Vec<[f32; 2]>)],
-    inputs: &[TimedInput],
-    frames: usize,
-) -> OfflineRender {
-    let dir = temp_dir(name);
-    for (file, s) in stems {
-        write_stem(&dir, file, s, SR);
-    }
-    let (score, bank) = load(src, &dir, SR);
-    render(
-        score,
-        bank,
-        inputs,
-        &RenderOptions {
-            frames: frames as u64,
-            seed: 1,
-            ..Default::default()
-        },
-    )
-}
-
 fn bars(r: &OfflineRender) -> Vec<usize> {
     r.events
         .iter()
@@ -97,7 +73,7 @@ fn an_initial_cue_with_a_pickup_plays_its_pickup_one_beat_before_bar_1_on_the_gr
     let src = r#"Score(name: "p", tempo: (bpm: 120.0), initial_cue: "a",
         cues: [(name: "a", bars: 2, pickup_beats: 1, tail_beats: 2,
                 layers: [(name: "click", source: File("a.wav"))])])"#;
-    let r = run(
+    let r = render_stems(
         src,
         "pickup-initial",
         &[("a.wav", pickup_stem())],
@@ -151,7 +127,7 @@ fn a_pickup_under_a_2_beat_fade_in_is_heard() {
         frame: 1_000,
         input: Input::RequestCue(1),
     }];
-    let r = run(
+    let r = render_stems(
         src,
         "pickup-fade",
         &[("a.wav", a), ("b.wav", b)],
@@ -202,7 +178,7 @@ fn a_tail_rings_under_a_next_bar_exit_with_a_fade_and_under_a_cut() {
         input: Input::RequestCue(1),
     }];
     for (fade, want) in [("Beats(2.0)", 0.2 * 0.75), ("Beats(0.0)", 0.2)] {
-        let r = run(
+        let r = render_stems(
             &tail_score(fade),
             &format!("tail-{}", fade.len()),
             &[("a.wav", a.clone()), ("b.wav", b.clone())],
@@ -263,7 +239,7 @@ fn every_bars_4_in_a_6_bar_loop_changes_on_bar_1_or_5_of_a_pass() {
             frame: ((request_bar - 1) * BAR + 1_000) as u64,
             input: Input::RequestCue(1),
         }];
-        let r = run(
+        let r = render_stems(
             src,
             &format!("every-{request_bar}"),
             &[("six.wav", six.clone()), ("b.wav", b.clone())],
@@ -343,7 +319,7 @@ fn pickups_and_tails_overlap_without_clicks_under_every_exit() {
             frame: request as u64,
             input: Input::RequestCue(1),
         }];
-        let r = run(
+        let r = render_stems(
             &src,
             &format!("seams-{sync}-{}", fade.len()),
             &[("a.wav", a.clone()), ("b.wav", b.clone())],
