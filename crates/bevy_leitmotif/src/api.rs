@@ -155,6 +155,16 @@ impl Music {
         self.send(Command::Tempo(bpm, beats, sync));
     }
 
+    /// Stops the music, fading it out over `fade_seconds` (0: at once, declicked): what is
+    /// pending is dropped and nothing plays until the next [`Music::request_cue`] (or cue
+    /// start), which starts its cue at bar 1 with no transition. Reported as a
+    /// [`MusicStopped`](crate::MusicStopped) event.
+    pub fn stop(&self, fade_seconds: f32) {
+        if fade_seconds.is_finite() {
+            self.send(Command::Stop(fade_seconds.clamp(0.0, 60.0)));
+        }
+    }
+
     /// Sets the master volume (linear gain, applied after the limiter).
     pub fn set_volume(&self, volume: f32) {
         if volume.is_finite() {

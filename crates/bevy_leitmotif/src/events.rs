@@ -107,6 +107,12 @@ music_event!(
     }
 );
 
+music_event!(
+    /// The music was stopped ([`Music::stop`](crate::Music::stop)): it is fading out from
+    /// here, and nothing plays until a cue is requested again.
+    MusicStopped {}
+);
+
 /// A planned event waiting for the clock, with names resolved.
 #[derive(Debug, Clone)]
 pub(crate) enum Planned {
@@ -118,6 +124,7 @@ pub(crate) enum Planned {
     TransitionFinished { from: String, to: String },
     Stinger { stinger: String, variation: u16 },
     TempoChanged { bpm: f64, ramp_beats: u32 },
+    Stopped,
 }
 
 impl Planned {
@@ -168,6 +175,7 @@ impl Planned {
                 bpm,
                 ramp_beats
             }),
+            Planned::Stopped => both!(MusicStopped { player, position }),
         }
     }
 }
@@ -182,6 +190,7 @@ pub(crate) fn register(app: &mut App) {
         .add_message::<TransitionFinished>()
         .add_message::<StingerPlayed>()
         .add_message::<TempoChanged>()
+        .add_message::<MusicStopped>()
         .register_type::<MusicPosition>()
         .register_type::<MusicPlayer>()
         .register_type::<Beat>()
@@ -191,5 +200,6 @@ pub(crate) fn register(app: &mut App) {
         .register_type::<TransitionStarted>()
         .register_type::<TransitionFinished>()
         .register_type::<StingerPlayed>()
-        .register_type::<TempoChanged>();
+        .register_type::<TempoChanged>()
+        .register_type::<MusicStopped>();
 }

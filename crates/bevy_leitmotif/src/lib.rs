@@ -35,7 +35,8 @@
 //!   plans a lookahead ahead of the audio clock, so a stalled game loop never starves the
 //!   music; the offline backend plans and renders inside `App::update`.
 //! * **Music out**: [`Beat`], [`Bar`], [`Marker`], [`CueStarted`], [`TransitionStarted`],
-//!   [`TransitionFinished`], [`StingerPlayed`] and [`TempoChanged`] are both messages and
+//!   [`TransitionFinished`], [`StingerPlayed`], [`TempoChanged`] and [`MusicStopped`] are
+//!   both messages and
 //!   observable events,
 //!   delivered in the update in which the music clock reaches them.
 
@@ -63,8 +64,8 @@ pub use api::{ActiveBackend, Music};
 pub use asset::{ScoreAsset, ScoreLoadError, ScoreLoader};
 pub use capture::MusicCapture;
 pub use events::{
-    Bar, Beat, CueStarted, Marker, MusicPlayer, MusicPosition, StingerPlayed, TempoChanged,
-    TransitionFinished, TransitionStarted,
+    Bar, Beat, CueStarted, Marker, MusicPlayer, MusicPosition, MusicStopped, StingerPlayed,
+    TempoChanged, TransitionFinished, TransitionStarted,
 };
 pub use leitmotif_control as control;
 pub use leitmotif_core::score::Sync as SyncPoint;
@@ -78,8 +79,8 @@ pub mod prelude {
     pub use crate::{
         ActiveBackend, Backend, Bar, Beat, CueStarted, LeitmotifPlugin, LeitmotifSystems,
         LiveControl, Marker, Music, MusicAppExt, MusicCapture, MusicListener, MusicPlayer,
-        MusicPosition, MusicSnapshot, ScoreAsset, StingerPlayed, TempoChanged, TensionParameter,
-        TensionSource, TransitionFinished, TransitionStarted,
+        MusicPosition, MusicSnapshot, MusicStopped, ScoreAsset, StingerPlayed, TempoChanged,
+        TensionParameter, TensionSource, TransitionFinished, TransitionStarted,
     };
 }
 

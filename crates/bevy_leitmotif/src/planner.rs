@@ -51,6 +51,8 @@ pub(crate) enum Command {
     Dialogue(f32),
     Tempo(f64, u32, SyncPoint),
     Volume(f32),
+    /// Stop the music, fading out over this many seconds.
+    Stop(f32),
     /// A snapshot's intensity and blend time.
     Snapshot(String, f32, Option<f32>),
 }
@@ -379,6 +381,7 @@ impl Planner {
             }
             _ => {}
         }
+        let sample_rate = self.sample_rate;
         let Some(cur) = self.current.as_mut() else {
             // Not loaded yet: keep what matters for the start, drop the rest.
             match c {
@@ -411,6 +414,9 @@ impl Planner {
                     None => return Err(("stinger", name.clone())),
                 },
                 Command::Dialogue(level) => Input::SetDialogue(*level),
+                Command::Stop(seconds) => Input::Stop {
+                    release: (*seconds as f64 * sample_rate as f64).round() as u32,
+                },
                 Command::Snapshot(name, intensity, seconds) => match n.snapshots.get(name) {
                     Some(&i) => Input::Snapshot {
                         snapshot: i,
@@ -767,6 +773,7 @@ fn send_event(out: &mut impl FnMut(FromPlanner), score: &Score, e: MusicEvent, f
             bpm: millibpm as f64 / 1000.0,
             ramp_beats,
         },
+        EventKind::Stopped => Planned::Stopped,
         EventKind::TempoCueRefused => {
             warn!(
                 "leitmotif: tempo cue refused: not 10..=400 BPM, or beyond half or twice the playing cue's tempo with no variant there"

@@ -334,6 +334,9 @@ pub enum EventKind {
     /// outside half to twice the playing cue's own tempo (the stretch range), with no tempo
     /// variant there.
     TempoCueRefused,
+    /// The music was stopped here ([`Input::Stop`]): every voice releases, and nothing plays
+    /// (no beats, bars or loop passes) until the next cue is started.
+    Stopped,
     /// A request named a cue, parameter or stinger index the score does not have; ignored.
     InvalidRequest,
     /// The generated bridge from `from` to `to` could not be composed (reported by the
@@ -391,6 +394,16 @@ pub enum Input {
         ramp_beats: u32,
         /// Where it applies.
         sync: Sync,
+    },
+    /// Stop the music: every voice (cues, bridges, stingers, live parts) fades out over
+    /// `release` frames from this input's frame, pending transitions and tempo cues are
+    /// dropped, and nothing plays (no beats, bars or loop passes) until the next
+    /// [`Input::StartCue`] or [`Input::RequestCue`], which starts its cue at bar 1 at once
+    /// (after its pickup), with no transition. Reported as [`EventKind::Stopped`]. The film
+    /// runner ends spotted cues with it (FMOD's "stop with fade-out").
+    Stop {
+        /// Frames of the fade to silence (0: cut, declicked).
+        release: u32,
     },
     /// Dialogue level 0..1: the music ducks under it.
     SetDialogue(f32),
@@ -466,6 +479,8 @@ pub struct Conductor {
     started: bool,
     /// The initial cue's bar 1, while its `CueStarted` is still to be reported.
     opening: Option<i64>,
+    /// The frame the music was stopped at ([`Input::Stop`]), until a cue starts again.
+    stopped: Option<i64>,
     /// Live parts by cue and layer (`live[cue][layer]`).
     live: Vec<Vec<Option<Arc<schedule::live::Sequenced>>>>,
     /// Frames ahead of the plan for which live notes are announced as `PrefetchNote`s.
@@ -537,6 +552,7 @@ impl Conductor {
             mix,
             started: false,
             opening: None,
+            stopped: None,
             live: Vec::new(),
             note_prefetch: 0,
             prefetched_incoming: None,

@@ -93,12 +93,29 @@ pub fn between_frames(
     to: usize,
     sample_rate: u32,
 ) -> i64 {
+    let bpm = score.cue_tempo(&score.cues[from]).bpm;
+    between_frames_at(score, rule, from, to, bpm, sample_rate)
+}
+
+/// [`between_frames`] when cue `from` plays at `from_bpm` when it is left (a tempo cue
+/// moved it), on a constant grid: a segment keeps that tempo, a generated bridge ramps from
+/// it.
+pub fn between_frames_at(
+    score: &Score,
+    rule: Option<usize>,
+    from: usize,
+    to: usize,
+    from_bpm: f64,
+    sample_rate: u32,
+) -> i64 {
     use crate::score::Bridge;
     let Some(rule) = rule.and_then(|r| score.transitions.get(r)) else {
         return 0;
     };
     let from_cue = &score.cues[from];
-    let map = cue_map(score, from_cue, sample_rate);
+    let from_tempo = score.cue_tempo(from_cue);
+    let bpb = from_tempo.meter.0;
+    let map = TempoMap::constant(sample_rate, 0, from_bpm, bpb);
     match &rule.bridge {
         Bridge::None => 0,
         Bridge::Segment(name) => {
@@ -110,10 +127,8 @@ pub fn between_frames(
             segment_frames(&map, 0, bars)
         }
         Bridge::Generated(bars) => {
-            let from_tempo = score.cue_tempo(from_cue);
             let to_bpm = score.cue_tempo(&score.cues[to]).bpm;
-            let bpb = from_tempo.meter.0;
-            bridge_map(sample_rate, 0, from_tempo.bpm, to_bpm, *bars, bpb).frame_at_bar(bars + 1)
+            bridge_map(sample_rate, 0, from_bpm, to_bpm, *bars, bpb).frame_at_bar(bars + 1)
         }
     }
 }

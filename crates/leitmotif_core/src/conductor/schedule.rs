@@ -128,6 +128,7 @@ impl Conductor {
         }
         if let InstanceKind::Cue(c) = self.current.kind
             && self.current.looping
+            && self.stopped.is_none()
             && self.incoming.as_ref().is_none_or(|i| !i.committed)
         {
             consider(self.current.pass_end - self.pass_lead(c), Due::PassPickup);
@@ -245,6 +246,8 @@ impl Conductor {
 
     /// Beat, bar and marker events of the current instance up to `until` (exclusive).
     fn emit_grid(&mut self, until: i64, out: &mut Out<'_>) {
+        // Stopped: the grid ends with the beat on the stop's frame (a button's downbeat).
+        let until = self.stopped.map_or(until, |s| until.min(s + 1));
         let from = self.grid_until.max(self.current.start());
         if until <= from {
             return;

@@ -367,3 +367,87 @@ fn every_transition_lands_on_its_sync_grid() {
         }
     }
 }
+
+/// A stop releases every voice over its release, drops a pending request and silences the
+/// grid; the next cue then starts at once, plainly (no rule's sync point, no transition), with
+/// its bar 1 a pickup after the request — even when it is the cue that was stopped.
+#[test]
+fn a_stop_silences_everything_until_the_next_cue_starts_at_once() {
+    let sr = 48_000u64;
+    let mut c = Conductor::new(score(), sr as u32, 3);
+    // Combat requested (its rule waits for calm's marker at bar 3), then a stop at 1.5 s.
+    c.push(TimedInput {
+        frame: sr / 2,
+        input: Input::RequestCue(1),
+    });
+    let stop = sr * 3 / 2 + 5;
+    c.push(TimedInput {
+        frame: stop,
+        input: Input::Stop { release: 4800 },
+    });
+    let (actions, events) = run(&mut c, sr * 6);
+    let stopped: Vec<u64> = events
+        .iter()
+        .filter(|e| e.kind == EventKind::Stopped)
+        .map(|e| e.frame)
+        .collect();
+    assert_eq!(stopped, [stop]);
+    // Every calm voice started before the stop is stopped on its frame with the release.
+    let starts: Vec<VoiceId> = actions
+        .iter()
+        .filter_map(|a| match a.kind {
+            ActionKind::Start { voice, .. } => Some(voice),
+            _ => None,
+        })
+        .collect();
+    assert!(!starts.is_empty());
+    for v in &starts {
+        assert!(
+            actions.iter().any(|a| a.frame == stop
+                && matches!(a.kind, ActionKind::Stop { voice, release: 4800 } if voice == *v)),
+            "voice {v:?} not released at the stop"
+        );
+    }
+    // Nothing after it: no beats, no starts, no transition to combat.
+    assert!(events.iter().all(|e| e.frame <= stop));
+    assert!(
+        actions
+            .iter()
+            .all(|a| a.frame <= stop || !matches!(a.kind, ActionKind::Start { .. }))
+    );
+    assert_eq!(started(&events, 1), None);
+    // Victory (pickup one beat) started at 7 s: bar 1 a beat later, at once.
+    let at = sr * 7;
+    c.push(TimedInput {
+        frame: at,
+        input: Input::StartCue(3),
+    });
+    let (_, events) = run(&mut c, sr * 9);
+    assert_eq!(started(&events, 3), Some(at + sr / 2));
+    assert!(
+        !events
+            .iter()
+            .any(|e| matches!(e.kind, EventKind::TransitionStarted { .. })
+                && e.frame < at + sr / 2)
+    );
+    // Stopped again, the same cue starts again when asked.
+    c.push(TimedInput {
+        frame: sr * 10,
+        input: Input::Stop { release: 0 },
+    });
+    c.push(TimedInput {
+        frame: sr * 11,
+        input: Input::StartCue(3),
+    });
+    let (_, events) = run(&mut c, sr * 13);
+    assert_eq!(started(&events, 3), Some(sr * 11 + sr / 2));
+    let beats: Vec<u64> = events
+        .iter()
+        .filter(|e| e.kind == EventKind::Beat)
+        .map(|e| e.frame)
+        .collect();
+    assert!(
+        beats.iter().all(|&b| b <= sr * 10 || b >= sr * 11),
+        "{beats:?}"
+    );
+}

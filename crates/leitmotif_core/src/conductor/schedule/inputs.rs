@@ -45,6 +45,7 @@ impl Conductor {
                 ramp_beats,
                 sync,
             } => self.tempo_cue(bpm, ramp_beats, sync, frame, out),
+            Input::Stop { release } => self.stop_music(frame, release, out),
             Input::SetDialogue(level) => {
                 if !level.is_nan() {
                     self.dialogue = level.clamp(0.0, 1.0);
@@ -59,6 +60,34 @@ impl Conductor {
                     self.event(out, frame, EventKind::InvalidRequest)
                 }
             }
+        }
+    }
+
+    /// [`Input::Stop`]: every voice releases over `release` frames from `frame`, what was
+    /// pending is dropped, and the grid stops there.
+    fn stop_music(&mut self, frame: i64, release: u32, out: &mut Out<'_>) {
+        self.cancel_pending(frame);
+        self.incoming = None;
+        self.queued = None;
+        self.tempo_queued = None;
+        self.stingers_due.clear();
+        self.opening = None;
+        for v in &mut self.voices {
+            // A voice not heard yet is cut outright; the others release.
+            let release = if v.started >= frame {
+                0
+            } else {
+                release.max(super::DECLICK_FRAMES)
+            };
+            let end = (frame, release);
+            v.stop_at = Some(
+                v.stop_at
+                    .map_or(end, |s| if s.0 <= frame { s } else { end }),
+            );
+        }
+        if self.stopped.is_none() {
+            self.stopped = Some(frame);
+            self.event(out, frame, EventKind::Stopped);
         }
     }
 

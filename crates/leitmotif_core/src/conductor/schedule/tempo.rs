@@ -28,8 +28,14 @@ impl Conductor {
             self.event(out, frame, EventKind::TempoCueRefused);
             return;
         }
-        let committed = self.incoming.as_ref().is_some_and(|i| i.committed);
-        let (InstanceKind::Cue(cue), false) = (self.current.kind, committed) else {
+        // A cue arriving by this frame takes the tempo cue (the film runner sets a cue's
+        // fitted tempo on its bar 1).
+        let committed = self
+            .incoming
+            .as_ref()
+            .is_some_and(|i| i.committed || i.at <= frame);
+        let (InstanceKind::Cue(cue), false, None) = (self.current.kind, committed, self.stopped)
+        else {
             self.tempo_queued = Some((bpm, ramp_beats, sync));
             return;
         };

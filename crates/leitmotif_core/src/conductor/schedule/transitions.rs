@@ -44,10 +44,21 @@ impl Conductor {
         }
         self.cancel_pending(frame);
         let from = self.current.cue().unwrap_or(0);
-        if from == to && matches!(self.current.kind, InstanceKind::Cue(_)) {
+        let stopped = self.stopped.is_some();
+        if from == to && matches!(self.current.kind, InstanceKind::Cue(_)) && !stopped {
             return;
         }
-        let rule = self.rule_for(from, to);
+        // After a stop nothing plays to transition from: the cue starts at once, plainly.
+        let rule = if stopped {
+            None
+        } else {
+            self.rule_for(from, to)
+        };
+        let force = if stopped {
+            Some(Sync::Immediate)
+        } else {
+            force
+        };
         let tr = rule.map(|r| &self.score.transitions[r]);
         let sync = force
             .clone()
@@ -452,6 +463,7 @@ impl Conductor {
             ),
         };
         let id = self.new_instance();
+        self.stopped = None;
         // Bridge and segment voices end where the cue begins.
         for v in self.voices.iter_mut().filter(|v| v.current) {
             v.current = false;
