@@ -325,14 +325,21 @@ fn a_cue_chosen_from_a_spotting_note_plays_on_its_frame() {
         film: &film,
         cut_list_name: "test.edl",
         loudness: None,
+        loudness_curve: None,
+        credits: None,
+        stems: &[],
+        picture: None,
     }
     .write(&dir)
     .unwrap();
     let sheet = std::fs::read_to_string(dir.join("cuesheet.csv")).unwrap();
     let rows: Vec<&str> = sheet.lines().collect();
-    assert_eq!(rows[0], "cue,title,in,out,duration_s,usage,bpm,note");
     assert!(
-        rows[3].starts_with("M03,\"1M3 The Chase\",")
+        rows[0].starts_with("cue,title,composer,") && rows[0].ends_with(",bpm,note"),
+        "{sheet}"
+    );
+    assert!(
+        rows[3].starts_with("M03,1M3 The Chase,unknown,")
             && rows[3].ends_with(",\"he runs for the last train, gunshots, panic\""),
         "{sheet}"
     );
@@ -387,6 +394,21 @@ fn the_demo_follows_its_intensity_in_loudness() {
     );
 }
 
+/// The `LoudnessValue` of a WAV file's `bext` chunk (EBU Tech 3285 v2), in hundredths of LUFS.
+fn bext_loudness_value(path: &Path) -> i16 {
+    use std::io::Read;
+    let mut head = vec![0; 4096];
+    std::fs::File::open(path)
+        .unwrap()
+        .read_exact(&mut head)
+        .unwrap();
+    let mut pos = 12;
+    while &head[pos..pos + 4] != b"bext" {
+        pos += 8 + u32::from_le_bytes(head[pos + 4..pos + 8].try_into().unwrap()) as usize;
+    }
+    i16::from_le_bytes([head[pos + 8 + 412], head[pos + 8 + 413]])
+}
+
 /// `--loudness`: the written mix reaches the delivery loudness within ±0.5 LU under the
 /// true-peak ceiling (measured on the file with the ebur128 crate), and stays on its frames.
 #[test]
@@ -413,10 +435,7 @@ fn the_demo_normalised_to_a_delivery_loudness() {
             &sp,
             &score_path,
             &opts,
-            &leitmotif_scoring::WriteOptions {
-                out_dir: dir.clone(),
-                cut_list_name: "last_train.edl".into(),
-            },
+            &leitmotif_scoring::WriteOptions::new(&dir, "last_train.edl"),
             &mut |_| {},
         )
         .unwrap();
@@ -457,6 +476,108 @@ fn the_demo_normalised_to_a_delivery_loudness() {
             (l.integrated_lufs - i).abs() < 0.1,
             "the report says what the file is"
         );
+        let value = bext_loudness_value(&dir.join("mix.wav"));
+        assert!(
+            (value as f64 - 100.0 * i).abs() <= 2.0
+                && (value as f64 - 100.0 * target).abs() <= 50.0,
+            "the bext chunk's LoudnessValue {value} for {i:.2} LUFS"
+        );
         let _ = std::fs::remove_dir_all(&dir);
     }
+}
+
+/// Spotted out-points: a first cue spotted 3 s in is silent before (the score's initial cue
+/// does not play from frame 0); a `Fade` ending is silent on its out-point; a `Tail` ending has
+/// a bar line fitted onto its out-point and rings out over its tail after it; silence lasts
+/// until the next cue's first sound.
+#[test]
+fn spotted_out_points_end_the_music_as_the_spotting_list_says() {
+    let rate = FrameRate::FPS_24;
+    let opts = ParseOptions {
+        strict: false,
+        rate: Some(rate),
+    };
+    let cut = parse_str(&edl(), Format::Edl, &opts).unwrap();
+    let spotting = r#"Spotting(
+        cues: [
+            (cue: "calm", at: "01:00:03:00", until: "01:00:12:00", end: Fade, fade: "2s"),
+            (cue: "chase", at: "01:00:15:00", until: "01:00:22:15", end: Tail),
+            (cue: "unease", at: "01:00:30:00"),
+        ],
+    )"#;
+    let sp = parse_spotting_str_at(spotting, false, rate, None, timeline_start(&cut)).unwrap();
+    let score_path = root().join("scores/noir.score.ron");
+    let score = Score::load(&score_path).unwrap();
+    let film_opts = FilmOptions {
+        tail_seconds: 1.0,
+        ..FilmOptions::default()
+    };
+    let film = score_film(&cut, score, &sp, &score_path, &film_opts, None).unwrap();
+    let (r, sr) = (&film.render, 48_000usize);
+    let rms = |a: f64, b: f64| {
+        let s = &r.mix[(a * sr as f64) as usize..(b * sr as f64) as usize];
+        (s.iter().map(|f| f[0] * f[0] + f[1] * f[1]).sum::<f32>() / (2 * s.len()) as f32).sqrt()
+    };
+    let first_sound = |from: f64| {
+        r.mix[(from * sr as f64) as usize..]
+            .iter()
+            .position(|f| f[0] != 0.0 || f[1] != 0.0)
+            .map(|i| from + i as f64 / sr as f64)
+    };
+    let pickup = |cue: &str| {
+        let c = film.score.cue(cue).unwrap();
+        leitmotif_core::timing::pickup_frames(&film.score, c, sr as u32) as f64 / sr as f64
+    };
+    // Silent until calm's first sound (its pickup before bar 1 at 3 s).
+    let calm = first_sound(0.0).unwrap();
+    assert!(
+        (calm - (3.0 - pickup("calm"))).abs() < 0.01,
+        "calm sounds at {calm} s"
+    );
+    assert!(rms(4.0, 8.0) > 0.01);
+    // The fade: quieter through its 2 s, silent from the out-point at 12 s.
+    assert!(rms(10.0, 10.5) > rms(11.4, 11.9) * 2.0);
+    let chase = first_sound(12.0).unwrap();
+    assert!(
+        (chase - (15.0 - pickup("chase"))).abs() < 0.01,
+        "chase sounds at {chase} s"
+    );
+    // The tail ending: a bar line fitted onto 22:15 (within a frame), music up to it, silence
+    // after its tail.
+    let out = (22.0 + 15.0 / 24.0) * sr as f64;
+    let bar = r
+        .events
+        .iter()
+        .filter(|e| e.kind == EventKind::Bar)
+        .map(|e| e.frame as f64)
+        .min_by(|a, b| (a - out).abs().total_cmp(&(b - out).abs()))
+        .unwrap();
+    assert!(
+        (bar - out).abs() <= 2000.0,
+        "bar line {} samples from the out-point",
+        bar - out
+    );
+    let stopped: Vec<u64> = r
+        .events
+        .iter()
+        .filter(|e| e.kind == EventKind::Stopped)
+        .map(|e| e.frame)
+        .collect();
+    assert_eq!(stopped.len(), 3, "{stopped:?}"); // before calm, calm's fade, chase's tail
+    assert_eq!(stopped[2], out as u64);
+    let placed = &film.placed[1];
+    let bpm = placed.ramps.last().map_or(placed.bpm, |r| r.bpm);
+    let tail = film.score.cue(&placed.cue).unwrap().tail_beats;
+    let ring = if tail > 0 { tail as f64 } else { 2.0 } * 60.0 / bpm;
+    let out_s = out / sr as f64;
+    assert!(rms(out_s - 0.5, out_s) > 0.01);
+    assert!(
+        rms(out_s + 0.1, out_s + ring * 0.5) > 1e-4,
+        "no tail after the out-point"
+    );
+    let unease = first_sound(out_s + ring + 0.05).unwrap();
+    assert!(
+        (unease - (30.0 - pickup("unease"))).abs() < 0.01,
+        "unease sounds at {unease} s"
+    );
 }

@@ -2,6 +2,7 @@
 //! for each subcommand. The film pipeline itself is [`leitmotif_scoring`].
 
 pub mod commands;
+pub mod progress;
 pub mod render;
 pub mod style;
 

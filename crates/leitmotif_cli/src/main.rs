@@ -23,7 +23,8 @@ enum Command {
     Cues(commands::CuesArgs),
     /// Validate scores.
     Check(commands::CheckArgs),
-    /// Score a cut list: write mix.wav, stems/, cuesheet.csv, timeline.png, report.json.
+    /// Score a cut list: write mix.wav, stems/, cuesheet.csv, timeline.png, report.json,
+    /// music.edl, music.otio (and preview.mp4 with --picture).
     Render(render::RenderArgs),
     /// Write the generated stems of a score as WAV files.
     Stems(commands::StemsArgs),

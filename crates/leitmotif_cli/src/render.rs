@@ -11,7 +11,7 @@ use leitmotif_film::ParseOptions;
 use leitmotif_film::autospot::{Lexicon, auto_spot, timeline_start};
 use leitmotif_film::spotting::parse_spotting_at;
 use leitmotif_scoring::{
-    DEFAULT_SAMPLE_RATE, FilmOptions, Stage, WriteOptions, check_spotting, existing_output,
+    Credits, DEFAULT_SAMPLE_RATE, FilmOptions, WriteOptions, check_spotting, existing_output,
     render_to_dir, resolve_spotting,
 };
 
@@ -59,6 +59,27 @@ pub struct RenderArgs {
     /// True-peak ceiling in dBTP for `--loudness`.
     #[arg(long, allow_negative_numbers = true, default_value_t = -1.0, requires = "loudness")]
     pub true_peak: f64,
+    /// How far the fitter may move a cue's tempo to meet its hits and out-point, in percent
+    /// of the written tempo (recorded stems are time-stretched that much).
+    #[arg(long, default_value_t = 8.0, value_parser = tempo_range_value)]
+    pub tempo_range: f64,
+    /// Composers, publishers and usage of the cues for cuesheet.csv (RON, see
+    /// docs/credits-format.md); without it every composer is "unknown" and every usage BI.
+    #[arg(long)]
+    pub credits: Option<PathBuf>,
+    /// The cut's picture (a video whose first frame is the cut list's first record frame):
+    /// writes preview.mp4, the mix under it with burnt-in timecode and cue names (needs
+    /// ffmpeg).
+    #[arg(long)]
+    pub picture: Option<PathBuf>,
+}
+
+fn tempo_range_value(s: &str) -> Result<f64, String> {
+    match s.trim_end_matches('%').parse::<f64>() {
+        Ok(v) if (0.0..=50.0).contains(&v) => Ok(v),
+        Ok(v) => Err(format!("{v} % is outside 0..=50 (e.g. --tempo-range 8)")),
+        Err(_) => Err(format!("{s:?} is not a percentage (e.g. --tempo-range 8)")),
+    }
 }
 
 fn loudness_value(s: &str) -> Result<f64, String> {
@@ -99,6 +120,14 @@ pub fn render(a: RenderArgs) -> Result<()> {
             eprintln!("note: {}: {c}", p.display());
         }
     }
+    let credits = match &a.credits {
+        Some(p) => {
+            let c = Credits::load(p).map_err(scoring)?;
+            c.check(&spotting, &score).map_err(scoring)?;
+            Some(c)
+        }
+        None => None,
+    };
     if !a.force
         && let Some(existing) = existing_output(&a.out)
     {
@@ -112,6 +141,7 @@ pub fn render(a: RenderArgs) -> Result<()> {
         seed: a.seed,
         tail_seconds: a.tail,
         allow_outside_stems: true,
+        tempo_range: a.tempo_range / 100.0,
         loudness: a
             .loudness
             .map(|lufs| leitmotif_scoring::loudness::LoudnessTarget {
@@ -120,26 +150,17 @@ pub fn render(a: RenderArgs) -> Result<()> {
             }),
     };
     let write = WriteOptions {
-        out_dir: a.out.clone(),
-        cut_list_name: a.cues.display().to_string(),
+        credits,
+        picture: a.picture.clone(),
+        ..WriteOptions::new(&a.out, a.cues.display().to_string())
     };
-    let progress = indicatif::ProgressBar::new_spinner();
-    let summary = render_to_dir(
-        &cut,
-        score,
-        &spotting,
-        &a.score,
-        &film,
-        &write,
-        &mut |stage| {
-            progress.set_message(match stage {
-                Stage::Rendering => "fitting cues to picture and rendering",
-                _ => "writing",
-            })
-        },
-    )
-    .map_err(scoring)?;
-    progress.finish_and_clear();
+    let mut progress = crate::progress::RenderProgress::new();
+    let summary = render_to_dir(&cut, score, &spotting, &a.score, &film, &write, &mut |p| {
+        progress.update(p)
+    });
+    // Cleared before any error or warning is printed.
+    progress.finish();
+    let summary = summary.map_err(scoring)?;
     for w in &cut.warnings {
         eprintln!("warning: {w}");
     }

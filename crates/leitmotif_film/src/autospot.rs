@@ -260,6 +260,8 @@ pub fn auto_spot(cut: &CutList, score: &Score, lexicon: &Lexicon) -> SpottingLis
                 cue: cue.to_string(),
                 start: scenes[a].start,
                 end: Some(scenes[b].end),
+                ending: Default::default(),
+                fade_frames: 0,
                 title: Some(if a == b {
                     format!("Scene {}", a + 1)
                 } else {
@@ -361,6 +363,8 @@ pub fn merge(auto: SpottingList, manual: SpottingList) -> SpottingList {
                 cue: a.cue.clone(),
                 start: s,
                 end: if e == i64::MAX { None } else { Some(e) },
+                ending: a.ending,
+                fade_frames: a.fade_frames,
                 title: a.title.clone(),
                 note: a.note.clone(),
                 note_at: a.note_at,

@@ -35,11 +35,11 @@ pub use autospot::{Lexicon, Scene, auto_spot, merge};
 pub use cutlist::{CutList, Event, Format, Marker, Shot, TrackItem, Transition};
 pub use error::{Location, MAX_INPUT_BYTES, ParseError};
 pub use spotting::{
-    CueFromNote, Hit, ParamPoint, Spot, SpotError, SpottingList, TempoPoint, assign_cues,
+    CueFromNote, Ending, Hit, ParamPoint, Spot, SpotError, SpottingList, TempoPoint, assign_cues,
     parse_spotting, parse_spotting_at, parse_spotting_str, parse_spotting_str_at,
 };
 pub use timecode::{FrameRate, Timecode, TimecodeError};
-pub use timeline::{PictureHit, TimelinePicture, render_png};
+pub use timeline::{PictureHit, PictureLoudness, PictureSpan, TimelinePicture, render_png};
 
 /// Options for the parsers.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]

@@ -28,7 +28,7 @@
 //! Spotting(
 //!     cues: [
 //!         (cue: "calm", at: "01:00:00:00", until: Some("01:00:40:00"), title: Some("Opening")),
-//!         (cue: "chase", at: "40s", note: Some("he runs for the last train")),
+//!         (cue: "chase", at: "40s", until: "01:01:12:00", end: Fade, fade: "3s"),
 //!         (at: "01:01:20:00", note: Some("she realises he is not coming back")),
 //!     ],
 //!     hits: [(at: "01:00:12:05", name: "door slam", importance: 1.0)],
@@ -37,7 +37,7 @@
 //! )
 //! ```
 //!
-//! Unknown fields are errors. `until`, `title`, `note`, `ramp` are optional
+//! Unknown fields are errors. `until`, `end`, `fade`, `title`, `note`, `ramp` are optional
 //! (and `Some(..)` may be left out); `cue` may be left out when a `note` is
 //! given (see "Notes" below); `importance` defaults to 1.0; every list may be
 //! left out.
@@ -51,7 +51,7 @@
 //!
 //! | kind    | uses                                             |
 //! |---------|--------------------------------------------------|
-//! | `cue`   | `at`, `name` (the cue; may be empty with a `note`), optional `until`, `title`, `note` |
+//! | `cue`   | `at`, `name` (the cue; may be empty with a `note`), optional `until`, `end`, `ramp` (the fade of a `Fade` ending), `title`, `note` |
 //! | `hit`   | `at`, `name`, optional `importance` (0..1)       |
 //! | `param` | `at`, `name` (the parameter), `value`, optional `ramp` |
 //! | `tempo` | `at`, `value` (bpm)                              |
@@ -72,6 +72,16 @@
 //! against the score). A named cue always wins over its note. An entry with
 //! neither a cue nor a note, a note without a mood word, and a score none of
 //! whose cues has a `mood` are located errors.
+//!
+//! # Endings
+//!
+//! A cue with an out-point (`until`, before the next cue starts) ends there, as its `end`
+//! says ([`Ending`]): `Button` (the default) fits the music so a downbeat lands on the
+//! out-point and stops it there, the downbeat sounding and releasing over one beat; `Tail`
+//! fits the downbeat the same way and lets the music ring on over the cue's tail (its
+//! `tail_beats`, two beats without); `Fade` fades to silence over `fade` (CSV: the `ramp`
+//! column; 2 s unless given), silent on the out-point. Silence follows until the next cue,
+//! which then starts at its bar 1 with no transition. `end` without `until` is an error.
 //!
 //! A `tempo` entry changes the tempo of the music playing at its time, on that frame: its grid
 //! (beats, bars, later sync points) follows and its stems are time-stretched to the new tempo
@@ -98,7 +108,7 @@ use crate::error::{Location, MAX_INPUT_BYTES};
 use crate::timecode::FrameRate;
 
 pub use error::SpotError;
-pub use model::{Hit, ParamPoint, Spot, SpottingList, TempoPoint};
+pub use model::{Ending, Hit, ParamPoint, Spot, SpottingList, TempoPoint};
 pub use notes::{CueFromNote, assign_cues};
 
 use csv_reader::parse_csv;

@@ -189,6 +189,8 @@ fn manual_cue_without_end_takes_over_until_next_manual() {
         cue: cue.into(),
         start,
         end,
+        ending: Default::default(),
+        fade_frames: 0,
         title: None,
         note: None,
         note_at: (0, 0),

@@ -1,5 +1,5 @@
-//! The deliverables besides the audio: bridges as MIDI, the cue sheet, the report and the
-//! timeline picture.
+//! The deliverables besides the audio: bridges as MIDI, the cue sheet, the report, the
+//! timeline picture, and the music-cue EDL and OTIO timeline (in [`crate::export`]).
 
 use std::path::Path;
 
@@ -26,6 +26,17 @@ pub struct Deliverables<'a> {
     pub cut_list_name: &'a str,
     /// What delivery normalisation did (`None`: the mix as rendered).
     pub loudness: Option<crate::loudness::LoudnessReport>,
+    /// The written mix's short-term loudness over time, for the timeline picture's loudness
+    /// lane (`None`: the lane says "not measured").
+    pub loudness_curve: Option<&'a crate::loudness::LoudnessCurve>,
+    /// Composers, publishers and usage of the cues for the cue sheet (`None`: composer
+    /// "unknown", usage BI, and the report says so).
+    pub credits: Option<&'a crate::Credits>,
+    /// The stems written, by name (`stems/<name>.wav`), for `music.otio`.
+    pub stems: &'a [String],
+    /// The picture a preview is made under, for the report ([`crate::render_to_dir`] makes
+    /// the preview).
+    pub picture: Option<&'a Path>,
 }
 
 /// How a render went, for a one-line summary.
@@ -55,8 +66,9 @@ impl Summary {
 }
 
 impl Deliverables<'_> {
-    /// Writes `bridges/*.mid`, `cuesheet.csv`, `report.json` and `timeline.png` into `dir`
-    /// (each file atomically). The audio is written by [`crate::render_to_dir`].
+    /// Writes `bridges/*.mid`, `cuesheet.csv`, `music.edl`, `music.otio`, `report.json` and
+    /// `timeline.png` into `dir` (each file atomically). The audio is written by
+    /// [`crate::render_to_dir`]. Refuses credits for a cue the film does not have.
     pub fn write(&self, dir: &Path) -> Result<Summary, ScoringError> {
         let (cut, sp, film) = (self.cut, self.spotting, self.film);
         let (score, r, sr) = (&film.score, &film.render, film.sample_rate);
@@ -78,52 +90,18 @@ impl Deliverables<'_> {
                 &b.score.to_smf(),
             )?;
         }
-        // Cue sheet.
+        // Cue sheet, EDL, OTIO timeline.
+        let exports = crate::export::write(self, dir)?;
         let tc = |f: i64| format_frames(f + origin, rate);
-        let mut csv = String::from("cue,title,in,out,duration_s,usage,bpm,note\n");
-        // A quoted field on one line: double quotes become single, line breaks spaces.
-        let field = |t: &str| t.replace('"', "'").replace(['\r', '\n'], " ");
-        for (i, p) in film.placed.iter().enumerate() {
-            csv.push_str(&format!(
-                "M{:02},\"{}\",{},{},{:.2},BI,{:.1},\"{}\"\n",
-                i + 1,
-                field(&p.title),
-                tc(p.start),
-                tc(p.end),
-                secs(rate, p.end - p.start),
-                p.bpm,
-                field(p.note.as_deref().unwrap_or_default())
-            ));
-        }
-        write(Path::new("cuesheet.csv"), csv.as_bytes())?;
         // Hits: the music's nearest beat to each hit, in picture frames.
-        let beats: Vec<i64> = r
-            .events
-            .iter()
-            .filter(|e| e.kind == EventKind::Beat)
-            .map(|e| e.frame as i64)
-            .collect();
         let to_frames = |samples: i64| (samples as f64 * rate.fps() / sr as f64).round() as i64;
         let mut hits_json = Vec::new();
         let mut pic_hits = Vec::new();
         let mut worst = 0i64;
-        for h in &sp.hits {
-            let at = sample_of(rate, h.at, sr);
-            let i = beats.partition_point(|&b| b < at);
-            let nearest = [i.checked_sub(1), Some(i)]
-                .into_iter()
-                .flatten()
-                .filter_map(|k| beats.get(k))
-                .min_by_key(|&&b| (b - at).abs())
-                .copied()
-                .unwrap_or(at);
-            let err = to_frames(nearest - at);
-            let stinger = r
-                .events
-                .iter()
-                .any(|e| matches!(e.kind, EventKind::Stinger { .. }) && e.frame as i64 == at);
+        for (h, res) in sp.hits.iter().zip(film.hit_residuals(sp, rate)) {
+            let err = res.frames;
             worst = worst.max(err.abs());
-            hits_json.push(json!({"name": h.name, "timecode": tc(h.at), "frame": h.at, "importance": h.importance, "beat_error_frames": err, "stinger_on_frame": stinger}));
+            hits_json.push(json!({"name": h.name, "timecode": tc(h.at), "frame": h.at, "importance": h.importance, "beat_error_frames": err, "beat_error_samples": res.samples, "on_bar_line": res.on_bar, "stinger_on_frame": res.stinger_on_frame}));
             pic_hits.push(PictureHit {
                 at_s: secs(rate, h.at),
                 name: h.name.clone(),
@@ -144,9 +122,11 @@ impl Deliverables<'_> {
             "frame_rate": rate.fps(),
             "sample_rate": sr,
             "start_timecode": tc(0),
-            "cues": film.placed.iter().map(|p| json!({"cue": p.cue, "title": p.title, "note": p.note, "in": tc(p.start), "out": tc(p.end), "start_frame": p.start, "start_sample": sample_of(rate, p.start, sr), "bpm": p.bpm})).collect::<Vec<_>>(),
+            "cues": film.placed.iter().enumerate().map(|(i, p)| json!({"number": format!("M{:02}", i + 1), "cue": p.cue, "title": p.title, "note": p.note, "in": tc(p.start), "out": tc(p.end), "start_frame": p.start, "end_frame": p.end, "start_sample": sample_of(rate, p.start, sr), "bpm": p.bpm})).collect::<Vec<_>>(),
             "load_warnings": film.load_warnings,
             "cut_list_warnings": self.cut.warnings,
+            "credits": exports["credits"],
+            "exports": exports["exports"],
             "loudness": self.loudness.map(|l| json!({
                 "target_lufs": l.target.lufs,
                 "true_peak_ceiling_dbtp": l.target.true_peak_db,
@@ -200,16 +180,19 @@ impl Deliverables<'_> {
                 .iter()
                 .map(|p| (secs(rate, p.start), secs(rate, p.end), p.cue.clone()))
                 .collect(),
+            transitions: crate::picture::transitions(
+                r,
+                score,
+                secs(rate, cut.duration_frames()),
+                sr,
+            ),
+            bridges: crate::picture::bridges(r, score, sr),
             tension,
+            loudness: self.loudness_curve.map(crate::picture::loudness),
             hits: pic_hits,
-            bars: r
-                .events
-                .iter()
-                .filter(|e| e.kind == EventKind::Bar)
-                .map(|e| e.frame as f64 / sr as f64)
-                .collect(),
+            bars: crate::picture::bars(&r.events, sr),
         };
-        write(Path::new("timeline.png"), &render_png(&picture, 1600, 520))?;
+        write(Path::new("timeline.png"), &render_png(&picture, 1600, 640))?;
         Ok(Summary {
             cues: film.placed.len(),
             hits: sp.hits.len(),

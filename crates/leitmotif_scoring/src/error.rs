@@ -59,14 +59,32 @@ pub enum ScoringError {
         /// The OS error.
         error: std::io::Error,
     },
+    /// The credits file (`--credits`) cannot be read or is wrong (the error is located in it).
+    #[error("{error}")]
+    Credits {
+        /// What is wrong, where.
+        error: Box<crate::credits::CreditsError>,
+    },
+    /// The preview under the picture (`--picture`) cannot be made: the picture is missing or
+    /// unreadable, or ffmpeg (or its font) is not installed.
+    #[error("{}: {message} (hint: {hint})", path.display())]
+    Preview {
+        /// The picture, or the tool that is missing.
+        path: PathBuf,
+        /// What went wrong.
+        message: String,
+        /// What to do.
+        hint: String,
+    },
     /// The render produced no audio at all: the picture is 0 frames long and there is no tail.
     #[error("nothing was rendered: the picture is 0 frames long and the tail is 0 s")]
     NothingRendered,
 }
 
 impl ScoringError {
-    /// Whether this is a mistake in the inputs (score, stems, spotting list) the user can
-    /// fix, rather than a failure to write the outputs.
+    /// Whether this is a mistake in the inputs (score, stems, spotting list, credits, picture
+    /// or a missing ffmpeg for it) the user can fix, rather than a failure to write the
+    /// outputs.
     pub fn is_input_error(&self) -> bool {
         matches!(
             self,
@@ -74,6 +92,8 @@ impl ScoringError {
                 | ScoringError::UnknownCue { .. }
                 | ScoringError::UnknownParameter { .. }
                 | ScoringError::Spotting { .. }
+                | ScoringError::Credits { .. }
+                | ScoringError::Preview { .. }
         )
     }
 

@@ -8,7 +8,7 @@ use leitmotif_core::score::Sync as SyncPoint;
 use leitmotif_core::timing;
 use leitmotif_film::FrameRate;
 use leitmotif_film::autospot::Lexicon;
-use leitmotif_film::spotting::{CueFromNote, SpottingList, assign_cues};
+use leitmotif_film::spotting::{CueFromNote, Ending, SpottingList, assign_cues};
 
 use crate::place::Placed;
 use crate::{ScoringError, sample_of};
@@ -64,10 +64,12 @@ pub fn check_spotting(sp: &SpottingList, score: &Score, file: &Path) -> Result<(
 }
 
 /// The conductor inputs for placed cues (started early by their pickup and any bridge before
-/// bar 1, so bar 1 lands on the spotted frame), parameter changes (ramps stepped every
-/// 100 ms), tempo changes (a tempo cue on the frame: the playing cue's grid changes there and
-/// its stems are stretched to it) and hits (the score's first `Immediate` stinger on each),
-/// in frame order.
+/// bar 1, so bar 1 lands on the spotted frame; the music stopped before the first when it
+/// does not open the film), their fitted tempos (a tempo cue at bar 1 where the fit moved a
+/// recorded cue, ramps into later hits), their endings at a spotted out-point (a stop),
+/// parameter changes (ramps stepped every 100 ms), tempo changes (a tempo cue on the frame:
+/// the playing cue's grid changes there and its stems are stretched to it) and hits (the
+/// score's first `Immediate` stinger on each), in frame order.
 pub(crate) fn inputs(
     score: &Score,
     sp: &SpottingList,
@@ -77,23 +79,94 @@ pub(crate) fn inputs(
 ) -> Vec<TimedInput> {
     let mut v = Vec::new();
     let pickup = |cue: usize| timing::pickup_frames(score, &score.cues[cue], sr);
+    // What plays before each cue (`None`: silence, nothing to transition from).
     let mut prev: Option<usize> = Some(score.cue_index(&score.initial_cue).unwrap_or(0));
-    for p in placed
-        .iter()
-        .filter(|p| !(p.start == 0 && p.cue == score.initial_cue))
-    {
-        let ci = score.cue_index(&p.cue).unwrap_or(0);
-        // A bridge or segment plays before the cue's bar 1: start the transition that much
-        // earlier so bar 1 still lands on the spotted frame.
-        let between = prev.filter(|&f| f != ci).map_or(0, |f| {
-            timing::between_frames(score, timing::rule_for(score, f, ci), f, ci, sr)
-        });
-        let at = (sample_of(rate, p.start, sr) - pickup(ci) - between).max(0) as u64;
+    let mut prev_bpm = prev.map_or(score.tempo.bpm, |c| score.cue_tempo(&score.cues[c]).bpm);
+    if placed.first().is_none_or(|p| p.start > 0) {
+        // The score's initial cue would play from frame 0: silence until the first cue.
         v.push(TimedInput {
-            frame: at,
-            input: Input::StartCue(ci),
+            frame: 0,
+            input: Input::Stop { release: 0 },
         });
+        prev = None;
+    }
+    let starts: Vec<i64> = placed
+        .iter()
+        .map(|p| {
+            let ci = score.cue_index(&p.cue).unwrap_or(0);
+            sample_of(rate, p.start, sr) - pickup(ci)
+        })
+        .collect();
+    for (i, p) in placed.iter().enumerate() {
+        let ci = score.cue_index(&p.cue).unwrap_or(0);
+        let bar1 = sample_of(rate, p.start, sr);
+        if !(p.start == 0 && p.cue == score.initial_cue && prev.is_some()) {
+            // A bridge or segment plays before the cue's bar 1: start the transition that
+            // much earlier so bar 1 still lands on the spotted frame.
+            let between = prev.filter(|&f| f != ci).map_or(0, |f| {
+                let rule = timing::rule_for(score, f, ci);
+                timing::between_frames_at(score, rule, f, ci, prev_bpm, sr)
+            });
+            v.push(TimedInput {
+                frame: (bar1 - pickup(ci) - between).max(0) as u64,
+                input: Input::StartCue(ci),
+            });
+        }
+        let own = score.cue_tempo(&score.cues[ci]).bpm;
+        if (p.bpm - own).abs() > 1e-9 {
+            v.push(TimedInput {
+                frame: bar1.max(0) as u64,
+                input: Input::TempoCue {
+                    bpm: p.bpm,
+                    ramp_beats: 0,
+                    sync: SyncPoint::Immediate,
+                },
+            });
+        }
+        for r in &p.ramps {
+            v.push(TimedInput {
+                frame: r.at,
+                input: Input::TempoCue {
+                    bpm: r.bpm,
+                    ramp_beats: r.beats,
+                    sync: SyncPoint::Immediate,
+                },
+            });
+        }
         prev = Some(ci);
+        // The tempo it is left at: its last ramp's, or a spotted tempo change's after that.
+        let last_ramp = p.ramps.last().map_or(bar1, |r| r.at as i64);
+        prev_bpm = sp
+            .tempo
+            .iter()
+            .filter(|t| t.at >= p.start && t.at < p.end)
+            .filter(|t| sample_of(rate, t.at, sr) >= last_ramp)
+            .max_by_key(|t| t.at)
+            .map_or(p.ramps.last().map_or(p.bpm, |r| r.bpm), |t| t.bpm);
+        let Some(ending) = p.ending else { continue };
+        // A release counted in beats, at the tempo the cue ends at.
+        let beats = |n: f64| (n * 60.0 / prev_bpm * sr as f64).round() as i64;
+        let out = sample_of(rate, p.end, sr);
+        let (stop, release) = match ending {
+            Ending::Button => (out, beats(1.0)),
+            Ending::Tail => {
+                let tail = score.cues[ci].tail_beats;
+                (out, beats(if tail > 0 { tail as f64 } else { 2.0 }))
+            }
+            Ending::Fade => {
+                let fade = sample_of(rate, p.fade_frames, sr).min(out - bar1).max(0);
+                (out - fade, fade)
+            }
+        };
+        // Never into the next cue's first sound.
+        let stop = starts.get(i + 1).map_or(stop, |&n| stop.min(n));
+        v.push(TimedInput {
+            frame: stop.max(0) as u64,
+            input: Input::Stop {
+                release: release.clamp(0, u32::MAX as i64) as u32,
+            },
+        });
+        prev = None;
     }
     for pp in &sp.params {
         let Some(pi) = score.parameter_index(&pp.param) else {

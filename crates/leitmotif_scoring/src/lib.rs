@@ -1,12 +1,14 @@
 //! Film scoring as a library: fit a score to a cut list and a spotting list, render it offline
 //! and write the deliverables (mix and stems as broadcast WAV, cue sheet, timeline picture,
-//! report, bridges as MIDI).
+//! report, bridges as MIDI, the music-cue EDL and OpenTimelineIO timeline, and with a
+//! picture the preview of the mix under it).
 //!
 //! - [`score_film`] places the spotted cues on the picture, solves their tempos for the hits
 //!   and renders, streaming the audio to a sink (or into memory without one).
 //! - [`render_to_dir`] does the same and writes every deliverable into a folder, all or
 //!   nothing: a failed run leaves no output and no temporary file behind.
 //! - [`Deliverables`] writes the non-audio deliverables of a render into a folder.
+//! - [`Credits`] reads the composers, publishers and usage of the cues for the cue sheet.
 //! - [`check_spotting`] refuses a spotting list that names cues or parameters the score
 //!   lacks ([`score_film`] skips them), or whose note-only cue entries cannot be given a
 //!   cue; [`resolve_spotting`] chooses those cues from the notes' moods.
@@ -14,23 +16,30 @@
 //! Spotting frames count from the timeline's first frame
 //! ([`leitmotif_film::autospot::timeline_start`]).
 
+pub mod credits;
 mod deliver;
 mod error;
+mod export;
 mod inputs;
 pub mod loudness;
 mod output;
+mod picture;
 mod place;
 mod render;
+mod residual;
 
 use leitmotif_core::Score;
 use leitmotif_film::FrameRate;
 
+pub use credits::Credits;
 pub use deliver::{Deliverables, Summary};
 pub use error::ScoringError;
+pub use export::preview::PREVIEW;
 pub use inputs::{check_spotting, resolve_spotting};
-pub use output::{OUTPUTS, Stage, WriteOptions, existing_output, render_to_dir};
+pub use output::{OUTPUTS, Progress, Stage, WriteOptions, existing_output, render_to_dir};
 pub use place::Placed;
 pub use render::{FilmRender, score_film};
+pub use residual::HitResidual;
 
 /// Sample rate of film renders unless [`FilmOptions::sample_rate`] says otherwise.
 pub const DEFAULT_SAMPLE_RATE: u32 = 48_000;
@@ -50,6 +59,9 @@ pub struct FilmOptions {
     /// Normalise the written mix to a delivery loudness under a true-peak ceiling (see
     /// [`loudness`]); `None` writes it as rendered.
     pub loudness: Option<loudness::LoudnessTarget>,
+    /// How far the fitter may move a cue's tempo to meet hits and out-points, as a fraction
+    /// of its written tempo (0.08: ±8 %). Recorded stems are time-stretched that much.
+    pub tempo_range: f64,
 }
 
 impl Default for FilmOptions {
@@ -60,6 +72,7 @@ impl Default for FilmOptions {
             tail_seconds: 3.0,
             allow_outside_stems: false,
             loudness: None,
+            tempo_range: 0.08,
         }
     }
 }

@@ -70,6 +70,81 @@ impl Meter {
     }
 }
 
+/// The mix's short-term loudness over time, as written (after normalisation when asked for),
+/// for the timeline picture's loudness lane.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoudnessCurve {
+    /// Seconds between readings (0.1, to the nearest sample frame).
+    pub interval_s: f64,
+    /// Short-term loudness in LUFS (EBU R128: the last 3 s, K-weighted) read at `interval_s`,
+    /// `2 × interval_s`, …, each of the 3 s up to its time; −∞ for silence.
+    pub short_term_lufs: Vec<f64>,
+    /// Integrated loudness of the whole mix, in LUFS (−∞ for silence).
+    pub integrated_lufs: f64,
+}
+
+impl LoudnessCurve {
+    /// The readings as (seconds, LUFS).
+    pub fn points(&self) -> impl Iterator<Item = (f64, f64)> + '_ {
+        self.short_term_lufs
+            .iter()
+            .enumerate()
+            .map(|(i, &l)| ((i + 1) as f64 * self.interval_s, l))
+    }
+}
+
+/// Records a [`LoudnessCurve`] from the frames it is given, one short-term reading every
+/// 100 ms.
+pub(crate) struct CurveMeter {
+    ebu: EbuR128,
+    buf: Vec<f32>,
+    every: usize,
+    sample_rate: u32,
+    /// Frames until the next reading.
+    left: usize,
+    readings: Vec<f64>,
+}
+
+impl CurveMeter {
+    pub(crate) fn new(sample_rate: u32) -> CurveMeter {
+        let every = (sample_rate as usize / 10).max(1);
+        CurveMeter {
+            ebu: EbuR128::new(2, sample_rate, Mode::S | Mode::I)
+                .expect("2 channels at a valid rate"),
+            buf: Vec::new(),
+            every,
+            sample_rate,
+            left: every,
+            readings: Vec::new(),
+        }
+    }
+
+    pub(crate) fn add(&mut self, mut frames: &[[f32; 2]]) {
+        while !frames.is_empty() {
+            let n = self.left.min(frames.len());
+            self.buf.clear();
+            self.buf
+                .extend(frames[..n].iter().flat_map(|f| [f[0], f[1]]));
+            let _ = self.ebu.add_frames_f32(&self.buf);
+            frames = &frames[n..];
+            self.left -= n;
+            if self.left == 0 {
+                self.left = self.every;
+                let l = self.ebu.loudness_shortterm().unwrap_or(f64::NEG_INFINITY);
+                self.readings.push(l);
+            }
+        }
+    }
+
+    pub(crate) fn finish(self) -> LoudnessCurve {
+        LoudnessCurve {
+            interval_s: self.every as f64 / f64::from(self.sample_rate),
+            short_term_lufs: self.readings,
+            integrated_lufs: self.ebu.loudness_global().unwrap_or(f64::NEG_INFINITY),
+        }
+    }
+}
+
 /// Inter-sample peaks of music rarely pass the sample peak by more than this (dB); the
 /// limiter aims this far under the ceiling.
 const TRUE_PEAK_MARGIN_DB: f64 = 1.0;
@@ -169,5 +244,52 @@ impl Normaliser {
         } else {
             out.push([y[0] * g, y[1] * g]);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::CurveMeter;
+
+    /// `seconds` of a 1 kHz sine at `amp` (both channels) at 48 kHz.
+    fn sine(amp: f32, seconds: f32) -> Vec<[f32; 2]> {
+        (0..(seconds * 48_000.0) as usize)
+            .map(|i| {
+                let s = amp * (i as f32 * 2.0 * std::f32::consts::PI * 1000.0 / 48_000.0).sin();
+                [s, s]
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_curve_reads_short_term_loudness_every_100_ms() {
+        let mut m = CurveMeter::new(48_000);
+        // Silence, then a quiet tone, then one 5× (≈ 14 dB) louder, in odd-sized blocks.
+        let audio: Vec<[f32; 2]> = [sine(0.0, 1.0), sine(0.1, 4.0), sine(0.5, 4.0)].concat();
+        for block in audio.chunks(777) {
+            m.add(block);
+        }
+        let c = m.finish();
+        assert!((c.interval_s - 0.1).abs() < 1e-12);
+        assert_eq!(c.short_term_lufs.len(), 90);
+        let at = |t: f64| c.short_term_lufs[(t / c.interval_s).round() as usize - 1];
+        assert_eq!(at(0.5), f64::NEG_INFINITY, "silence");
+        let (quiet, loud) = (at(4.9), at(8.9));
+        assert!(quiet.is_finite() && quiet < -10.0, "{quiet}");
+        assert!(
+            ((loud - quiet) - 20.0 * 5f64.log10()).abs() < 0.3,
+            "{quiet} → {loud}"
+        );
+        // Rising while the 3 s window fills with the louder tone.
+        assert!(
+            at(5.5) < at(6.5) && at(6.5) < at(7.5),
+            "{} {} {}",
+            at(5.5),
+            at(6.5),
+            at(7.5)
+        );
+        let points: Vec<(f64, f64)> = c.points().collect();
+        assert!((points[88].0 - 8.9).abs() < 1e-9 && points[88].1 == loud);
+        assert!(c.integrated_lufs > quiet && c.integrated_lufs < loud);
     }
 }

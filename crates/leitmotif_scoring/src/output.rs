@@ -11,34 +11,103 @@ use leitmotif_film::CutList;
 use leitmotif_film::autospot::timeline_start;
 use leitmotif_film::spotting::SpottingList;
 
-use crate::{Deliverables, FilmOptions, ScoringError, Summary, sample_of, score_film};
+use crate::export::preview::{self, PREVIEW};
+use crate::{Credits, Deliverables, FilmOptions, ScoringError, Summary, sample_of, score_film};
 
-/// The files [`render_to_dir`] writes besides the `stems/` and `bridges/` folders.
-pub const OUTPUTS: [&str; 4] = ["mix.wav", "cuesheet.csv", "timeline.png", "report.json"];
+/// The files [`render_to_dir`] always writes besides the `stems/` and `bridges/` folders
+/// ([`PREVIEW`] too when given a picture).
+pub const OUTPUTS: [&str; 6] = [
+    "mix.wav",
+    "cuesheet.csv",
+    "timeline.png",
+    "report.json",
+    "music.edl",
+    "music.otio",
+];
 
-/// The first of [`OUTPUTS`] that exists in `dir`, if any (to refuse replacing earlier
-/// outputs unless asked to).
+/// The first of [`OUTPUTS`] (or [`PREVIEW`]) that exists in `dir`, if any (to refuse
+/// replacing earlier outputs unless asked to).
 pub fn existing_output(dir: &Path) -> Option<PathBuf> {
-    OUTPUTS.iter().map(|o| dir.join(o)).find(|p| p.exists())
+    OUTPUTS
+        .iter()
+        .chain([&PREVIEW])
+        .map(|o| dir.join(o))
+        .find(|p| p.exists())
 }
 
-/// Where [`render_to_dir`] writes.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Where [`render_to_dir`] writes, and what it writes besides the audio.
+#[derive(Debug, Clone, PartialEq)]
 pub struct WriteOptions {
     /// The output folder (created if missing). Earlier outputs in it are replaced.
     pub out_dir: PathBuf,
     /// How `report.json` names the cut list (e.g. its path as the user gave it).
     pub cut_list_name: String,
+    /// Composers, publishers and usage for `cuesheet.csv`; without them every cue's composer
+    /// is "unknown" and its usage BI, and `report.json` says so.
+    pub credits: Option<Credits>,
+    /// The cut's picture: writes [`PREVIEW`], the mix under it with burnt-in timecode and
+    /// cue names (needs ffmpeg). Without one, an earlier preview in the folder is removed
+    /// with the other earlier outputs (it would not match the new mix).
+    pub picture: Option<PathBuf>,
+}
+
+impl WriteOptions {
+    /// Writing into `out_dir`, the cut list named `cut_list_name`, with no credits and no
+    /// picture.
+    pub fn new(out_dir: impl Into<PathBuf>, cut_list_name: impl Into<String>) -> Self {
+        WriteOptions {
+            out_dir: out_dir.into(),
+            cut_list_name: cut_list_name.into(),
+            credits: None,
+            picture: None,
+        }
+    }
 }
 
 /// What [`render_to_dir`] is doing, for progress display.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Stage {
-    /// Fitting cues to the picture and rendering the audio.
+    /// Rendering once to measure the mix's loudness (only with [`FilmOptions::loudness`]).
+    Measuring,
+    /// Fitting cues to the picture, rendering the audio and writing it.
     Rendering,
     /// Writing the other deliverables and moving everything into place.
     Writing,
+}
+
+/// How far [`render_to_dir`] has got, for progress display: heard as each [`Stage`] starts
+/// and after each rendered block (a few hundred times a second of audio: keep the callback
+/// cheap, or throttle it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Progress {
+    /// What it is doing.
+    pub stage: Stage,
+    /// Sample frames rendered so far, counting every pass: with a measuring pass the film
+    /// is rendered twice, and `done` goes on from the first pass's `total / 2`.
+    pub done: u64,
+    /// Sample frames to render in all (picture plus tail, twice with a measuring pass);
+    /// `done == total` once the audio is complete ([`Stage::Writing`]).
+    pub total: u64,
+}
+
+impl Progress {
+    /// `done` as a fraction of `total`, 0..=1.
+    pub fn fraction(&self) -> f64 {
+        if self.total == 0 {
+            1.0
+        } else {
+            (self.done as f64 / self.total as f64).min(1.0)
+        }
+    }
+}
+
+/// The sample frames [`score_film`] renders: the picture plus the tail.
+fn render_frames(cut: &CutList, opts: &FilmOptions) -> u64 {
+    let sr = opts.sample_rate;
+    sample_of(cut.rate, cut.duration_frames(), sr).max(0) as u64
+        + (opts.tail_seconds * sr as f64) as u64
 }
 
 /// The WAV files being streamed: the mix, and one `stems/{i}.part` per stem.
@@ -48,13 +117,19 @@ struct Writers {
 }
 
 /// Scores a film like [`score_film`] and writes `mix.wav` and `stems/*.wav` (24-bit broadcast
-/// WAV, silent stems left out), `bridges/*.mid`, `cuesheet.csv`, `timeline.png` and
-/// `report.json` into [`WriteOptions::out_dir`], replacing earlier outputs there.
+/// WAV, silent stems left out), `bridges/*.mid`, `cuesheet.csv`, `timeline.png`,
+/// `report.json`, `music.edl`, `music.otio` and, given a picture, [`PREVIEW`] into
+/// [`WriteOptions::out_dir`], replacing earlier outputs there. A picture is checked (and
+/// ffmpeg looked for) before anything is rendered.
 ///
 /// All or nothing: everything is written into a temporary folder inside the output folder
 /// (created when the first audio arrives, so a failure before that writes nothing) and renamed
 /// into place once complete; after a failure the temporary folder is removed, and so is the
-/// output folder if this call created it. `progress` hears each [`Stage`] as it starts.
+/// output folder if this call created it. `progress` hears how far it has got
+/// ([`Progress`]).
+///
+/// `timeline.png` gets a loudness lane: the short-term loudness of the mix as written (after
+/// normalisation when asked for), measured while it streams.
 pub fn render_to_dir(
     cut: &CutList,
     score: Score,
@@ -62,11 +137,27 @@ pub fn render_to_dir(
     score_path: &Path,
     opts: &FilmOptions,
     out: &WriteOptions,
-    progress: &mut dyn FnMut(Stage),
+    progress: &mut dyn FnMut(Progress),
 ) -> Result<Summary, ScoringError> {
     static RUN: AtomicU64 = AtomicU64::new(0);
-    progress(Stage::Rendering);
+    let frames = render_frames(cut, opts);
+    let passes = if opts.loudness.is_some() { 2 } else { 1 };
+    let total = frames * passes;
+    let first = if passes == 2 {
+        Stage::Measuring
+    } else {
+        Stage::Rendering
+    };
+    progress(Progress {
+        stage: first,
+        done: 0,
+        total,
+    });
     let dir = &out.out_dir;
+    let picture = match &out.picture {
+        Some(p) => Some((p, preview::probe(p)?)),
+        None => None,
+    };
     let run = RUN.fetch_add(1, Ordering::Relaxed);
     let tmp = dir.join(format!(".leitmotif-tmp-{}-{run}", std::process::id()));
     let out_existed = dir.exists();
@@ -79,13 +170,23 @@ pub fn render_to_dir(
         ),
         originator: "Leitmotif".into(),
         time_reference: sample_of(cut.rate, timeline_start(cut), sr).max(0) as u64,
+        // No origination date or time: the same inputs and seed give the same bytes. The
+        // writers measure the loudness fields of each file.
+        ..Bext::default()
     };
     // A delivery loudness: a first render measures the mix (the render is deterministic, so
     // the second one, written with the gain, is the same music).
     let mut norm = match opts.loudness {
         Some(target) => {
             let mut meter = crate::loudness::Meter::new(sr);
-            let mut sink = |_: u64, m: &[[f32; 2]], _: &[Vec<[f32; 2]>]| meter.add(m);
+            let mut sink = |pos: u64, m: &[[f32; 2]], _: &[Vec<[f32; 2]>]| {
+                meter.add(m);
+                progress(Progress {
+                    stage: Stage::Measuring,
+                    done: pos + m.len() as u64,
+                    total,
+                });
+            };
             score_film(
                 cut,
                 score.clone(),
@@ -105,9 +206,24 @@ pub fn render_to_dir(
     };
     let mut writers: Option<Writers> = None;
     let mut io_error: Option<ScoringError> = None;
+    // The written mix's short-term loudness, for the timeline picture.
+    let mut curve = crate::loudness::CurveMeter::new(sr);
+    let done_before = total - frames;
+    if passes == 2 {
+        progress(Progress {
+            stage: Stage::Rendering,
+            done: done_before,
+            total,
+        });
+    }
     let film = {
         let (mut mix_buf, mut stem_bufs) = (Vec::new(), Vec::<Vec<[f32; 2]>>::new());
-        let mut sink = |_: u64, m: &[[f32; 2]], s: &[Vec<[f32; 2]>]| {
+        let mut sink = |pos: u64, m: &[[f32; 2]], s: &[Vec<[f32; 2]>]| {
+            progress(Progress {
+                stage: Stage::Rendering,
+                done: done_before + pos + m.len() as u64,
+                total,
+            });
             let (m, s) = match norm.as_mut() {
                 Some((n, ..)) => {
                     n.process(m, &mut mix_buf);
@@ -119,6 +235,7 @@ pub fn render_to_dir(
                 }
                 None => (m, s),
             };
+            curve.add(m);
             if io_error.is_none()
                 && let Err(e) = stream(&tmp, &bext, sr, &mut writers, m, s)
             {
@@ -131,6 +248,7 @@ pub fn render_to_dir(
     if let (Some((n, ..)), Some(w), None) = (norm.as_mut(), writers.as_mut(), &io_error) {
         let mut rest = Vec::new();
         n.flush(&mut rest);
+        curve.add(&rest);
         if let Err(e) = w.mix.write(&rest) {
             io_error = Some(ScoringError::io(tmp.join("mix.wav"))(e));
         }
@@ -159,19 +277,36 @@ pub fn render_to_dir(
             return Err(e);
         }
     };
-    progress(Stage::Writing);
-    if let Err(e) = finish(&tmp, writers, &film.render.stem_names) {
-        cleanup();
-        return Err(e);
-    }
+    progress(Progress {
+        stage: Stage::Writing,
+        done: total,
+        total,
+    });
+    let curve = curve.finish();
+    let stems = match finish(&tmp, writers, &film.render.stem_names) {
+        Ok(stems) => stems,
+        Err(e) => {
+            cleanup();
+            return Err(e);
+        }
+    };
     let deliverables = Deliverables {
         cut,
         spotting,
         film: &film,
         cut_list_name: &out.cut_list_name,
         loudness,
+        loudness_curve: Some(&curve),
+        credits: out.credits.as_ref(),
+        stems: &stems,
+        picture: picture.map(|(p, _)| p.as_path()),
     };
     let result = deliverables.write(&tmp).and_then(|summary| {
+        if let Some((p, pic)) = picture {
+            let cues = crate::export::cues(&film.placed);
+            let seconds = film.frames as f64 / sr as f64;
+            preview::write(&tmp, p, pic, cut.rate, timeline_start(cut), &cues, seconds)?;
+        }
         // Replace earlier outputs only now that every new one is complete.
         for entry in ["stems", "bridges"] {
             let dst = dir.join(entry);
@@ -183,6 +318,13 @@ pub fn render_to_dir(
         for o in OUTPUTS {
             let dst = dir.join(o);
             std::fs::rename(tmp.join(o), &dst).map_err(ScoringError::io(&dst))?;
+        }
+        // The new preview, or none: an earlier one would not match the new mix.
+        let dst = dir.join(PREVIEW);
+        if picture.is_some() {
+            std::fs::rename(tmp.join(PREVIEW), &dst).map_err(ScoringError::io(&dst))?;
+        } else if dst.exists() {
+            std::fs::remove_file(&dst).map_err(ScoringError::io(&dst))?;
         }
         Ok(summary)
     });
@@ -230,24 +372,31 @@ fn stream(
 }
 
 /// Completes the WAV files: audible stems are renamed after their layer, silent ones removed.
-fn finish(tmp: &Path, writers: Option<Writers>, names: &[String]) -> Result<(), ScoringError> {
+/// Returns the names of the stems written (`stems/<name>.wav`).
+fn finish(
+    tmp: &Path,
+    writers: Option<Writers>,
+    names: &[String],
+) -> Result<Vec<String>, ScoringError> {
     let Some(Writers { mix, stems }) = writers else {
         return Err(ScoringError::NothingRendered);
     };
     mix.finish()
         .map_err(ScoringError::io(tmp.join("mix.wav")))?;
+    let mut written = Vec::new();
     for ((i, w), name) in stems.into_iter().enumerate().zip(names) {
         let part = part(tmp, i);
         if w.audible {
             w.finish().map_err(ScoringError::io(&part))?;
             let wav = tmp.join("stems").join(format!("{name}.wav"));
             std::fs::rename(&part, &wav).map_err(ScoringError::io(wav))?;
+            written.push(name.clone());
         } else {
             drop(w);
             std::fs::remove_file(&part).map_err(ScoringError::io(&part))?;
         }
     }
-    Ok(())
+    Ok(written)
 }
 
 /// The temporary file of stem `i`.

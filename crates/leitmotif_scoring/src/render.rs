@@ -60,9 +60,10 @@ pub fn score_film(
     let (resolved, cues_from_notes) = crate::resolve_spotting(spotting, &score, None)?;
     let spotting = &resolved;
     score.rules.clear();
-    let placed = place(spotting, &mut score, rate, duration);
-    if let Some(first) = placed.first().filter(|p| p.start == 0) {
-        // The first spotted cue opens the film: it is the initial cue, no transition needed.
+    let placed = place(spotting, &mut score, rate, duration, opts.tempo_range, sr);
+    if let Some(first) = placed.first() {
+        // The first spotted cue is the initial cue: on frame 0 it opens the film with no
+        // transition; later, it starts out of the silence before it.
         score.initial_cue = first.cue.clone();
     }
     let score = Arc::new(score);

@@ -9,8 +9,8 @@ use leitmotif_film::autospot::timeline_start;
 use leitmotif_film::spotting::{SpottingList, parse_spotting_str_at};
 use leitmotif_film::{CutList, Format, FrameRate, ParseOptions, parse_str};
 use leitmotif_scoring::{
-    DEFAULT_SAMPLE_RATE, FilmOptions, OUTPUTS, ScoringError, Stage, WriteOptions, check_spotting,
-    existing_output, render_to_dir, score_film,
+    DEFAULT_SAMPLE_RATE, FilmOptions, OUTPUTS, Progress, ScoringError, Stage, WriteOptions,
+    check_spotting, existing_output, render_to_dir, score_film,
 };
 
 /// A 4-second, 25 fps EDL.
@@ -160,10 +160,7 @@ fn a_render_into_a_folder_writes_every_output_and_no_temporary_file() {
     let out = dir.join("out");
     let cut = cut();
     let sp = spotting(&cut, SPOT);
-    let write = WriteOptions {
-        out_dir: out.clone(),
-        cut_list_name: "film.edl".into(),
-    };
+    let write = WriteOptions::new(out.clone(), "film.edl");
     let mut stages = Vec::new();
     let opts = FilmOptions::default();
     let summary = render_to_dir(
@@ -173,10 +170,28 @@ fn a_render_into_a_folder_writes_every_output_and_no_temporary_file() {
         &path,
         &opts,
         &write,
-        &mut |s| stages.push(s),
+        &mut |p: Progress| stages.push(p),
     )
     .unwrap();
-    assert_eq!(stages, [Stage::Rendering, Stage::Writing]);
+    // Each stage as it starts, then the frames rendered block by block up to the total.
+    let total = stages[0].total;
+    assert_eq!(total, summary.frames);
+    let mut names: Vec<Stage> = stages.iter().map(|p| p.stage).collect();
+    names.dedup();
+    assert_eq!(names, [Stage::Rendering, Stage::Writing]);
+    assert!(
+        stages
+            .windows(2)
+            .all(|w| w[0].done <= w[1].done && w[1].total == total)
+    );
+    assert!(stages.len() > 100, "{} progress reports", stages.len());
+    assert_eq!(stages[0].done, 0);
+    let written = stages
+        .iter()
+        .rposition(|p| p.stage == Stage::Rendering)
+        .unwrap();
+    assert_eq!(stages[written].done, total);
+    assert_eq!(stages.last().unwrap().fraction(), 1.0);
     assert_eq!((summary.cues, summary.hits), (2, 0));
     assert!(
         (summary.seconds() - 7.0).abs() < 1e-9,
@@ -211,10 +226,7 @@ fn a_failed_render_leaves_nothing_behind() {
     let out = dir.join("out");
     let cut = cut();
     let sp = spotting(&cut, SPOT);
-    let write = WriteOptions {
-        out_dir: out.clone(),
-        cut_list_name: "film.edl".into(),
-    };
+    let write = WriteOptions::new(out.clone(), "film.edl");
     let e = render_to_dir(
         &cut,
         Score::load(&path).unwrap(),
@@ -238,10 +250,7 @@ fn a_failed_render_leaves_nothing_behind() {
     // An output folder that cannot be made: an I/O error naming the path, not an input error.
     std::fs::write(dir.join("file"), b"not a folder").unwrap();
     let (_, ok_score) = setup("io", "Silence");
-    let write = WriteOptions {
-        out_dir: dir.join("file").join("out"),
-        cut_list_name: "film.edl".into(),
-    };
+    let write = WriteOptions::new(dir.join("file").join("out"), "film.edl");
     let e = render_to_dir(
         &cut,
         Score::load(&ok_score).unwrap(),
@@ -290,5 +299,164 @@ fn stems_outside_the_score_folder_load_only_when_allowed() {
     let film = score_film(&cut, Score::load(&path).unwrap(), &sp, &path, &allow, None).unwrap();
     assert!(film.render.mix.iter().any(|f| f[0] != 0.0));
     let _ = std::fs::remove_file(&outside);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The `bext` chunk (EBU Tech 3285 v2) and samples of a 24-bit stereo WAV, walking its chunks.
+fn bext_and_frames(path: &Path) -> (Vec<u8>, Vec<[f32; 2]>) {
+    let b = std::fs::read(path).unwrap();
+    assert_eq!((&b[..4], &b[8..12]), (&b"RIFF"[..], &b"WAVE"[..]));
+    let (mut bext, mut data) = (None, None);
+    let mut pos = 12;
+    while pos + 8 <= b.len() {
+        let len = u32::from_le_bytes(b[pos + 4..pos + 8].try_into().unwrap()) as usize;
+        let body = &b[pos + 8..pos + 8 + len];
+        match &b[pos..pos + 4] {
+            b"bext" => bext = Some(body.to_vec()),
+            b"data" => data = Some(body),
+            _ => {}
+        }
+        pos += 8 + len + (len & 1);
+    }
+    let samples: Vec<f32> = data
+        .expect("a data chunk")
+        .chunks(3)
+        .map(|c| (i32::from_le_bytes([0, c[0], c[1], c[2]]) >> 8) as f32 / 8_388_608.0)
+        .collect();
+    (
+        bext.expect("a bext chunk"),
+        samples.chunks(2).map(|c| [c[0], c[1]]).collect(),
+    )
+}
+
+/// Integrated loudness, loudness range, true peak, and the highest momentary and short-term
+/// loudness read every 100 ms: what the ebur128 crate measures of `frames`.
+fn measure(frames: &[[f32; 2]], sr: u32) -> [f64; 5] {
+    use ebur128::{EbuR128, Mode};
+    let mut m = EbuR128::new(2, sr, Mode::I | Mode::LRA | Mode::TRUE_PEAK).unwrap();
+    let block = sr as usize / 10;
+    let (mut mm, mut ms) = (f64::NEG_INFINITY, f64::NEG_INFINITY);
+    for (k, c) in frames.chunks(block).enumerate() {
+        let inter: Vec<f32> = c.iter().flat_map(|f| [f[0], f[1]]).collect();
+        m.add_frames_f32(&inter).unwrap();
+        if c.len() == block && k >= 3 {
+            mm = mm.max(m.loudness_momentary().unwrap());
+        }
+        if c.len() == block && k >= 29 {
+            ms = ms.max(m.loudness_shortterm().unwrap());
+        }
+    }
+    let tp = m.true_peak(0).unwrap().max(m.true_peak(1).unwrap());
+    [
+        m.loudness_global().unwrap(),
+        m.loudness_range().unwrap(),
+        20.0 * tp.log10(),
+        mm,
+        ms,
+    ]
+}
+
+/// Every rendered WAV carries its own loudness in its `bext` chunk (version 2: integrated,
+/// range, true peak, max momentary, max short-term, in hundredths): what the ebur128 crate
+/// measures of the file's samples. Normalised to −23 LUFS, the mix says −23.
+#[test]
+fn each_rendered_wav_carries_its_loudness_in_bext() {
+    let (dir, path) = setup("bext", "File(\"a.wav\")");
+    let out = dir.join("out");
+    let cut = cut();
+    let sp = spotting(&cut, SPOT);
+    let opts = FilmOptions {
+        loudness: Some(leitmotif_scoring::loudness::LoudnessTarget {
+            lufs: -23.0,
+            true_peak_db: -1.0,
+        }),
+        ..FilmOptions::default()
+    };
+    render_to_dir(
+        &cut,
+        Score::load(&path).unwrap(),
+        &sp,
+        &path,
+        &opts,
+        &WriteOptions::new(&out, "film.edl"),
+        &mut |_| {},
+    )
+    .unwrap();
+    let mut mix = None;
+    for file in ["mix.wav", "stems/pad.wav", "stems/lead.wav"] {
+        let (bext, frames) = bext_and_frames(&out.join(file));
+        assert_eq!(bext.len(), 602);
+        assert_eq!(u16::from_le_bytes([bext[346], bext[347]]), 2, "version 2");
+        assert!(
+            bext[320..338].iter().all(|&c| c == 0),
+            "no origination date or time (the same inputs give the same bytes)"
+        );
+        let fields: [i16; 5] =
+            std::array::from_fn(|i| i16::from_le_bytes([bext[412 + 2 * i], bext[413 + 2 * i]]));
+        let want = measure(&frames, 48_000);
+        println!("{file}: bext {fields:?}, measured {want:.3?}");
+        for (name, (&got, want)) in ["I", "LRA", "true peak", "max M", "max S"]
+            .iter()
+            .zip(fields.iter().zip(want))
+        {
+            assert!(
+                (got as f64 - want * 100.0).abs() <= 2.0,
+                "{file} {name}: bext {got}, measured {want:.3}"
+            );
+        }
+        mix.get_or_insert(fields);
+    }
+    let mix = mix.unwrap();
+    assert!(
+        (mix[0] + 2300).abs() <= 50,
+        "the mix normalised to -23 LUFS says {}",
+        mix[0]
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// With a delivery loudness the film is rendered twice: the measuring pass is its own stage,
+/// and the progress counts both passes up to a total of twice the render.
+#[test]
+fn a_measuring_pass_reports_its_own_stage_and_progress_counts_both_passes() {
+    let (dir, path) = setup("progress", "File(\"a.wav\")");
+    let cut = cut();
+    let sp = spotting(&cut, SPOT);
+    let opts = FilmOptions {
+        loudness: Some(leitmotif_scoring::loudness::LoudnessTarget {
+            lufs: -23.0,
+            true_peak_db: -1.0,
+        }),
+        ..FilmOptions::default()
+    };
+    let write = WriteOptions::new(dir.join("out"), "film.edl");
+    let mut heard: Vec<Progress> = Vec::new();
+    let summary = render_to_dir(
+        &cut,
+        Score::load(&path).unwrap(),
+        &sp,
+        &path,
+        &opts,
+        &write,
+        &mut |p| heard.push(p),
+    )
+    .unwrap();
+    let total = 2 * summary.frames;
+    assert!(heard.iter().all(|p| p.total == total && p.done <= total));
+    assert!(
+        heard.windows(2).all(|w| w[0].done <= w[1].done),
+        "done only grows"
+    );
+    let mut stages: Vec<Stage> = heard.iter().map(|p| p.stage).collect();
+    stages.dedup();
+    assert_eq!(stages, [Stage::Measuring, Stage::Rendering, Stage::Writing]);
+    let last_measuring = heard
+        .iter()
+        .rposition(|p| p.stage == Stage::Measuring)
+        .unwrap();
+    assert_eq!(heard[last_measuring].done, summary.frames);
+    assert_eq!(heard[last_measuring + 1].stage, Stage::Rendering);
+    assert!((heard[heard.len() / 4].fraction() - 0.25).abs() < 0.05);
+    assert_eq!(heard.last().unwrap().done, total);
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -15,12 +15,15 @@ const CSV_COLUMNS: &[&str] = &[
     "importance",
     "title",
     "note",
+    "end",
 ];
 
 /// Which columns each kind may fill.
 fn csv_allowed(kind: Kind) -> &'static [&'static str] {
     match kind {
-        Kind::Cue => &["kind", "at", "until", "name", "title", "note"],
+        Kind::Cue => &[
+            "kind", "at", "until", "name", "title", "note", "end", "ramp",
+        ],
         Kind::Hit => &["kind", "at", "name", "importance"],
         Kind::Param => &["kind", "at", "name", "value", "ramp"],
         Kind::Tempo => &["kind", "at", "value"],
@@ -187,6 +190,7 @@ pub(super) fn parse_csv(text: &str, cx: &Cx) -> Result<SpottingList, SpotError> 
                 column: cols.iter().position(|c| *c == "name").map_or(1, |i| i + 1),
                 at,
                 until: get("until"),
+                end: get("end"),
                 name: get("name"),
                 title: get("title").map(|t| t.0),
                 note: get("note"),

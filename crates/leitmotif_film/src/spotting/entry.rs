@@ -4,7 +4,7 @@
 use std::fmt;
 
 use super::SpotError;
-use super::model::{Hit, ParamPoint, Spot, SpottingList, TempoPoint};
+use super::model::{Ending, Hit, ParamPoint, Spot, SpottingList, TempoPoint};
 use super::time::{Cx, Pos};
 
 /// One entry as read from either format, before validation.
@@ -17,10 +17,13 @@ pub(super) struct RawEntry<'a> {
     pub(super) column: usize,
     pub(super) at: (&'a str, Pos),
     pub(super) until: Option<(&'a str, Pos)>,
+    /// A cue's ending at its `until` (`Button`, `Tail`, `Fade`).
+    pub(super) end: Option<(&'a str, Pos)>,
     pub(super) name: Option<(&'a str, Pos)>,
     pub(super) title: Option<&'a str>,
     pub(super) note: Option<(&'a str, Pos)>,
     pub(super) value: Option<(ValueText<'a>, Pos)>,
+    /// A parameter's ramp; a cue's `fade` (the length of a `Fade` ending).
     pub(super) ramp: Option<(&'a str, Pos)>,
     pub(super) importance: Option<(ValueText<'a>, Pos)>,
 }
@@ -154,10 +157,40 @@ pub(super) fn add_entry(
                 }
                 None => None,
             };
+            let ending = match e.end.filter(|(t, _)| !t.trim().is_empty()) {
+                None => Ending::default(),
+                Some((t, pos)) => {
+                    let bad = |expected: &str, hint: &str| SpotError::BadValue {
+                        at: cx.at(pos.0, pos.1),
+                        field: "end".into(),
+                        text: t.trim().into(),
+                        expected: expected.into(),
+                        hint: hint.into(),
+                    };
+                    if end.is_none() {
+                        return Err(bad(
+                            "an ending for a cue with an out-point",
+                            "give the cue an `until` out-point, or remove `end`",
+                        ));
+                    }
+                    Ending::parse(t).ok_or_else(|| {
+                        bad(
+                            "Button, Tail or Fade",
+                            "write `end` as Button, Tail or Fade",
+                        )
+                    })?
+                }
+            };
+            let fade_frames = match e.ramp {
+                Some((r, pos)) if !r.trim().is_empty() => cx.length(r, pos)?,
+                _ => (2.0 * cx.rate.fps()).round() as i64,
+            };
             list.cues.push(Spot {
                 cue,
                 start: at,
                 end,
+                ending,
+                fade_frames,
                 title: e
                     .title
                     .map(str::trim)

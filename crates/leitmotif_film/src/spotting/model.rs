@@ -26,8 +26,14 @@ pub struct Spot {
     pub cue: String,
     /// First frame.
     pub start: i64,
-    /// Frame after the last one; `None` plays until the next cue (or the end).
+    /// Frame after the last one (the out-point, `until`); `None` plays until the next cue
+    /// (or the end).
     pub end: Option<i64>,
+    /// How the cue ends at its out-point (meaningful with [`end`](Spot::end)).
+    pub ending: Ending,
+    /// Frames of the fade of an [`Ending::Fade`] ending (the entry's `fade`; 2 s unless
+    /// given).
+    pub fade_frames: i64,
     /// Title for cue sheets, e.g. "1M1 Opening".
     pub title: Option<String>,
     /// The composer's spotting note, e.g. "she realises he is not coming
@@ -46,6 +52,32 @@ impl Spot {
     /// from it (see [`assign_cues`](super::assign_cues)).
     pub fn needs_cue(&self) -> bool {
         self.cue.is_empty()
+    }
+}
+
+/// How a cue ends at its spotted out-point (`end: Button | Tail | Fade`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub enum Ending {
+    /// On a downbeat fitted onto the out-point: the music stops there, its last downbeat
+    /// sounding and releasing over one beat (a "button").
+    #[default]
+    Button,
+    /// On a downbeat fitted onto the out-point, ringing on past it over the cue's tail
+    /// (its `tail_beats`, or two beats when it has none).
+    Tail,
+    /// Fading to silence over the entry's `fade`, reaching silence on the out-point.
+    Fade,
+}
+
+impl Ending {
+    /// Parses `Button`, `Tail` or `Fade` (any case).
+    pub fn parse(text: &str) -> Option<Ending> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "button" => Some(Ending::Button),
+            "tail" => Some(Ending::Tail),
+            "fade" => Some(Ending::Fade),
+            _ => None,
+        }
     }
 }
 

@@ -29,10 +29,34 @@ struct RonCue {
     at: String,
     #[serde(default)]
     until: Option<String>,
+    /// `Button`, `Tail` or `Fade`.
+    #[serde(default)]
+    end: Option<RonEnding>,
+    /// Length of a `Fade` ending.
+    #[serde(default)]
+    fade: Option<String>,
     #[serde(default)]
     title: Option<String>,
     #[serde(default)]
     note: Option<String>,
+}
+
+/// How a cue ends at its `until` (see [`super::Ending`]).
+#[derive(Deserialize, Clone, Copy)]
+enum RonEnding {
+    Button,
+    Tail,
+    Fade,
+}
+
+impl RonEnding {
+    fn name(self) -> &'static str {
+        match self {
+            RonEnding::Button => "Button",
+            RonEnding::Tail => "Tail",
+            RonEnding::Fade => "Fade",
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -63,7 +87,7 @@ struct RonTempo {
 
 const RON_FIELDS: &[(&str, &str)] = &[
     ("Spotting", "cues, hits, params, tempo"),
-    ("Cue", "cue, at, until, title, note"),
+    ("Cue", "cue, at, until, end, fade, title, note"),
     ("Hit", "at, name, importance"),
     ("Param", "at, param, value, ramp"),
     ("Tempo", "at, bpm"),
@@ -130,11 +154,12 @@ pub(super) fn parse_ron(text: &str, cx: &Cx) -> Result<SpottingList, SpotError> 
                 column: p.column,
                 at: (&c.at, p.field("at")),
                 until: c.until.as_deref().map(|u| (u, p.field("until"))),
+                end: c.end.map(|e| (e.name(), p.field("end"))),
                 name: c.cue.as_deref().map(|n| (n, p.field("cue"))),
                 title: c.title.as_deref(),
                 note: c.note.as_deref().map(|n| (n, p.field("note"))),
                 value: None,
-                ramp: None,
+                ramp: c.fade.as_deref().map(|f| (f, p.field("fade"))),
                 importance: None,
             },
             cx,
@@ -150,6 +175,7 @@ pub(super) fn parse_ron(text: &str, cx: &Cx) -> Result<SpottingList, SpotError> 
                 column: p.column,
                 at: (&h.at, p.field("at")),
                 until: None,
+                end: None,
                 name: Some((&h.name, p.field("name"))),
                 title: None,
                 note: None,
@@ -172,6 +198,7 @@ pub(super) fn parse_ron(text: &str, cx: &Cx) -> Result<SpottingList, SpotError> 
                 column: p.column,
                 at: (&q.at, p.field("at")),
                 until: None,
+                end: None,
                 name: Some((&q.param, p.field("param"))),
                 title: None,
                 note: None,
@@ -192,6 +219,7 @@ pub(super) fn parse_ron(text: &str, cx: &Cx) -> Result<SpottingList, SpotError> 
                 column: p.column,
                 at: (&t.at, p.field("at")),
                 until: None,
+                end: None,
                 name: None,
                 title: None,
                 note: None,

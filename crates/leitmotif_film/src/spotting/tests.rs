@@ -37,6 +37,8 @@ fn valid_ron() {
             cue: "calm".into(),
             start: 0,
             end: Some(40 * 24),
+            ending: Ending::Button,
+            fade_frames: 48,
             title: Some("Opening".into()),
             note: None,
             note_at: (0, 0),
