@@ -29,7 +29,8 @@ pub enum ActiveBackend {
 /// What game code sends to the plugin.
 pub(crate) enum GameMsg {
     Play(Handle<ScoreAsset>),
-    Command(Command),
+    /// A request, with the moment the game made it (see [`Music`]'s docs on late requests).
+    Command(Command, std::time::Instant),
 }
 
 /// The music: load a score with [`play`](Self::play), drive it with
@@ -43,6 +44,13 @@ pub(crate) enum GameMsg {
 /// dialogue level apply from the start, and the last cue requested becomes the first cue played.
 /// A request takes effect at the first frame the plan has not reached yet (the plugin's
 /// `buffer` ahead of what is heard).
+///
+/// On a device or the silent clock, a request that reaches the music more than
+/// [`LATE_REQUEST_SECONDS`](crate::LATE_REQUEST_SECONDS) after the game made it (the game
+/// stalled between the call and the end of its update, say in a level load, or the planner
+/// was held up) still takes effect at the next frame not yet planned, and a
+/// [`RequestLate`](crate::RequestLate) event on that frame says what came late and by how
+/// much. With the offline backend nothing is late: its clock is not real time.
 #[derive(Resource)]
 pub struct Music {
     tx: Sender<GameMsg>,
@@ -86,7 +94,7 @@ impl Music {
 
     fn send(&self, c: Command) {
         // The receiver lives as long as the app; a send after it is gone has no one to hear it.
-        let _ = self.tx.send(GameMsg::Command(c));
+        let _ = self.tx.send(GameMsg::Command(c, std::time::Instant::now()));
     }
 
     /// Plays the score `handle` points to, as soon as it has loaded (replacing what plays at

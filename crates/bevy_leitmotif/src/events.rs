@@ -113,7 +113,24 @@ music_event!(
     MusicStopped {}
 );
 
-/// A planned event waiting for the clock, with names resolved.
+music_event!(
+    /// A request reached the music late: more than
+    /// [`LATE_REQUEST_SECONDS`](crate::LATE_REQUEST_SECONDS) after the game made it (the game
+    /// stalled between the call and the end of its update, or the planner was held up). It
+    /// took effect here, at the next frame the plan had not reached, `late_seconds` later than
+    /// it would have. Only on a device or the silent clock (the offline clock is not real time).
+    RequestLate {
+        /// The request in words: `cue "chase"`, `stinger "hit"`, `parameter "tension" = 0.8`, …
+        request: String,
+        /// Music clock frame at which the game made it.
+        asked_frame: u64,
+        /// How long it took to reach the music, in seconds.
+        late_seconds: f64,
+    }
+);
+
+/// A planned event waiting for the clock, with names resolved (`RequestLate`: the request,
+/// the frame it was made at, how late it came in seconds).
 #[derive(Debug, Clone)]
 pub(crate) enum Planned {
     Beat,
@@ -125,6 +142,7 @@ pub(crate) enum Planned {
     Stinger { stinger: String, variation: u16 },
     TempoChanged { bpm: f64, ramp_beats: u32 },
     Stopped,
+    RequestLate(String, u64, f64),
 }
 
 impl Planned {
@@ -176,6 +194,13 @@ impl Planned {
                 ramp_beats
             }),
             Planned::Stopped => both!(MusicStopped { player, position }),
+            Planned::RequestLate(request, asked_frame, late_seconds) => both!(RequestLate {
+                player,
+                position,
+                request,
+                asked_frame,
+                late_seconds
+            }),
         }
     }
 }
@@ -191,6 +216,7 @@ pub(crate) fn register(app: &mut App) {
         .add_message::<StingerPlayed>()
         .add_message::<TempoChanged>()
         .add_message::<MusicStopped>()
+        .add_message::<RequestLate>()
         .register_type::<MusicPosition>()
         .register_type::<MusicPlayer>()
         .register_type::<Beat>()
@@ -201,5 +227,6 @@ pub(crate) fn register(app: &mut App) {
         .register_type::<TransitionFinished>()
         .register_type::<StingerPlayed>()
         .register_type::<TempoChanged>()
-        .register_type::<MusicStopped>();
+        .register_type::<MusicStopped>()
+        .register_type::<RequestLate>();
 }

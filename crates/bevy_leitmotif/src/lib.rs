@@ -35,10 +35,10 @@
 //!   plans a lookahead ahead of the audio clock, so a stalled game loop never starves the
 //!   music; the offline backend plans and renders inside `App::update`.
 //! * **Music out**: [`Beat`], [`Bar`], [`Marker`], [`CueStarted`], [`TransitionStarted`],
-//!   [`TransitionFinished`], [`StingerPlayed`], [`TempoChanged`] and [`MusicStopped`] are
-//!   both messages and
-//!   observable events,
-//!   delivered in the update in which the music clock reaches them.
+//!   [`TransitionFinished`], [`StingerPlayed`], [`TempoChanged`], [`MusicStopped`] and
+//!   [`RequestLate`] (a request that reached the music late, and where it took effect) are
+//!   both messages and observable events, delivered in the update in which the music clock
+//!   reaches them.
 
 mod api;
 mod asset;
@@ -64,8 +64,8 @@ pub use api::{ActiveBackend, Music};
 pub use asset::{ScoreAsset, ScoreLoadError, ScoreLoader};
 pub use capture::MusicCapture;
 pub use events::{
-    Bar, Beat, CueStarted, Marker, MusicPlayer, MusicPosition, MusicStopped, StingerPlayed,
-    TempoChanged, TransitionFinished, TransitionStarted,
+    Bar, Beat, CueStarted, Marker, MusicPlayer, MusicPosition, MusicStopped, RequestLate,
+    StingerPlayed, TempoChanged, TransitionFinished, TransitionStarted,
 };
 pub use leitmotif_control as control;
 pub use leitmotif_core::score::Sync as SyncPoint;
@@ -79,10 +79,16 @@ pub mod prelude {
     pub use crate::{
         ActiveBackend, Backend, Bar, Beat, CueStarted, LeitmotifPlugin, LeitmotifSystems,
         LiveControl, Marker, Music, MusicAppExt, MusicCapture, MusicListener, MusicPlayer,
-        MusicPosition, MusicSnapshot, MusicStopped, ScoreAsset, StingerPlayed, TempoChanged,
-        TensionParameter, TensionSource, TransitionFinished, TransitionStarted,
+        MusicPosition, MusicSnapshot, MusicStopped, RequestLate, ScoreAsset, StingerPlayed,
+        TempoChanged, TensionParameter, TensionSource, TransitionFinished, TransitionStarted,
     };
 }
+
+/// A request that reaches the music more than this many seconds after the game made it is
+/// late: it still takes effect at the next frame the plan has not reached, and a
+/// [`RequestLate`] event says so. Three frames at 60 fps: a request is normally sent at the
+/// end of the update it was made in.
+pub const LATE_REQUEST_SECONDS: f64 = 0.05;
 
 /// Where the music is rendered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Reflect)]

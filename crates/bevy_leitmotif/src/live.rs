@@ -151,7 +151,7 @@ fn sink(music: &Music, runner: &MusicRunner) -> Option<Sink> {
         Mode::Local { .. } => {
             let tx = music.sender();
             Some(Box::new(move |a| {
-                let _ = tx.send(GameMsg::Command(command(a)));
+                let _ = tx.send(GameMsg::Command(command(a), std::time::Instant::now()));
             }))
         }
     }

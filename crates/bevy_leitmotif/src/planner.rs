@@ -29,6 +29,7 @@ use leitmotif_core::score::Sync as SyncPoint;
 use leitmotif_core::time::Position;
 use leitmotif_engine::{MusicSound, Session, Shared};
 
+use crate::LATE_REQUEST_SECONDS;
 use crate::asset::ScoreAsset;
 use crate::events::{MusicPosition, Planned};
 use crate::output::DeckControl;
@@ -55,6 +56,22 @@ pub(crate) enum Command {
     Stop(f32),
     /// A snapshot's intensity and blend time.
     Snapshot(String, f32, Option<f32>),
+}
+
+impl Command {
+    /// The request in words, for [`RequestLate`](crate::RequestLate): `stinger "hit"`.
+    pub(crate) fn describe(&self) -> String {
+        match self {
+            Command::Parameter(name, v) => format!("parameter \"{name}\" = {v}"),
+            Command::Cue(name) => format!("cue \"{name}\""),
+            Command::Stinger(name) => format!("stinger \"{name}\""),
+            Command::Dialogue(level) => format!("dialogue {level}"),
+            Command::Tempo(bpm, ..) => format!("tempo cue {bpm} BPM"),
+            Command::Volume(v) => format!("volume {v}"),
+            Command::Stop(seconds) => format!("stop (fade {seconds} s)"),
+            Command::Snapshot(name, intensity, _) => format!("snapshot \"{name}\" at {intensity}"),
+        }
+    }
 }
 
 /// What the game side sends to the planner.
@@ -255,14 +272,28 @@ struct Resume {
 }
 
 impl Playing {
-    fn push(&mut self, frame: u64, input: Input, out: &mut impl FnMut(FromPlanner)) {
-        // A late input takes effect at the next frame the conductor has not planned yet.
+    /// Gives `input` to the session at session frame `frame`, or at the next frame it has not
+    /// planned yet when that has passed; returns the frame it takes effect at.
+    fn push(&mut self, frame: u64, input: Input, out: &mut impl FnMut(FromPlanner)) -> u64 {
         let frame = frame.max(self.session.conductor().now());
         let timed = TimedInput { frame, input };
         if self.record {
             out(FromPlanner::Input(self.id, timed.clone()));
         }
         self.session.push(timed);
+        frame
+    }
+
+    /// Where session frame `frame` falls in the music, as events give it.
+    fn position(&self, frame: u64) -> MusicPosition {
+        let p = self.session.conductor().position_at(frame);
+        let offset = self.track.cue.map_or(0, |(_, bars)| bars);
+        MusicPosition {
+            bar: p.bar,
+            beat: p.beat,
+            cue_bar: p.bar.saturating_sub(offset).max(1),
+            frame: self.start.unwrap_or(0) + frame,
+        }
     }
 }
 
@@ -435,7 +466,21 @@ impl Planner {
         };
         let frame = at.saturating_sub(cur.start.unwrap_or(0));
         match resolve(cur) {
-            Ok(input) => cur.push(frame, input, out),
+            Ok(input) => {
+                let took = cur.push(frame, input, out);
+                // How long the request took to reach the music, in audio time.
+                let late = self.control.clock().saturating_sub(at);
+                if late > (LATE_REQUEST_SECONDS * f64::from(sample_rate)) as u64 {
+                    out(FromPlanner::Event(
+                        cur.position(took),
+                        Planned::RequestLate(
+                            c.describe(),
+                            at,
+                            late as f64 / f64::from(sample_rate),
+                        ),
+                    ));
+                }
+            }
             Err((what, name)) => self.warn_unknown(what, &name),
         }
         // A switch in progress starts the new score with the same state (not stingers or

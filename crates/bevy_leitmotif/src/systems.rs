@@ -113,15 +113,25 @@ pub(crate) fn conduct(
     let music = &mut *music;
     let runner = &mut *runner;
     let clock = runner.clock();
+    // The clock runs in real time on a device or the silent clock: a request made a while
+    // ago was made at an earlier frame (the planner reports it when it comes late).
+    let real_time = matches!(runner.mode, Mode::Threaded { .. });
+    let now = std::time::Instant::now();
     let mut to_planner: Vec<ToPlanner> = Vec::new();
     while let Ok(msg) = runner.game.try_recv() {
         match msg {
             GameMsg::Play(handle) => music.handle = Some(handle),
-            GameMsg::Command(c) => {
+            GameMsg::Command(c, made) => {
                 if let Command::Parameter(name, v) = &c {
                     music.parameters.insert(name.clone(), *v);
                 }
-                to_planner.push(ToPlanner::Command(c, clock));
+                let ago = if real_time {
+                    (now.saturating_duration_since(made).as_secs_f64()
+                        * f64::from(music.sample_rate)) as u64
+                } else {
+                    0
+                };
+                to_planner.push(ToPlanner::Command(c, clock.saturating_sub(ago)));
             }
         }
     }

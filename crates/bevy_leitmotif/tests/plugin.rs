@@ -462,3 +462,92 @@ fn stingers_markers_and_a_state_driven_cue() {
         "entering the state requests the cue; it starts on the next bar"
     );
 }
+
+/// What [`ask_then_stall`] asks for, and the `RequestLate` events seen.
+#[derive(Resource, Default)]
+struct Stall {
+    /// (stinger, then sleep this long) on the next update.
+    ask: Option<(&'static str, Duration)>,
+    /// The silent clock when the stinger was asked for.
+    asked_at: Vec<(&'static str, u64)>,
+    late: Vec<RequestLate>,
+}
+
+/// A game system that asks for a stinger and then stalls (a level load in the same update),
+/// before the plugin's systems send the request on.
+fn ask_then_stall(music: Res<Music>, mut stall: ResMut<Stall>) {
+    if let Some((stinger, sleep)) = stall.ask.take() {
+        music.stinger(stinger);
+        let clock = music.clock();
+        stall.asked_at.push((stinger, clock));
+        std::thread::sleep(sleep);
+    }
+}
+
+/// On the silent clock (real time, the planner on its thread), a stinger asked for just
+/// before a 500 ms stall of the game's update still plays, at the next frame not yet planned
+/// after the request came in, and a `RequestLate` event on that frame says it came late by
+/// the stall; one asked for without a stall is not reported.
+#[test]
+fn a_request_held_up_by_a_stalled_update_plays_late_and_says_so() {
+    let dir = temp_dir("late");
+    let mut app = prepare_app(&dir, Backend::Silent);
+    app.init_resource::<Stall>()
+        .add_systems(Update, ask_then_stall.before(LeitmotifSystems::Input))
+        .add_observer(|late: On<RequestLate>, mut stall: ResMut<Stall>| {
+            stall.late.push((*late).clone())
+        });
+    assert_eq!(music(&app).backend(), ActiveBackend::Silent);
+    start_playing(&mut app);
+    let wait = |app: &mut App, secs: f64| {
+        let until = Instant::now() + Duration::from_secs_f64(secs);
+        while Instant::now() < until {
+            app.update();
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    };
+    wait(&mut app, 0.5);
+    app.world_mut().resource_mut::<Stall>().ask = Some(("hit", Duration::ZERO));
+    wait(&mut app, 1.0);
+    app.world_mut().resource_mut::<Stall>().ask = Some(("hit", Duration::from_millis(500)));
+    wait(&mut app, 1.5);
+    let stall = app.world().resource::<Stall>();
+    let seen = app.world().resource::<Seen>();
+    let stingers: Vec<u64> = seen.stingers.iter().map(|(_, p)| p.frame).collect();
+    assert_eq!(stingers.len(), 2, "both stingers played: {stingers:?}");
+    assert_eq!(
+        stall.late.len(),
+        1,
+        "only the stalled one is late: {:?}",
+        stall.late
+    );
+    let late = &stall.late[0];
+    let (_, asked) = stall.asked_at[1];
+    println!(
+        "asked at {asked}, reported asked at {}, late {:.3} s, took effect at {}; stinger at {}",
+        late.asked_frame, late.late_seconds, late.position.frame, stingers[1]
+    );
+    assert_eq!(late.request, "stinger \"hit\"");
+    assert!(
+        (0.45..1.0).contains(&late.late_seconds),
+        "late by the 500 ms stall: {:.3} s",
+        late.late_seconds
+    );
+    // The game's clock reading at the call is at most an update old.
+    assert!(
+        late.asked_frame >= asked && late.asked_frame < asked + SR as u64 / 10,
+        "asked at {} (the game read {asked})",
+        late.asked_frame
+    );
+    let took = late.position.frame;
+    assert!(
+        took >= late.asked_frame + (late.late_seconds * SR as f64) as u64,
+        "took effect at {took}, after the request came in"
+    );
+    // The stinger sounds on its sync point at or after the frame it took effect at.
+    assert!(
+        stingers[1] >= took && stingers[1] < took + SR as u64,
+        "stinger at {} for a request in force from {took}",
+        stingers[1]
+    );
+}
