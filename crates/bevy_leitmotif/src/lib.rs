@@ -90,6 +90,9 @@ pub mod prelude {
 /// end of the update it was made in.
 pub const LATE_REQUEST_SECONDS: f64 = 0.05;
 
+/// [`LeitmotifPlugin::device_period`]'s default: 2048 frames.
+pub const DEFAULT_DEVICE_PERIOD: u32 = leitmotif_engine::device::DEFAULT_PERIOD_FRAMES;
+
 /// Where the music is rendered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Reflect)]
 pub enum Backend {
@@ -116,6 +119,13 @@ pub struct LeitmotifPlugin {
     /// the largest step of the audio clock measured between planner wake-ups). Requests take
     /// effect this far after they are made; events are still delivered when they are heard.
     pub buffer: usize,
+    /// Frames per period of the audio device (the size of each audio callback; the device
+    /// buffers two). The default, 2048 (43 ms at 48 kHz; PulseAudio then reports 58 ms of
+    /// buffer latency, about FMOD's default), rides out the 25–50 ms scheduling hiccups seen
+    /// on a loaded 2-core machine, where the device's own period (PulseAudio: 21 ms buffered)
+    /// dropped out; smaller answers sooner but risks dropouts. Kept within what the device
+    /// supports; 0 leaves it to the device, and so does a device that refuses the size.
+    pub device_period: u32,
     /// Master volume (linear gain).
     pub master_volume: f32,
     /// Where the music is rendered.
@@ -139,6 +149,7 @@ impl Default for LeitmotifPlugin {
         LeitmotifPlugin {
             sample_rate: 48_000,
             buffer: 512,
+            device_period: DEFAULT_DEVICE_PERIOD,
             master_volume: 1.0,
             backend: Backend::Auto,
             offline_frames_per_update: 0,

@@ -227,8 +227,12 @@ pub(crate) struct LiveOutput {
 ///
 /// Asks for `preferred_rate` when the device supports it, else uses the device's default.
 /// On failure the deck is dropped; the caller makes a new one for a silent backend.
-pub(crate) fn open_device(deck: Deck, preferred_rate: u32) -> Result<(LiveOutput, u32), String> {
-    let mut device = leitmotif_engine::device::DeviceOutput::open(preferred_rate)?;
+pub(crate) fn open_device(
+    deck: Deck,
+    preferred_rate: u32,
+    period_frames: u32,
+) -> Result<(LiveOutput, u32), String> {
+    let mut device = leitmotif_engine::device::DeviceOutput::open(preferred_rate, period_frames)?;
     let rate = device.sample_rate();
     device.play(DeckData(deck))?;
     Ok((LiveOutput { manager: device }, rate))

@@ -62,7 +62,7 @@ pub(crate) fn open_output(
             music.backend = ActiveBackend::Silent;
             music.sample_rate = p.sample_rate;
         }
-        Backend::Auto => match output::open_device(deck, p.sample_rate) {
+        Backend::Auto => match output::open_device(deck, p.sample_rate, p.device_period) {
             Ok((live, rate)) => {
                 let pl = planner(control, rate, true);
                 runner.start_threads(pl, Lookahead::new(p.buffer as u64, rate), None, Some(live));

@@ -316,9 +316,10 @@ fn sixty_seconds_on_pulseaudio_through_cpu_load_and_two_game_stalls() {
     );
     assert!(
         longest.0 <= SR as usize / 200,
-        "a gap of {:.2} ms at {:.3} s into the music",
+        "a gap of {:.2} ms at {:.3} s into the music (music started at {:.3} s of the recording; {o:?})",
         longest.0 as f64 * 1000.0 / SR as f64,
-        longest.1 as f64 / SR as f64
+        longest.1 as f64 / SR as f64,
+        first as f64 / SR as f64
     );
 
     // The bar grid: an offline render of the same score is the reference.

@@ -88,7 +88,7 @@ pub fn live(a: LiveArgs) -> Result<()> {
         )?;
     }
 
-    let mut device = DeviceOutput::open(48_000).map_err(|e| {
+    let mut device = DeviceOutput::open(48_000, leitmotif_engine::device::DEFAULT_PERIOD_FRAMES).map_err(|e| {
         anyhow!("no sound card: {e} (hint: is a sound server running? `eval \"$(scripts/start-audio)\"` starts PulseAudio with a null sink)")
     })?;
     let rate = device.sample_rate();

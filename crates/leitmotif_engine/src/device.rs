@@ -34,10 +34,15 @@ impl Lookahead {
 #[cfg(feature = "device")]
 pub use output::{DeviceOutput, Playable};
 
+/// Frames per device period asked for by default (43 ms at 48 kHz; the device buffers two):
+/// enough to ride out a loaded machine's scheduling hiccups. See `DeviceOutput::open`.
+pub const DEFAULT_PERIOD_FRAMES: u32 = 2048;
+
 #[cfg(feature = "device")]
 mod output {
     use kira::backend::cpal::CpalBackendSettings;
     use kira::backend::cpal::cpal::traits::{DeviceTrait, HostTrait};
+    use kira::backend::cpal::cpal::{BufferSize, StreamConfig, SupportedBufferSize};
     use kira::sound::{Sound, SoundData};
 
     /// Any kira [`Sound`] as [`SoundData`], to hand to [`DeviceOutput::play`].
@@ -61,8 +66,10 @@ mod output {
 
     impl DeviceOutput {
         /// Opens the default output device at `preferred_rate` when it supports it, else at
-        /// its default rate (see [`sample_rate`](Self::sample_rate)).
-        pub fn open(preferred_rate: u32) -> Result<DeviceOutput, String> {
+        /// its default rate (see [`sample_rate`](Self::sample_rate)), with periods of
+        /// `period_frames` (kept within what the device supports; cpal buffers two of them),
+        /// or the device's own period for 0 — and that when the device refuses the size.
+        pub fn open(preferred_rate: u32, period_frames: u32) -> Result<DeviceOutput, String> {
             let host = kira::backend::cpal::cpal::default_host();
             let Some(device) = host.default_output_device() else {
                 return Err("no default output device".into());
@@ -75,25 +82,44 @@ mod output {
                     ));
                 }
             };
+            let mut periods = None;
             if let Ok(ranges) = device.supported_output_configs() {
-                let supported = ranges.into_iter().any(|r| {
+                let supported = ranges.into_iter().find(|r| {
                     r.channels() == config.channels
                         && r.min_sample_rate() <= preferred_rate
                         && preferred_rate <= r.max_sample_rate()
                 });
-                if supported {
+                if let Some(r) = supported {
                     config.sample_rate = preferred_rate;
+                    periods = Some(*r.buffer_size());
                 }
             }
             let sample_rate = config.sample_rate;
-            let settings = kira::AudioManagerSettings::<kira::DefaultBackend> {
-                backend_settings: CpalBackendSettings {
-                    device: Some(device),
-                    config: Some(config),
-                },
-                ..Default::default()
+            if period_frames > 0 {
+                let frames = match periods {
+                    Some(SupportedBufferSize::Range { min, max }) => period_frames.clamp(min, max),
+                    _ => period_frames,
+                };
+                config.buffer_size = BufferSize::Fixed(frames);
+            }
+            let open = |config: StreamConfig| {
+                kira::AudioManager::<kira::DefaultBackend>::new(kira::AudioManagerSettings {
+                    backend_settings: CpalBackendSettings {
+                        device: Some(device.clone()),
+                        config: Some(config),
+                    },
+                    ..Default::default()
+                })
             };
-            match kira::AudioManager::<kira::DefaultBackend>::new(settings) {
+            let opened = open(config).or_else(|e| match config.buffer_size {
+                // A period size the device refuses: its own.
+                BufferSize::Fixed(_) => open(StreamConfig {
+                    buffer_size: BufferSize::Default,
+                    ..config
+                }),
+                BufferSize::Default => Err(e),
+            });
+            match opened {
                 Ok(manager) => Ok(DeviceOutput {
                     manager,
                     sample_rate,
