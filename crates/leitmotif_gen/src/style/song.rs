@@ -8,6 +8,9 @@ use crate::error::GenError;
 use crate::midi::parse_smf;
 use crate::theory::{Chord, ChordQuality, Key, Mode, PitchClass};
 
+/// Songs longer than this (about 11 hours of 4/4 at 120 BPM) teach no chords.
+const MAX_CHORD_BARS: usize = 20_000;
+
 /// A sounding note, in quarter-note beats from the file's start.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct SongNote {
@@ -294,7 +297,9 @@ impl Song {
             .map(|n| n.end)
             .fold(0.0f64, f64::max);
         let bars = (end / bar_beats).ceil() as usize;
-        let chords = if others.is_empty() || bars == 0 {
+        // A chord per bar is learnt from songs, not from a file whose last note ends days in
+        // (a 96-byte file with a 2^28-tick delta made 67 M bars and took minutes).
+        let chords = if others.is_empty() || bars == 0 || bars > MAX_CHORD_BARS {
             None
         } else {
             let per_bar: Vec<Option<Chord>> = (0..bars)
