@@ -55,12 +55,7 @@ pub(crate) fn transitions(
     sample_rate: u32,
 ) -> Vec<PictureSpan> {
     let secs = |f: u64| f as f64 / f64::from(sample_rate);
-    let name = |c: u16| {
-        score
-            .cues
-            .get(usize::from(c))
-            .map_or("?", |c| c.name.as_str())
-    };
+    let name = |c: u16| cue_name(score, c);
     let mut events: Vec<&MusicEvent> = r.events.iter().collect();
     events.sort_by_key(|e| e.frame);
     events
@@ -86,12 +81,7 @@ pub(crate) fn transitions(
 /// The bridges composed, labelled "bridge from → to".
 pub(crate) fn bridges(r: &OfflineRender, score: &Score, sample_rate: u32) -> Vec<PictureSpan> {
     let secs = |f: u64| f as f64 / f64::from(sample_rate);
-    let name = |c: u16| {
-        score
-            .cues
-            .get(usize::from(c))
-            .map_or("?", |c| c.name.as_str())
-    };
+    let name = |c: u16| cue_name(score, c);
     r.bridges
         .iter()
         .map(|b| PictureSpan {
@@ -100,6 +90,14 @@ pub(crate) fn bridges(r: &OfflineRender, score: &Score, sample_rate: u32) -> Vec
             label: format!("bridge {} \u{2192} {}", name(b.from), name(b.to)),
         })
         .collect()
+}
+
+/// A cue's name by index, "?" for one the score lacks.
+fn cue_name(score: &Score, c: u16) -> &str {
+    score
+        .cues
+        .get(usize::from(c))
+        .map_or("?", |c| c.name.as_str())
 }
 
 /// The loudness lane's data.
