@@ -129,6 +129,21 @@ music_event!(
     }
 );
 
+music_event!(
+    /// A streamed stem could not be read to its end: the file was deleted, became unreadable
+    /// or was truncated while it played (or since the score loaded). The voice plays silence
+    /// for what is missing and the music stays on the grid; `position` is where the music was
+    /// when the planner learned of it. Also logged as an error.
+    StemUnreadable {
+        /// The file.
+        path: String,
+        /// How far into the stem (seconds) reading stopped.
+        stem_seconds: f64,
+        /// The decoder's or the system's reason.
+        reason: String,
+    }
+);
+
 /// A planned event waiting for the clock, with names resolved (`RequestLate`: the request,
 /// the frame it was made at, how late it came in seconds).
 #[derive(Debug, Clone)]
@@ -143,6 +158,7 @@ pub(crate) enum Planned {
     TempoChanged { bpm: f64, ramp_beats: u32 },
     Stopped,
     RequestLate(String, u64, f64),
+    StemUnreadable(leitmotif_engine::StreamFault),
 }
 
 impl Planned {
@@ -201,6 +217,13 @@ impl Planned {
                 asked_frame,
                 late_seconds
             }),
+            Planned::StemUnreadable(f) => both!(StemUnreadable {
+                player,
+                position,
+                path: f.path.display().to_string(),
+                stem_seconds: f.frame as f64 / f64::from(f.rate.max(1)),
+                reason: f.reason,
+            }),
         }
     }
 }
@@ -217,6 +240,7 @@ pub(crate) fn register(app: &mut App) {
         .add_message::<TempoChanged>()
         .add_message::<MusicStopped>()
         .add_message::<RequestLate>()
+        .add_message::<StemUnreadable>()
         .register_type::<MusicPosition>()
         .register_type::<MusicPlayer>()
         .register_type::<Beat>()
@@ -228,5 +252,6 @@ pub(crate) fn register(app: &mut App) {
         .register_type::<StingerPlayed>()
         .register_type::<TempoChanged>()
         .register_type::<MusicStopped>()
-        .register_type::<RequestLate>();
+        .register_type::<RequestLate>()
+        .register_type::<StemUnreadable>();
 }

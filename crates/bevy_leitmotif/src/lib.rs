@@ -35,8 +35,9 @@
 //!   plans a lookahead ahead of the audio clock, so a stalled game loop never starves the
 //!   music; the offline backend plans and renders inside `App::update`.
 //! * **Music out**: [`Beat`], [`Bar`], [`Marker`], [`CueStarted`], [`TransitionStarted`],
-//!   [`TransitionFinished`], [`StingerPlayed`], [`TempoChanged`], [`MusicStopped`] and
-//!   [`RequestLate`] (a request that reached the music late, and where it took effect) are
+//!   [`TransitionFinished`], [`StingerPlayed`], [`TempoChanged`], [`MusicStopped`],
+//!   [`RequestLate`] (a request that reached the music late, and where it took effect) and
+//!   [`StemUnreadable`] (a streamed file that broke while it played: which, where, why) are
 //!   both messages and observable events, delivered in the update in which the music clock
 //!   reaches them.
 
@@ -65,7 +66,7 @@ pub use asset::{ScoreAsset, ScoreLoadError, ScoreLoader};
 pub use capture::MusicCapture;
 pub use events::{
     Bar, Beat, CueStarted, Marker, MusicPlayer, MusicPosition, MusicStopped, RequestLate,
-    StingerPlayed, TempoChanged, TransitionFinished, TransitionStarted,
+    StemUnreadable, StingerPlayed, TempoChanged, TransitionFinished, TransitionStarted,
 };
 pub use leitmotif_control as control;
 pub use leitmotif_core::score::Sync as SyncPoint;
@@ -79,8 +80,9 @@ pub mod prelude {
     pub use crate::{
         ActiveBackend, Backend, Bar, Beat, CueStarted, LeitmotifPlugin, LeitmotifSystems,
         LiveControl, Marker, Music, MusicAppExt, MusicCapture, MusicListener, MusicPlayer,
-        MusicPosition, MusicSnapshot, MusicStopped, RequestLate, ScoreAsset, StingerPlayed,
-        TempoChanged, TensionParameter, TensionSource, TransitionFinished, TransitionStarted,
+        MusicPosition, MusicSnapshot, MusicStopped, RequestLate, ScoreAsset, StemUnreadable,
+        StingerPlayed, TempoChanged, TensionParameter, TensionSource, TransitionFinished,
+        TransitionStarted,
     };
 }
 

@@ -655,6 +655,20 @@ impl Planner {
                 self.switch(sw, horizon, out);
             }
         }
+        // Streamed files that broke: said where the music is now.
+        for p in [self.current.as_ref(), self.next.as_ref()]
+            .into_iter()
+            .flatten()
+        {
+            for fault in p.session.take_stream_faults() {
+                error!("leitmotif: streamed stem {fault}; silence plays where it is missing");
+                let at = clock.max(p.start.unwrap_or(0)) - p.start.unwrap_or(0);
+                out(FromPlanner::Event(
+                    p.position(at),
+                    Planned::StemUnreadable(fault),
+                ));
+            }
+        }
         self.control.collect();
         if snapshot {
             out(FromPlanner::Snapshot(Box::new(self.snapshot())));

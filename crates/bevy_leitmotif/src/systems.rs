@@ -216,25 +216,18 @@ pub(crate) fn conduct(
 }
 
 /// Says, as a log line, when streamed stems ran dry (the disk was behind: silence was played
-/// and the music stayed on the grid) or a streamed file broke, once per new occurrence.
-pub(crate) fn report_streams(music: Res<Music>, mut reported: Local<(u64, u64)>) {
-    // Streamed stems the disk did not deliver in time (silence was played, the music stayed
-    // on the grid), and files that broke while streaming: said once per new occurrence.
+/// and the music stayed on the grid), once per new occurrence. Files that broke while
+/// streaming are said by the planner, with the file ([`StemUnreadable`](crate::StemUnreadable)).
+pub(crate) fn report_streams(music: Res<Music>, mut reported: Local<u64>) {
     let o = music.snapshot.overloads();
-    if o.underruns > reported.0 {
+    if o.underruns > *reported {
         warn!(
             "leitmotif: streamed stems ran dry {} time(s) ({} frames of silence so far): the disk is behind",
-            o.underruns - reported.0,
+            o.underruns - *reported,
             o.underrun_frames
         );
     }
-    if o.stream_errors > reported.1 {
-        error!(
-            "leitmotif: {} streamed stem(s) could not be read to the end (deleted, unreadable or truncated)",
-            o.stream_errors - reported.1
-        );
-    }
-    *reported = (o.underruns, o.stream_errors);
+    *reported = o.underruns;
 }
 
 /// Delivers the events whose frame the music clock has reached.

@@ -503,3 +503,93 @@ fn at_the_switch_deadline_during_a_long_segment_the_new_score_starts_the_target(
     );
     assert_eq!(music(&app).current_cue(), Some("night"));
 }
+
+/// `StemUnreadable` messages seen.
+#[derive(Resource, Default)]
+struct Faults(Vec<StemUnreadable>);
+
+fn record_faults(mut faults: ResMut<Faults>, mut read: MessageReader<StemUnreadable>) {
+    faults.0.extend(read.read().cloned());
+}
+
+/// A streamed stem deleted while a hot reload is on its way: the reload is refused with the
+/// file named (the music keeps the version that plays), and when the old score then starts the
+/// cue whose file is gone, its preload plays, then silence, a `StemUnreadable` message names
+/// the file — and the bar grid goes on as before. Nothing panics.
+#[test]
+fn a_stem_deleted_during_a_hot_reload_is_named_and_the_music_goes_on() {
+    let dir = temp_dir("deleted");
+    write_stem(&dir, "night.wav", 8 * BAR, 1.0);
+    let src = |name: &str| {
+        format!(
+            r#"Score(
+    name: "{name}",
+    tempo: (bpm: 120.0, meter: (4, 4)),
+    initial_cue: "day",
+    cues: [
+        (name: "day", bars: 2, layers: [(name: "sun", source: Silence)]),
+        (name: "night", bars: 8, layers: [(name: "click", source: File("night.wav"), load: Stream)]),
+    ],
+    transitions: [(from: "*", to: "*", sync: NextBar)],
+)
+"#
+        )
+    };
+    std::fs::write(dir.join("score.ron"), src("v1")).unwrap();
+    let (mut app, _) = app(&dir);
+    app.init_resource::<Faults>()
+        .add_systems(Update, record_faults.after(LeitmotifSystems::Events));
+    update_until(&mut app, "a bar of day", |m| m.clock() > BAR);
+
+    std::fs::remove_file(dir.join("night.wav")).unwrap();
+    std::fs::write(dir.join("score.ron"), src("v2")).unwrap();
+    app.world().resource::<AssetServer>().reload("score.ron");
+    update_until(&mut app, "the reload to fail", |m| m.last_error().is_some());
+    let refused = music(&app).last_error().unwrap().to_string();
+    assert!(
+        refused.contains("night.wav"),
+        "the refusal names the deleted file: {refused}"
+    );
+    assert_eq!(music(&app).score().unwrap().name, "v1", "v1 plays on");
+
+    music(&app).request_cue("night");
+    update_until(&mut app, "night to start", |m| {
+        m.current_cue() == Some("night")
+    });
+    let started = {
+        let seen = app.world().resource::<Seen>();
+        seen.cues.iter().rfind(|(c, _)| c == "night").map(|c| c.1)
+    };
+    let started = started.expect("a CueStarted for night");
+    update_until(&mut app, "two bars of night", |m| {
+        m.clock() > started + 2 * BAR
+    });
+    let faults = &app.world().resource::<Faults>().0;
+    assert_eq!(faults.len(), 1, "one report of the lost file: {faults:?}");
+    assert!(
+        faults[0].path.ends_with("night.wav") && faults[0].stem_seconds < 1.0,
+        "{:?}",
+        faults[0]
+    );
+    assert!(faults[0].position.frame >= started - BAR);
+    let heard = &app.world().resource::<MusicCapture>().frames;
+    let loud = |from: u64, to: u64| {
+        heard[from as usize..to as usize]
+            .iter()
+            .fold(0.0f32, |m, f| m.max(f[0].abs()))
+    };
+    // The preload (the first half second) sounds; after it, silence where the file is gone.
+    assert!(
+        loud(started, started + SR as u64 / 4) > 0.04,
+        "the preload plays"
+    );
+    assert_eq!(
+        loud(started + SR as u64 * 6 / 10, started + 2 * BAR),
+        0.0,
+        "silence where the file is missing"
+    );
+    // The grid did not move: every bar is a bar apart, through the fault.
+    let seen = app.world().resource::<Seen>();
+    assert_bars_go_on(&seen);
+    assert!(seen.bars.iter().any(|b| b.2 > started + BAR));
+}

@@ -28,3 +28,4 @@ pub use mixer::{Mixer, Msg, Overloads};
 pub use offline::{Driver, OfflineRender, RenderOptions, Sink, render, render_to};
 pub use session::Session;
 pub use sound::{MusicSound, Shared, render_into_frames};
+pub use stream::StreamFault;

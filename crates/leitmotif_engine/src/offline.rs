@@ -9,6 +9,7 @@ use leitmotif_core::conductor::{Action, MusicEvent, TimedInput};
 use crate::bank::SourceBank;
 use crate::session::{ComposedBridge, Session};
 use crate::sound::{MusicSound, Shared};
+use crate::stream::StreamFault;
 
 /// A session and its sound driven on one thread: each [`render`](Driver::render) plans the
 /// block ([`Session::plan`]) and then mixes it. The offline renderer and the benches use it;
@@ -19,6 +20,8 @@ pub struct Driver {
     sound: MusicSound,
     shared: Arc<Shared>,
     frame: u64,
+    /// Frames planned ahead of the block being rendered (0 offline).
+    lookahead: u64,
 }
 
 impl Driver {
@@ -42,6 +45,7 @@ impl Driver {
             sound,
             shared,
             frame: 0,
+            lookahead: 0,
         }
     }
 
@@ -49,6 +53,18 @@ impl Driver {
     /// audio thread, plays silence for what the disk has not delivered (stall tests).
     pub fn set_wait_for_streams(&mut self, wait: bool) {
         self.sound.set_wait_for_streams(wait);
+    }
+
+    /// Behaves as on a device: each block is planned `lookahead` frames ahead of the audio
+    /// (as the plugin's planner thread does, see [`device::Lookahead`](crate::device::Lookahead)),
+    /// the mixer plays silence for streamed or stretched audio its workers have not delivered
+    /// (counted as underruns) and the session renders live notes ahead instead of holding the
+    /// plan up for them. Renders are then no longer reproducible bit for bit; soaks and stall
+    /// tests use it to hear what a device would.
+    pub fn set_real_time(&mut self, lookahead: u64) {
+        self.sound.set_wait_for_streams(false);
+        self.session.set_wait_for_renders(false);
+        self.lookahead = lookahead;
     }
 
     /// The control side.
@@ -79,7 +95,7 @@ impl Driver {
         taps: Option<&mut [Vec<[f32; 2]>]>,
     ) -> &[MusicEvent] {
         let end = self.frame + out.len() as u64;
-        self.session.plan(end);
+        self.session.plan(end + self.lookahead);
         self.sound.render_with_taps(out, taps, 0);
         self.frame = end;
         self.session.last_events()
@@ -136,6 +152,9 @@ pub struct OfflineRender {
     pub actions: Vec<Action>,
     /// Bridges composed.
     pub bridges: Vec<ComposedBridge>,
+    /// Streamed stems that could not be read to the end (their missing frames rendered as
+    /// silence): a render with any is not what the score says.
+    pub stream_faults: Vec<StreamFault>,
 }
 
 /// Receives rendered audio block by block: the frame the block starts at, the mix, and (when
@@ -182,6 +201,7 @@ pub fn render_to(
         pos += n;
     }
     let session = driver.finish();
+    out.stream_faults = session.take_stream_faults();
     out.bridges = session.bridges().to_vec();
     out
 }

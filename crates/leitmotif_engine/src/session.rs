@@ -475,6 +475,15 @@ impl Session {
         self.streamer.as_deref()
     }
 
+    /// The streamed files that broke since the last call (see [`Streamer::take_faults`]);
+    /// empty when the bank streams nothing.
+    pub fn take_stream_faults(&self) -> Vec<crate::stream::StreamFault> {
+        self.streamer
+            .as_deref()
+            .map(Streamer::take_faults)
+            .unwrap_or_default()
+    }
+
     /// The events planned by the last [`plan`](Self::plan) call.
     pub fn last_events(&self) -> &[MusicEvent] {
         &self.events

@@ -13,11 +13,15 @@
 //!   missed, stays on the grid (late frames are skipped when they arrive) and the mixer
 //!   counts the underrun. Offline renders wait for the worker instead, so a render is the
 //!   same, bit for bit, whatever the disk did.
+//! * A file that breaks while it streams (deleted, unreadable, truncated) is a
+//!   [`StreamFault`] the worker records with the file, the frame and the decoder's reason
+//!   ([`Streamer::take_faults`]); the audio thread only sees the stream end early and plays
+//!   silence for the rest.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::mpsc;
+use std::sync::{Mutex, PoisonError, mpsc};
 use std::thread::{JoinHandle, Thread};
 use std::time::Duration;
 
@@ -80,6 +84,38 @@ impl StreamClip {
         Ok(out)
     }
 }
+
+/// A streamed file that could not be read to the end: deleted, unreadable or truncated
+/// while it played (or before it was first streamed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StreamFault {
+    /// The file.
+    pub path: PathBuf,
+    /// Output frame of the clip (counted from its start) at which reading failed.
+    pub frame: u64,
+    /// Output sample rate (of `frame`).
+    pub rate: u32,
+    /// The decoder's or the system's reason.
+    pub reason: String,
+}
+
+impl std::fmt::Display for StreamFault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}: could not be read past {:.2} s of the stem: {}",
+            self.path.display(),
+            self.frame as f64 / f64::from(self.rate.max(1)),
+            self.reason
+        )
+    }
+}
+
+/// Faults the workers recorded, for the control side to take.
+type Faults = Arc<Mutex<Vec<StreamFault>>>;
+
+/// Most faults kept until taken (a file that keeps failing on every pass of a loop).
+const MAX_FAULTS: usize = 256;
 
 /// What the worker and the mixer share about one stream.
 #[derive(Debug)]
@@ -176,6 +212,7 @@ struct Worker {
 pub struct Streamer {
     workers: Vec<Worker>,
     paused: Arc<AtomicBool>,
+    faults: Faults,
 }
 
 /// Most decoding threads a streamer starts.
@@ -191,6 +228,7 @@ impl Streamer {
     /// Starts the worker threads.
     pub fn new() -> Streamer {
         let paused = Arc::new(AtomicBool::new(false));
+        let faults = Faults::default();
         let n = std::thread::available_parallelism()
             .map_or(1, |n| n.get())
             .clamp(1, MAX_WORKERS);
@@ -198,15 +236,25 @@ impl Streamer {
             .filter_map(|i| {
                 let (tx, rx) = mpsc::channel();
                 let (p, load) = (paused.clone(), Arc::new(AtomicUsize::new(0)));
-                let l = load.clone();
+                let (l, f) = (load.clone(), faults.clone());
                 let thread = std::thread::Builder::new()
                     .name(format!("leitmotif-stream-{i}"))
-                    .spawn(move || work(rx, p, l))
+                    .spawn(move || work(rx, p, l, f))
                     .ok()?;
                 Some(Worker { tx, thread, load })
             })
             .collect();
-        Streamer { workers, paused }
+        Streamer {
+            workers,
+            paused,
+            faults,
+        }
+    }
+
+    /// The files that broke while streaming since the last call, in the order they failed
+    /// (at most 256 kept between calls). The control side reports them.
+    pub fn take_faults(&self) -> Vec<StreamFault> {
+        std::mem::take(&mut *self.faults.lock().unwrap_or_else(PoisonError::into_inner))
     }
 
     /// A stream of `clip` from output frame `start`, decoding from now on (on the least busy
@@ -276,24 +324,27 @@ struct Active {
     sent: usize,
     /// Frames of the first decoded segment to drop (the stream starts inside it).
     skip: usize,
+    /// Clip frame the next decoded segment starts at.
+    decoded: u64,
 }
 
 impl Active {
     /// Moves decoded frames into the ring; returns whether anything moved, or `Err` when the
-    /// stream is over.
-    fn fill(&mut self) -> Result<bool, bool> {
+    /// stream is over: `Err(None)` at its end or abandoned, `Err(Some(reason))` when reading
+    /// failed.
+    fn fill(&mut self) -> Result<bool, Option<String>> {
         if self.open.ring.is_abandoned() {
-            return Err(false);
+            return Err(None);
         }
         let seg = match self.seg.as_mut() {
             Some(s) => s,
             None => {
                 let mut s =
-                    Segments::open(&self.open.clip.path, self.open.clip.rate).map_err(|_| true)?;
+                    Segments::open(&self.open.clip.path, self.open.clip.rate).map_err(Some)?;
                 let segment = s.segment();
-                s.seek_segment(self.open.start / segment)
-                    .map_err(|_| true)?;
+                s.seek_segment(self.open.start / segment).map_err(Some)?;
                 self.skip = (self.open.start % segment) as usize;
+                self.decoded = self.open.start / segment * segment;
                 self.seg.insert(s)
             }
         };
@@ -302,6 +353,7 @@ impl Active {
             if self.sent == self.pending.len() {
                 match seg.next(&mut self.pending) {
                     Ok(true) => {
+                        self.decoded += self.pending.len() as u64;
                         self.sent = self.skip.min(self.pending.len());
                         self.skip = 0;
                     }
@@ -311,14 +363,15 @@ impl Active {
                             let len = self.open.clip.len;
                             let restart = len - (l.body as u64).clamp(1, len);
                             let segment = seg.segment();
-                            seg.seek_segment(restart / segment).map_err(|_| true)?;
+                            seg.seek_segment(restart / segment).map_err(Some)?;
                             self.skip = (restart % segment) as usize;
+                            self.decoded = restart / segment * segment;
                             self.pending.clear();
                             self.sent = 0;
                         }
-                        None => return Err(false),
+                        None => return Err(None),
                     },
-                    Err(_) => return Err(true),
+                    Err(e) => return Err(Some(e)),
                 }
             }
             let free = self.open.ring.slots();
@@ -335,9 +388,19 @@ impl Active {
             moved = true;
         }
     }
+
+    /// The fault of this stream, failed for `reason`.
+    fn fault(&self, reason: String) -> StreamFault {
+        StreamFault {
+            path: self.open.clip.path.clone(),
+            frame: self.decoded.max(self.open.start),
+            rate: self.open.clip.rate,
+            reason,
+        }
+    }
 }
 
-fn work(rx: mpsc::Receiver<Open>, paused: Arc<AtomicBool>, load: Arc<AtomicUsize>) {
+fn work(rx: mpsc::Receiver<Open>, paused: Arc<AtomicBool>, load: Arc<AtomicUsize>, faults: Faults) {
     let mut active: Vec<Active> = Vec::new();
     loop {
         loop {
@@ -348,6 +411,7 @@ fn work(rx: mpsc::Receiver<Open>, paused: Arc<AtomicBool>, load: Arc<AtomicUsize
                     pending: Vec::new(),
                     sent: 0,
                     skip: 0,
+                    decoded: 0,
                 }),
                 Err(mpsc::TryRecvError::Empty) => break,
                 Err(mpsc::TryRecvError::Disconnected) => return,
@@ -364,7 +428,11 @@ fn work(rx: mpsc::Receiver<Open>, paused: Arc<AtomicBool>, load: Arc<AtomicUsize
                 true
             }
             Err(failed) => {
-                if failed {
+                if let Some(reason) = failed {
+                    let mut f = faults.lock().unwrap_or_else(PoisonError::into_inner);
+                    if f.len() < MAX_FAULTS {
+                        f.push(a.fault(reason));
+                    }
                     a.open.state.failed.store(true, Ordering::Release);
                 }
                 a.open.state.done.store(true, Ordering::Release);

@@ -76,6 +76,15 @@ pub enum ScoringError {
         /// What to do.
         hint: String,
     },
+    /// A stem broke while it streamed into the render (deleted, unreadable or truncated):
+    /// the render is not what the score says, so nothing is written.
+    #[error(
+        "{fault} (hint: restore or re-export the file; with `load: Memory` on its layer, `leitmotif check --stems` decodes it whole and finds this before a render)"
+    )]
+    Stream {
+        /// The file, where reading stopped, and why.
+        fault: leitmotif_engine::StreamFault,
+    },
     /// The render produced no audio at all: the picture is 0 frames long and there is no tail.
     #[error("nothing was rendered: the picture is 0 frames long and the tail is 0 s")]
     NothingRendered,
@@ -94,6 +103,7 @@ impl ScoringError {
                 | ScoringError::Spotting { .. }
                 | ScoringError::Credits { .. }
                 | ScoringError::Preview { .. }
+                | ScoringError::Stream { .. }
         )
     }
 

@@ -274,7 +274,7 @@ pub fn render_to_dir(
         (Err(e), _) | (Ok(_), Some(e)) => {
             drop(writers);
             cleanup();
-            return Err(e);
+            return Err(relocated(e, &tmp, dir));
         }
     };
     progress(Progress {
@@ -287,7 +287,7 @@ pub fn render_to_dir(
         Ok(stems) => stems,
         Err(e) => {
             cleanup();
-            return Err(e);
+            return Err(relocated(e, &tmp, dir));
         }
     };
     let deliverables = Deliverables {
@@ -332,7 +332,22 @@ pub fn render_to_dir(
         cleanup();
     }
     let _ = std::fs::remove_dir_all(&tmp);
-    result
+    result.map_err(|e| relocated(e, &tmp, dir))
+}
+
+/// An I/O error about a file in the temporary folder names the output it was to become
+/// (`out/mix.wav: No space left on device`), not the folder that is gone by now.
+fn relocated(e: ScoringError, tmp: &Path, dir: &Path) -> ScoringError {
+    match e {
+        ScoringError::Io { path, error } => match path.strip_prefix(tmp) {
+            Ok(inside) => ScoringError::Io {
+                path: dir.join(inside),
+                error,
+            },
+            Err(_) => ScoringError::Io { path, error },
+        },
+        e => e,
+    }
 }
 
 /// Appends one block to the WAV files, creating the temporary folder and the files on the

@@ -124,6 +124,11 @@ pub fn score_film(
             },
         )
     };
+    if let Some(fault) = r.stream_faults.first() {
+        return Err(ScoringError::Stream {
+            fault: fault.clone(),
+        });
+    }
     r.mix = mix;
     r.stems = stems;
     Ok(FilmRender {
