@@ -590,6 +590,6 @@ fn a_stem_deleted_during_a_hot_reload_is_named_and_the_music_goes_on() {
     );
     // The grid did not move: every bar is a bar apart, through the fault.
     let seen = app.world().resource::<Seen>();
-    assert_bars_go_on(&seen);
+    assert_bars_go_on(seen);
     assert!(seen.bars.iter().any(|b| b.2 > started + BAR));
 }
